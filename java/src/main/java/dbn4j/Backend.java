@@ -1,0 +1,528 @@
+package dbn4j;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Where matrices live and kernels run: the CPU ({@code dbn4j.cpu.CpuBackend}) or, later, an NVIDIA GPU. Get the
+ * configured one with {@link Backends#get()}.
+ *
+ * <p>Every public method checks its arguments in Java first (open, same backend, shapes, overlap) and throws
+ * {@link IllegalArgumentException} or {@link IllegalStateException} naming the bad argument, so that misuse never
+ * reaches native code; then it calls the backend's {@code ...K} kernel. A failure inside a kernel is a
+ * {@link Dbn4jException}. All matrices are row-major; B is the batch (row) count.
+ */
+public abstract class Backend {
+    private final AtomicLong allocatedBytes = new AtomicLong();
+
+    /** "cpu" or "cuda". */
+    public abstract String name();
+
+    /** One line describing the hardware and libraries in use (CPU model, ISA level, BLAS core and threads). */
+    public abstract String describe();
+
+    // ---- memory ----
+
+    /** A new zeroed rows x cols matrix. The caller closes it. */
+    public final Matrix allocate(int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("shape " + rows + "x" + cols + " has a negative dimension");
+        }
+        long bytes = (long) rows * cols * Float.BYTES;
+        long address = bytes == 0 ? 0 : allocateK(bytes);
+        allocatedBytes.addAndGet(bytes);
+        return new Matrix(this, rows, cols, address);
+    }
+
+    /** A new rows x cols matrix holding {@code data} (row-major). The caller closes it. */
+    public final Matrix matrix(int rows, int cols, float... data) {
+        Matrix m = allocate(rows, cols);
+        try {
+            return m.set(data);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Bytes currently allocated by this backend through {@link #allocate} and not yet freed. */
+    public final long allocatedBytes() {
+        return allocatedBytes.get();
+    }
+
+    final void free(long address, long bytes) {
+        if (bytes > 0) {
+            freeK(address);
+        }
+        allocatedBytes.addAndGet(-bytes);
+    }
+
+    /** Copies {@code count} floats from {@code src[srcOffset..]} to {@code dst} starting at element dstOffset. */
+    public final void copyFromHost(float[] src, int srcOffset, Matrix dst, long dstOffset, int count) {
+        requireOpen(dst, "dst");
+        checkRange(src.length, srcOffset, count, "src");
+        checkRange(dst.size(), dstOffset, count, "dst");
+        if (count > 0) {
+            copyFromHostK(src, srcOffset, dst.address() + dstOffset * Float.BYTES, count);
+        }
+    }
+
+    /** Copies {@code count} floats of {@code src} starting at element srcOffset into {@code dst[dstOffset..]}. */
+    public final void copyToHost(Matrix src, long srcOffset, float[] dst, int dstOffset, int count) {
+        requireOpen(src, "src");
+        checkRange(src.size(), srcOffset, count, "src");
+        checkRange(dst.length, dstOffset, count, "dst");
+        if (count > 0) {
+            copyToHostK(src.address() + srcOffset * Float.BYTES, dst, dstOffset, count);
+        }
+    }
+
+    /** dst = src; same shape, disjoint memory. */
+    public final void copy(Matrix src, Matrix dst) {
+        requireOpen(src, "src");
+        requireOpen(dst, "dst");
+        requireSameShape(src, "src", dst, "dst");
+        requireDisjoint(src, "src", dst, "dst");
+        if (src.size() > 0) {
+            copyK(src.address(), dst.address(), src.byteSize());
+        }
+    }
+
+    // ---- GEMM ----
+
+    /**
+     * c = alpha * op(a) * op(b) + beta * c, where op(a) is (M, K), op(b) is (K, N) and c is (M, N). c must not
+     * overlap a or b.
+     */
+    public final void gemm(Transpose ta, Transpose tb, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
+        requireOpen(a, "a");
+        requireOpen(b, "b");
+        requireOpen(c, "c");
+        int m = ta == Transpose.NO_TRANSPOSE ? a.rows() : a.cols();
+        int k = ta == Transpose.NO_TRANSPOSE ? a.cols() : a.rows();
+        int kb = tb == Transpose.NO_TRANSPOSE ? b.rows() : b.cols();
+        int n = tb == Transpose.NO_TRANSPOSE ? b.cols() : b.rows();
+        if (k != kb) {
+            throw new IllegalArgumentException("gemm: inner dimensions differ: op(a) is " + m + "x" + k + " (a " + a.shape()
+                    + ", " + ta + "), op(b) is " + kb + "x" + n + " (b " + b.shape() + ", " + tb + ")");
+        }
+        if (c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: c is " + c.shape() + ", expected " + m + "x" + n);
+        }
+        requireDisjoint(c, "c", a, "a");
+        requireDisjoint(c, "c", b, "b");
+        if (m == 0 || n == 0) {
+            return;
+        }
+        gemmK(ta, tb, m, n, k, alpha, a.address(), Math.max(1, a.cols()), b.address(), Math.max(1, b.cols()), beta,
+                c.address(), n);
+    }
+
+    // ---- elementwise ----
+
+    /** x(B, N) += bias(1, N) on every row. */
+    public final void addRowVector(Matrix x, Matrix bias) {
+        requireOpen(x, "x");
+        requireOpen(bias, "bias");
+        requireShape(bias, "bias", 1, x.cols());
+        requireDisjoint(x, "x", bias, "bias");
+        if (x.size() > 0) {
+            addRowBiasK(x.address(), bias.address(), x.rows(), x.cols());
+        }
+    }
+
+    /** y = sigmoid(x); y may be x. */
+    public final void sigmoid(Matrix x, Matrix y) {
+        unary(x, y, "x", "y");
+        if (x.size() > 0) {
+            sigmoidK(x.address(), y.address(), x.size());
+        }
+    }
+
+    /** dx = dy * y * (1 - y), y the sigmoid output; dx may be dy. */
+    public final void sigmoidBackward(Matrix y, Matrix dy, Matrix dx) {
+        backward(y, dy, dx);
+        if (y.size() > 0) {
+            sigmoidBackwardK(y.address(), dy.address(), dx.address(), y.size());
+        }
+    }
+
+    /** y = tanh(x); y may be x. */
+    public final void tanh(Matrix x, Matrix y) {
+        unary(x, y, "x", "y");
+        if (x.size() > 0) {
+            tanhK(x.address(), y.address(), x.size());
+        }
+    }
+
+    /** dx = dy * (1 - y^2), y the tanh output; dx may be dy. */
+    public final void tanhBackward(Matrix y, Matrix dy, Matrix dx) {
+        backward(y, dy, dx);
+        if (y.size() > 0) {
+            tanhBackwardK(y.address(), dy.address(), dx.address(), y.size());
+        }
+    }
+
+    /** y = max(x, 0); y may be x. */
+    public final void relu(Matrix x, Matrix y) {
+        unary(x, y, "x", "y");
+        if (x.size() > 0) {
+            reluK(x.address(), y.address(), x.size());
+        }
+    }
+
+    /** dx = y > 0 ? dy : 0, y the ReLU output; dx may be dy. */
+    public final void reluBackward(Matrix y, Matrix dy, Matrix dx) {
+        backward(y, dy, dx);
+        if (y.size() > 0) {
+            reluBackwardK(y.address(), dy.address(), dx.address(), y.size());
+        }
+    }
+
+    /** Row softmax of x(B, K) into y; y may be x. */
+    public final void softmax(Matrix x, Matrix y) {
+        unary(x, y, "x", "y");
+        if (x.size() > 0) {
+            softmaxK(x.address(), y.address(), x.rows(), x.cols());
+        }
+    }
+
+    /** Row log-softmax of x(B, K) into y; y may be x. */
+    public final void logSoftmax(Matrix x, Matrix y) {
+        unary(x, y, "x", "y");
+        if (x.size() > 0) {
+            logSoftmaxK(x.address(), y.address(), x.rows(), x.cols());
+        }
+    }
+
+    // ---- losses: mean over the B rows ----
+
+    /**
+     * Softmax cross-entropy of logits z(B, K) against target distributions t(B, K). Writes p = softmax(z) if p is not
+     * null and dz = (p - t) / B if dz is not null (either may be z). Returns -(1/B) sum t log p.
+     */
+    public final double softmaxCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz) {
+        lossArgs(z, "z", t, p, "p", dz, "dz");
+        return z.rows() == 0 ? 0 : softmaxCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
+    }
+
+    /**
+     * Sigmoid binary cross-entropy of logits z(B, N) against targets t in [0, 1]. Writes p = sigmoid(z) and
+     * dz = (p - t) / B where not null. Returns (1/B) sum [max(z,0) - z t + log(1 + exp(-|z|))].
+     */
+    public final double sigmoidCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz) {
+        lossArgs(z, "z", t, p, "p", dz, "dz");
+        return z.rows() == 0 ? 0 : sigmoidCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
+    }
+
+    /** Squared error of y(B, N) against t: writes dy = (y - t) / B if not null; returns (1/(2B)) sum (y - t)^2. */
+    public final double squaredError(Matrix y, Matrix t, Matrix dy) {
+        lossArgs(y, "y", t, null, "p", dy, "dy");
+        return y.rows() == 0 ? 0 : squaredErrorK(y.address(), t.address(), addr(dy), y.rows(), y.cols());
+    }
+
+    // ---- reductions, BLAS-1, updates ----
+
+    /** out(1, N) = alpha * (column sums of x(B, N)) + beta * out. */
+    public final void columnSums(Matrix x, Matrix out, float alpha, float beta) {
+        requireOpen(x, "x");
+        requireOpen(out, "out");
+        requireShape(out, "out", 1, x.cols());
+        requireDisjoint(out, "out", x, "x");
+        if (x.cols() > 0) {
+            columnSumsK(x.address(), out.address(), x.rows(), x.cols(), alpha, beta);
+        }
+    }
+
+    /** y += alpha * x; same shape, disjoint. */
+    public final void axpy(float alpha, Matrix x, Matrix y) {
+        requireOpen(x, "x");
+        requireOpen(y, "y");
+        requireSameShape(x, "x", y, "y");
+        requireDisjoint(x, "x", y, "y");
+        if (x.size() > 0) {
+            axpyK(alpha, x.address(), y.address(), x.size());
+        }
+    }
+
+    /** x *= alpha. */
+    public final void scale(float alpha, Matrix x) {
+        requireOpen(x, "x");
+        if (x.size() > 0) {
+            scaleK(alpha, x.address(), x.size());
+        }
+    }
+
+    /**
+     * One SGD step with momentum and L2 weight decay on parameters w with gradient g and velocity v (all the same
+     * shape, disjoint): g' = g + weightDecay w; v = momentum v - lr g'; then w += v, or with Nesterov momentum
+     * w += momentum v - lr g'.
+     */
+    public final void sgdMomentum(Matrix w, Matrix g, Matrix v, float lr, float momentum, float weightDecay,
+            boolean nesterov) {
+        requireOpen(w, "w");
+        requireOpen(g, "g");
+        requireOpen(v, "v");
+        requireSameShape(w, "w", g, "g");
+        requireSameShape(w, "w", v, "v");
+        requireDisjoint(w, "w", g, "g");
+        requireDisjoint(w, "w", v, "v");
+        requireDisjoint(g, "g", v, "v");
+        requireFinite(lr, "lr");
+        requireFinite(momentum, "momentum");
+        requireFinite(weightDecay, "weightDecay");
+        if (w.size() > 0) {
+            sgdMomentumK(w.address(), g.address(), v.address(), w.size(), lr, momentum, weightDecay, nesterov);
+        }
+    }
+
+    // ---- rows ----
+
+    /**
+     * dst row r = src row rows[r] for r in [0, dst.rows()); every index in [0, src.rows()). Puts a data set in
+     * mini-batch order once per epoch. dst and src must be disjoint.
+     */
+    public final void gatherRows(Matrix src, int[] rows, Matrix dst) {
+        requireOpen(src, "src");
+        requireOpen(dst, "dst");
+        if (rows == null || rows.length < dst.rows()) {
+            throw new IllegalArgumentException("rows must hold at least dst.rows()=" + dst.rows() + " indices, got "
+                    + (rows == null ? "null" : rows.length));
+        }
+        if (src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
+        }
+        requireDisjoint(src, "src", dst, "dst");
+        for (int r = 0; r < dst.rows(); r++) {
+            if (rows[r] < 0 || rows[r] >= src.rows()) {
+                throw new IndexOutOfBoundsException("rows[" + r + "]=" + rows[r] + " outside [0, " + src.rows() + ")");
+            }
+        }
+        if (dst.size() > 0) {
+            gatherRowsK(src.address(), src.rows(), src.cols(), rows, dst.rows(), dst.address());
+        }
+    }
+
+    /** out(B, 1) = sum over columns of softplus(x(B, N)) = log(1 + exp(x)): the hidden term of an RBM's free energy. */
+    public final void softplusRowSums(Matrix x, Matrix out) {
+        requireOpen(x, "x");
+        requireOpen(out, "out");
+        requireShape(out, "out", x.rows(), 1);
+        requireDisjoint(x, "x", out, "out");
+        if (x.rows() > 0) {
+            softplusRowSumsK(x.address(), out.address(), x.rows(), x.cols());
+        }
+    }
+
+    // ---- random ----
+
+    /** out = uniform [0, 1) floats from the stream (one word each). */
+    public final void uniform(RandomStream rng, Matrix out) {
+        requireOpen(out, "out");
+        long offset = rng.take(out.size());
+        if (out.size() > 0) {
+            uniformK(rng.seed(), offset, out.address(), out.size());
+        }
+    }
+
+    /** out = 1 with probability p, else 0, elementwise (one word each); out may be p. */
+    public final void bernoulli(RandomStream rng, Matrix p, Matrix out) {
+        unary(p, out, "p", "out");
+        long offset = rng.take(p.size());
+        if (p.size() > 0) {
+            bernoulliK(rng.seed(), offset, p.address(), out.address(), p.size());
+        }
+    }
+
+    /**
+     * out = mean + stddev * N(0, 1), elementwise (two words each); mean may be null (zero) or out itself.
+     */
+    public final void gaussian(RandomStream rng, Matrix mean, float stddev, Matrix out) {
+        requireOpen(out, "out");
+        if (mean != null) {
+            unary(mean, out, "mean", "out");
+        }
+        requireFinite(stddev, "stddev");
+        long offset = rng.take(Math.multiplyExact(2L, out.size()));
+        if (out.size() > 0) {
+            gaussianK(rng.seed(), offset, addr(mean), stddev, out.address(), out.size());
+        }
+    }
+
+    /**
+     * The fused Gibbs step: p = sigmoid(x + bias), s = 1 with probability p. x is (B, N), bias (1, N) or null,
+     * p and s (B, N); p may be x; s must be disjoint from the rest. Uses B * N words of the stream.
+     */
+    public final void sigmoidBernoulli(RandomStream rng, Matrix x, Matrix bias, Matrix p, Matrix s) {
+        unary(x, p, "x", "p");
+        requireOpen(s, "s");
+        requireSameShape(x, "x", s, "s");
+        requireDisjoint(s, "s", x, "x");
+        requireDisjoint(s, "s", p, "p");
+        if (bias != null) {
+            requireOpen(bias, "bias");
+            requireShape(bias, "bias", 1, x.cols());
+            requireDisjoint(bias, "bias", p, "p");
+            requireDisjoint(bias, "bias", s, "s");
+        }
+        long offset = rng.take(x.size());
+        if (x.size() > 0) {
+            sigmoidBernoulliK(rng.seed(), offset, x.address(), addr(bias), p.address(), s.address(), x.rows(),
+                    x.cols());
+        }
+    }
+
+    // ---- the kernels each backend implements; arguments are already checked ----
+
+    protected abstract long allocateK(long bytes);
+
+    protected abstract void freeK(long address);
+
+    protected abstract void copyFromHostK(float[] src, int srcOffset, long dst, int count);
+
+    protected abstract void copyToHostK(long src, float[] dst, int dstOffset, int count);
+
+    protected abstract void copyK(long src, long dst, long bytes);
+
+    protected abstract void gemmK(Transpose ta, Transpose tb, int m, int n, int k, float alpha, long a, int lda, long b,
+            int ldb, float beta, long c, int ldc);
+
+    protected abstract void addRowBiasK(long x, long b, int rows, int cols);
+
+    protected abstract void sigmoidK(long x, long y, long n);
+
+    protected abstract void sigmoidBackwardK(long y, long dy, long dx, long n);
+
+    protected abstract void tanhK(long x, long y, long n);
+
+    protected abstract void tanhBackwardK(long y, long dy, long dx, long n);
+
+    protected abstract void reluK(long x, long y, long n);
+
+    protected abstract void reluBackwardK(long y, long dy, long dx, long n);
+
+    protected abstract void softmaxK(long x, long y, int rows, int cols);
+
+    protected abstract void logSoftmaxK(long x, long y, int rows, int cols);
+
+    protected abstract double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols);
+
+    protected abstract double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols);
+
+    protected abstract double squaredErrorK(long y, long t, long dy, int rows, int cols);
+
+    protected abstract void columnSumsK(long x, long out, int rows, int cols, float alpha, float beta);
+
+    protected abstract void axpyK(float alpha, long x, long y, long n);
+
+    protected abstract void scaleK(float alpha, long x, long n);
+
+    protected abstract void sgdMomentumK(long w, long g, long v, long n, float lr, float momentum, float weightDecay,
+            boolean nesterov);
+
+    protected abstract void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst);
+
+    protected abstract void softplusRowSumsK(long x, long out, int rows, int cols);
+
+    protected abstract void uniformK(long seed, long offset, long out, long n);
+
+    protected abstract void bernoulliK(long seed, long offset, long p, long out, long n);
+
+    protected abstract void gaussianK(long seed, long offset, long mean, float stddev, long out, long n);
+
+    protected abstract void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows,
+            int cols);
+
+    // ---- checks ----
+
+    private static long addr(Matrix m) {
+        return m == null ? 0 : m.address();
+    }
+
+    /** Open and owned by this backend. */
+    protected final void requireOpen(Matrix m, String name) {
+        if (m == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        m.checkOpen(name);
+        if (m.backend() != this) {
+            throw new IllegalArgumentException(name + " belongs to the " + m.backend().name() + " backend, not " + name());
+        }
+    }
+
+    protected static void requireShape(Matrix m, String name, int rows, int cols) {
+        if (m.rows() != rows || m.cols() != cols) {
+            throw new IllegalArgumentException(name + " is " + m.shape() + ", expected " + rows + "x" + cols);
+        }
+    }
+
+    protected static void requireSameShape(Matrix a, String aName, Matrix b, String bName) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(bName + " is " + b.shape() + " but " + aName + " is " + a.shape()
+                    + "; they must have the same shape");
+        }
+    }
+
+    protected static void requireDisjoint(Matrix a, String aName, Matrix b, String bName) {
+        if (a.overlaps(b)) {
+            throw new IllegalArgumentException(aName + " and " + bName + " overlap in memory; they must be disjoint");
+        }
+    }
+
+    /** out is exactly in (in place) or disjoint from it. */
+    protected static void requireInPlaceOrDisjoint(Matrix in, String inName, Matrix out, String outName) {
+        if (out.overlaps(in) && !out.sameMemory(in)) {
+            throw new IllegalArgumentException(outName + " partly overlaps " + inName
+                    + "; it must be the same matrix (in place) or disjoint");
+        }
+    }
+
+    private static void requireFinite(float v, String name) {
+        if (!Float.isFinite(v)) {
+            throw new IllegalArgumentException(name + " must be finite, got " + v);
+        }
+    }
+
+    private static void checkRange(long length, long offset, long count, String name) {
+        if (offset < 0 || count < 0 || offset + count > length) {
+            throw new IndexOutOfBoundsException(name + ": [" + offset + ", " + (offset + count) + ") outside [0, "
+                    + length + ")");
+        }
+    }
+
+    private void unary(Matrix x, Matrix y, String xName, String yName) {
+        requireOpen(x, xName);
+        requireOpen(y, yName);
+        requireSameShape(x, xName, y, yName);
+        requireInPlaceOrDisjoint(x, xName, y, yName);
+    }
+
+    private void backward(Matrix y, Matrix dy, Matrix dx) {
+        requireOpen(y, "y");
+        requireOpen(dy, "dy");
+        requireOpen(dx, "dx");
+        requireSameShape(y, "y", dy, "dy");
+        requireSameShape(y, "y", dx, "dx");
+        requireInPlaceOrDisjoint(dy, "dy", dx, "dx");
+        requireInPlaceOrDisjoint(y, "y", dx, "dx");
+    }
+
+    private void lossArgs(Matrix z, String zName, Matrix t, Matrix p, String pName, Matrix dz, String dzName) {
+        requireOpen(z, zName);
+        requireOpen(t, "t");
+        requireSameShape(z, zName, t, "t");
+        requireDisjoint(t, "t", z, zName);
+        for (Matrix out : new Matrix[] {p, dz}) {
+            if (out == null) {
+                continue;
+            }
+            String name = out == p ? pName : dzName;
+            requireOpen(out, name);
+            requireSameShape(z, zName, out, name);
+            requireInPlaceOrDisjoint(z, zName, out, name);
+            requireDisjoint(t, "t", out, name);
+        }
+        if (p != null && dz != null) {
+            requireDisjoint(p, pName, dz, dzName);
+        }
+    }
+}

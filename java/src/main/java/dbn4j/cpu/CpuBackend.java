@@ -1,0 +1,350 @@
+package dbn4j.cpu;
+
+import dbn4j.Backend;
+import dbn4j.Dbn4jException;
+import dbn4j.Transpose;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * The CPU backend: host memory (64-byte aligned), dbn4j's own C++ kernels (AVX-512, AVX2 or scalar, chosen at run
+ * time) and OpenBLAS SGEMM from the bytedeco preset. One instance per process.
+ *
+ * <p>Threads: {@code -Ddbn4j.threads=N} sets the threads of dbn4j's kernels (default 1) and
+ * {@code -Ddbn4j.blas.threads=N} those of OpenBLAS (default: OpenBLAS's own choice). Results of dbn4j's kernels do
+ * not depend on the thread count.
+ */
+public final class CpuBackend extends Backend {
+    private static volatile CpuBackend instance;
+
+    private final String blasPath;
+
+    private CpuBackend() {
+        // OpenBLAS is loaded through exactly one preset class (openblas_nolapack, which links libopenblas.so.0
+        // dynamically); the kernels then dlopen that same file, so one copy and one thread pool serve both.
+        Loader.load(openblas_nolapack.class);
+        CpuKernels.load();
+        blasPath = findOpenBlas();
+        check(CpuKernels.dbn4j_blas_open(blasPath), "dbn4j_blas_open");
+        String threads = System.getProperty("dbn4j.threads");
+        if (threads != null) {
+            setThreads(parsePositive("dbn4j.threads", threads));
+        }
+        String blasThreads = System.getProperty("dbn4j.blas.threads");
+        if (blasThreads != null) {
+            setBlasThreads(parsePositive("dbn4j.blas.threads", blasThreads));
+        }
+    }
+
+    /** The process-wide CPU backend, loading the native libraries on first use. */
+    public static CpuBackend instance() {
+        CpuBackend b = instance;
+        if (b == null) {
+            synchronized (CpuBackend.class) {
+                b = instance;
+                if (b == null) {
+                    b = new CpuBackend();
+                    instance = b;
+                }
+            }
+        }
+        return b;
+    }
+
+    private static String findOpenBlas() {
+        for (Map.Entry<String, String> e : Loader.getLoadedLibraries().entrySet()) {
+            String file = Path.of(e.getValue()).getFileName().toString();
+            // The preset caches libopenblas.so.0 under the name libopenblas_nolapack.so.0.
+            if (file.startsWith("libopenblas")) {
+                return e.getValue();
+            }
+        }
+        throw new Dbn4jException("OpenBLAS was not loaded by the openblas_nolapack preset; loaded: "
+                + Loader.getLoadedLibraries().keySet());
+    }
+
+    private static int parsePositive(String name, String value) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException(name + " must be a positive integer, got '" + value + "'");
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String describe() {
+        return "CPU " + cpuModel() + ", kernels " + isaName(activeIsa()) + " x" + threads() + " threads, OpenBLAS core "
+                + blasCoreName() + " x" + blasThreads() + " threads";
+    }
+
+    /** The CPU model from /proc/cpuinfo, or os.arch where that is not readable. */
+    public static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux or not readable: fall back below
+        }
+        return System.getProperty("os.arch");
+    }
+
+    // ---- threads, ISA, BLAS ----
+
+    public void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        check(CpuKernels.dbn4j_set_num_threads(n), "dbn4j_set_num_threads");
+    }
+
+    public int threads() {
+        return CpuKernels.dbn4j_get_num_threads();
+    }
+
+    public void setBlasThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("BLAS threads must be >= 1, got " + n);
+        }
+        check(CpuKernels.dbn4j_blas_set_num_threads(n), "dbn4j_blas_set_num_threads");
+    }
+
+    public int blasThreads() {
+        return CpuKernels.dbn4j_blas_get_num_threads();
+    }
+
+    /** OpenBLAS's kernel family in use, e.g. "Haswell" or "SkylakeX". */
+    public String blasCoreName() {
+        return CpuKernels.dbn4j_blas_corename();
+    }
+
+    /** The path of the OpenBLAS library in use (for benchmarks that call it directly). */
+    public String blasLibrary() {
+        return blasPath;
+    }
+
+    public static final int ISA_SCALAR = 0;
+    public static final int ISA_AVX2 = 1;
+    public static final int ISA_AVX512 = 2;
+
+    public int supportedIsa() {
+        return CpuKernels.dbn4j_isa_supported();
+    }
+
+    public int activeIsa() {
+        return CpuKernels.dbn4j_isa_active();
+    }
+
+    /**
+     * Forces the kernels' instruction-set level (ISA_SCALAR, ISA_AVX2, ISA_AVX512), or -1 for the best available.
+     *
+     * @throws IllegalArgumentException if this CPU does not support the level
+     */
+    public void forceIsa(int level) {
+        if (level < -1 || level > ISA_AVX512) {
+            throw new IllegalArgumentException("ISA level must be -1, 0, 1 or 2, got " + level);
+        }
+        if (level > supportedIsa()) {
+            throw new IllegalArgumentException("this CPU supports ISA level " + isaName(supportedIsa()) + ", not "
+                    + isaName(level));
+        }
+        check(CpuKernels.dbn4j_isa_force(level), "dbn4j_isa_force");
+    }
+
+    public static String isaName(int level) {
+        switch (level) {
+            case ISA_SCALAR: return "scalar";
+            case ISA_AVX2: return "avx2";
+            case ISA_AVX512: return "avx512";
+            default: return "isa" + level;
+        }
+    }
+
+    // ---- kernels ----
+
+    static void check(int status, String function) {
+        if (status != 0) {
+            String message = CpuKernels.dbn4j_last_error();
+            throw new Dbn4jException(function + " failed (code " + status + "): " + message, status, null);
+        }
+    }
+
+    /** A JavaCPP view of native floats at address, for bulk copies through a direct buffer. */
+    private static FloatPointer floatsAt(long at, long count) {
+        Pointer p = new Pointer() {
+            {
+                address = at; // the inherited field; 'at' avoids shadowing by it
+            }
+        };
+        return new FloatPointer(p).capacity(count);
+    }
+
+    @Override
+    protected long allocateK(long bytes) {
+        long[] out = new long[1];
+        check(CpuKernels.dbn4j_host_alloc(bytes, out), "dbn4j_host_alloc");
+        return out[0];
+    }
+
+    @Override
+    protected void freeK(long address) {
+        CpuKernels.dbn4j_host_free(address);
+    }
+
+    @Override
+    protected void copyFromHostK(float[] src, int srcOffset, long dst, int count) {
+        floatsAt(dst, count).asBuffer().put(src, srcOffset, count);
+    }
+
+    @Override
+    protected void copyToHostK(long src, float[] dst, int dstOffset, int count) {
+        floatsAt(src, count).asBuffer().get(dst, dstOffset, count);
+    }
+
+    @Override
+    protected void copyK(long src, long dst, long bytes) {
+        Pointer.memcpy(floatsAt(dst, bytes / Float.BYTES), floatsAt(src, bytes / Float.BYTES), bytes);
+    }
+
+    @Override
+    protected void gemmK(Transpose ta, Transpose tb, int m, int n, int k, float alpha, long a, int lda, long b,
+            int ldb, float beta, long c, int ldc) {
+        check(CpuKernels.dbn4j_sgemm(ta.code, tb.code, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), "dbn4j_sgemm");
+    }
+
+    @Override
+    protected void addRowBiasK(long x, long b, int rows, int cols) {
+        check(CpuKernels.dbn4j_add_row_bias(x, b, rows, cols), "dbn4j_add_row_bias");
+    }
+
+    @Override
+    protected void sigmoidK(long x, long y, long n) {
+        check(CpuKernels.dbn4j_sigmoid_forward(x, y, n), "dbn4j_sigmoid_forward");
+    }
+
+    @Override
+    protected void sigmoidBackwardK(long y, long dy, long dx, long n) {
+        check(CpuKernels.dbn4j_sigmoid_backward(y, dy, dx, n), "dbn4j_sigmoid_backward");
+    }
+
+    @Override
+    protected void tanhK(long x, long y, long n) {
+        check(CpuKernels.dbn4j_tanh_forward(x, y, n), "dbn4j_tanh_forward");
+    }
+
+    @Override
+    protected void tanhBackwardK(long y, long dy, long dx, long n) {
+        check(CpuKernels.dbn4j_tanh_backward(y, dy, dx, n), "dbn4j_tanh_backward");
+    }
+
+    @Override
+    protected void reluK(long x, long y, long n) {
+        check(CpuKernels.dbn4j_relu_forward(x, y, n), "dbn4j_relu_forward");
+    }
+
+    @Override
+    protected void reluBackwardK(long y, long dy, long dx, long n) {
+        check(CpuKernels.dbn4j_relu_backward(y, dy, dx, n), "dbn4j_relu_backward");
+    }
+
+    @Override
+    protected void softmaxK(long x, long y, int rows, int cols) {
+        check(CpuKernels.dbn4j_softmax_forward(x, y, rows, cols), "dbn4j_softmax_forward");
+    }
+
+    @Override
+    protected void logSoftmaxK(long x, long y, int rows, int cols) {
+        check(CpuKernels.dbn4j_log_softmax_forward(x, y, rows, cols), "dbn4j_log_softmax_forward");
+    }
+
+    @Override
+    protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
+        double[] loss = new double[1];
+        check(CpuKernels.dbn4j_softmax_cross_entropy(z, t, p, dz, rows, cols, loss), "dbn4j_softmax_cross_entropy");
+        return loss[0];
+    }
+
+    @Override
+    protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
+        double[] loss = new double[1];
+        check(CpuKernels.dbn4j_sigmoid_cross_entropy(z, t, p, dz, rows, cols, loss), "dbn4j_sigmoid_cross_entropy");
+        return loss[0];
+    }
+
+    @Override
+    protected double squaredErrorK(long y, long t, long dy, int rows, int cols) {
+        double[] loss = new double[1];
+        check(CpuKernels.dbn4j_squared_error(y, t, dy, rows, cols, loss), "dbn4j_squared_error");
+        return loss[0];
+    }
+
+    @Override
+    protected void columnSumsK(long x, long out, int rows, int cols, float alpha, float beta) {
+        check(CpuKernels.dbn4j_column_sums(x, out, rows, cols, alpha, beta), "dbn4j_column_sums");
+    }
+
+    @Override
+    protected void axpyK(float alpha, long x, long y, long n) {
+        check(CpuKernels.dbn4j_axpy(alpha, x, y, n), "dbn4j_axpy");
+    }
+
+    @Override
+    protected void scaleK(float alpha, long x, long n) {
+        check(CpuKernels.dbn4j_scale(alpha, x, n), "dbn4j_scale");
+    }
+
+    @Override
+    protected void sgdMomentumK(long w, long g, long v, long n, float lr, float momentum, float weightDecay,
+            boolean nesterov) {
+        check(CpuKernels.dbn4j_sgd_momentum(w, g, v, n, lr, momentum, weightDecay, nesterov ? 1 : 0),
+                "dbn4j_sgd_momentum");
+    }
+
+    @Override
+    protected void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst) {
+        check(CpuKernels.dbn4j_gather_rows(src, srcRows, cols, rows, count, dst), "dbn4j_gather_rows");
+    }
+
+    @Override
+    protected void softplusRowSumsK(long x, long out, int rows, int cols) {
+        check(CpuKernels.dbn4j_softplus_row_sums(x, out, rows, cols), "dbn4j_softplus_row_sums");
+    }
+
+    @Override
+    protected void uniformK(long seed, long offset, long out, long n) {
+        check(CpuKernels.dbn4j_random_uniform(seed, offset, out, n), "dbn4j_random_uniform");
+    }
+
+    @Override
+    protected void bernoulliK(long seed, long offset, long p, long out, long n) {
+        check(CpuKernels.dbn4j_random_bernoulli(seed, offset, p, out, n), "dbn4j_random_bernoulli");
+    }
+
+    @Override
+    protected void gaussianK(long seed, long offset, long mean, float stddev, long out, long n) {
+        check(CpuKernels.dbn4j_random_gaussian(seed, offset, mean, stddev, out, n), "dbn4j_random_gaussian");
+    }
+
+    @Override
+    protected void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols) {
+        check(CpuKernels.dbn4j_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols), "dbn4j_sigmoid_bernoulli");
+    }
+}

@@ -1,0 +1,353 @@
+package dbn4j.nn;
+
+import dbn4j.Backend;
+import dbn4j.Matrix;
+import dbn4j.RandomStream;
+import dbn4j.Transpose;
+import dbn4j.data.Dataset;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * One training run of an {@link Rbm} by CD-k or PCD-k: the mini-batch loop (allocation-free: every buffer and view
+ * is made before the first batch), momentum and learning-rate schedules, optional sparsity, per-epoch monitoring,
+ * divergence detection and checkpoints.
+ */
+final class RbmTraining {
+    private final Rbm rbm;
+    private final String phase;
+    private final Dataset train;
+    private final Dataset heldOut;
+    private final TrainConfig cfg;
+    private final RbmOptions opts;
+    private final Backend be;
+
+    RbmTraining(Rbm rbm, String phase, Dataset train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
+        this.rbm = rbm;
+        this.phase = phase;
+        this.train = train;
+        this.heldOut = heldOut;
+        this.cfg = cfg;
+        this.opts = opts;
+        this.be = rbm.backend();
+    }
+
+    /** Everything a mini-batch step writes, for batches of `rows` rows (views of the full-size buffers). */
+    private static final class Step {
+        Matrix h0p, hp, hs, vp, vs, chain;
+    }
+
+    /** The checkpointed state beyond weights. */
+    static final class Progress {
+        int epochsDone;
+        long rngOffset;
+        final List<EpochMetrics> history = new ArrayList<>();
+    }
+
+    List<EpochMetrics> run() {
+        check(train, "training");
+        if (heldOut != null) {
+            check(heldOut, "held-out");
+        }
+        if (cfg.batchSize() > train.rows()) {
+            throw new IllegalArgumentException("batch size " + cfg.batchSize() + " is larger than the training data ("
+                    + train.rows() + " rows)");
+        }
+        int nv = rbm.visibleUnits();
+        int nh = rbm.hiddenUnits();
+        int bs = cfg.batchSize();
+        int tail = train.rows() % bs;
+        Progress progress = new Progress();
+        List<Matrix> owned = new ArrayList<>();
+        try (Batches data = new Batches(be, train.features(), train.rows(), nv, null, 0, bs, true)) {
+            // Per-batch buffers, their tail views, the gradient and velocity blocks, monitoring buffers.
+            Matrix h0p = own(owned, bs, nh), hp = own(owned, bs, nh), hs = own(owned, bs, nh);
+            Matrix vp = own(owned, bs, nv), vs = own(owned, bs, nv);
+            Matrix chain = opts.persistent() ? own(owned, bs, nv) : null;
+            Matrix grad = own(owned, nv + 1, nh), gb = own(owned, 1, nv);
+            Matrix vel = own(owned, nv + 1, nh), vb = own(owned, 1, nv);
+            Matrix gw = grad.rows(0, nv), gc = grad.rows(nv, nv + 1);
+            Matrix vw = vel.rows(0, nv), vc = vel.rows(nv, nv + 1);
+            Matrix lastGood = own(owned, nv + 1, nh), lastGoodB = own(owned, 1, nv);
+            Matrix q = null, target = null, diff = null, vmean = null;
+            if (opts.sparse()) {
+                q = own(owned, 1, nh);
+                target = own(owned, 1, nh);
+                diff = own(owned, 1, nh);
+                vmean = own(owned, 1, nv);
+                float[] t = new float[nh];
+                java.util.Arrays.fill(t, opts.sparsityTarget());
+                target.set(t);
+                q.set(t);
+            }
+            Step full = views(h0p, hp, hs, vp, vs, chain, bs);
+            Step part = tail == 0 ? null : views(h0p, hp, hs, vp, vs, chain, tail);
+            Monitor monitor = new Monitor(owned);
+
+            RandomStream rng = new RandomStream(cfg.seed());
+            if (cfg.checkpoint() != null && Files.exists(cfg.checkpoint())) {
+                Checkpoint.restoreRbm(cfg.checkpoint(), rbm, vel, vb, chain, q, progress);
+                rng = new RandomStream(cfg.seed(), progress.rngOffset);
+            } else {
+                if (rbm.fresh()) {
+                    rbm.initVisibleBias(train);
+                }
+                if (chain != null) {
+                    // PCD chains start at a sample of the first mini-batch's data.
+                    data.shuffle(cfg.seed(), -1);
+                    if (rbm.visibleType() == Rbm.Visible.BERNOULLI) {
+                        be.bernoulli(rng, data.x(0), chain);
+                    } else {
+                        be.copy(data.x(0), chain);
+                    }
+                }
+            }
+            long start = System.nanoTime();
+            for (int epoch = progress.epochsDone; epoch < cfg.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                float lr = cfg.learningRate(epoch);
+                float momentum = cfg.momentum(epoch);
+                if (epoch > progress.epochsDone && !finite(rbm)) {
+                    be.copy(lastGood, rbm.params());
+                    be.copy(lastGoodB, rbm.visibleBias());
+                    throw new TrainingDivergedException(phase, epoch, data.count(), Double.NaN);
+                }
+                be.copy(rbm.params(), lastGood);
+                be.copy(rbm.visibleBias(), lastGoodB);
+                data.shuffle(cfg.seed(), epoch);
+                for (int i = 0; i < data.count(); i++) {
+                    Matrix v0 = data.x(i);
+                    Step s = v0.rows() == bs ? full : part;
+                    double err = step(rng, v0, s, gw, gc, gb, q, target, diff, vmean);
+                    if (!Double.isFinite(err)) {
+                        be.copy(lastGood, rbm.params());
+                        be.copy(lastGoodB, rbm.visibleBias());
+                        throw new TrainingDivergedException(phase, epoch + 1, i + 1, err);
+                    }
+                    be.sgdMomentum(rbm.weights(), gw, vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+                    be.sgdMomentum(rbm.hiddenBias(), gc, vc, lr, momentum, 0f, cfg.nesterov());
+                    be.sgdMomentum(rbm.visibleBias(), gb, vb, lr, momentum, 0f, cfg.nesterov());
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Map<String, Double> m = monitor.measure(epoch);
+                if (!Double.isFinite(m.get("reconstruction_error"))) {
+                    be.copy(lastGood, rbm.params());
+                    be.copy(lastGoodB, rbm.visibleBias());
+                    throw new TrainingDivergedException(phase, epoch + 1, data.count(), m.get("reconstruction_error"));
+                }
+                m.put("learning_rate", (double) lr);
+                m.put("momentum", (double) momentum);
+                m.put("samples_per_second", train.rows() / seconds);
+                m.put("elapsed_seconds", (System.nanoTime() - start) / 1e9);
+                EpochMetrics metrics = new EpochMetrics(phase, epoch + 1, m);
+                progress.history.add(metrics);
+                progress.epochsDone = epoch + 1;
+                progress.rngOffset = rng.offset();
+                if (cfg.checkpoint() != null
+                        && (progress.epochsDone % cfg.checkpointEvery() == 0 || progress.epochsDone == cfg.epochs())) {
+                    Checkpoint.saveRbm(cfg.checkpoint(), rbm, vel, vb, chain, q, progress, cfg, opts);
+                }
+                for (TrainingListener l : cfg.listeners()) {
+                    l.onEpoch(metrics);
+                }
+            }
+            return progress.history;
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint " + cfg.checkpoint() + ": " + e.getMessage(), e);
+        } finally {
+            for (Matrix m : owned) {
+                m.close();
+            }
+        }
+    }
+
+    private static boolean finite(Rbm rbm) {
+        for (Matrix m : new Matrix[] {rbm.params(), rbm.visibleBias()}) {
+            for (float v : m.toArray()) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private Matrix own(List<Matrix> owned, int rows, int cols) {
+        Matrix m = be.allocate(rows, cols);
+        owned.add(m);
+        return m;
+    }
+
+    private static Step views(Matrix h0p, Matrix hp, Matrix hs, Matrix vp, Matrix vs, Matrix chain, int rows) {
+        Step s = new Step();
+        s.h0p = h0p.rows(0, rows);
+        s.hp = hp.rows(0, rows);
+        s.hs = hs.rows(0, rows);
+        s.vp = vp.rows(0, rows);
+        s.vs = vs.rows(0, rows);
+        s.chain = chain == null ? null : chain.rows(0, rows);
+        return s;
+    }
+
+    private void check(Dataset d, String name) {
+        if (d.rows() == 0) {
+            throw new IllegalArgumentException(name + " data set '" + d.description() + "' is empty");
+        }
+        if (d.cols() != rbm.visibleUnits()) {
+            throw new IllegalArgumentException(name + " data set '" + d.description() + "' has " + d.cols()
+                    + " features, the RBM has " + rbm.visibleUnits() + " visible units");
+        }
+        d.validate();
+    }
+
+    /**
+     * Positive phase on v0, k Gibbs steps, and the negated log-likelihood gradient estimate into gw, gc, gb.
+     * Following the guide: hidden states driven by data are sampled; the last reconstruction uses probabilities
+     * (CD); PCD chains always carry sampled states. Returns |v0 - vp|^2 / 2B of the first visible step (a
+     * reconstruction error for CD; for PCD only a finiteness check).
+     */
+    private double step(RandomStream rng, Matrix v0, Step s, Matrix gw, Matrix gc, Matrix gb, Matrix q, Matrix target,
+            Matrix diff, Matrix vmean) {
+        int k = opts.k();
+        boolean pcd = opts.persistent();
+        rbm.sampleHidden(rng, v0, s.h0p, s.hs);
+        if (pcd) {
+            rbm.sampleHidden(rng, s.chain, s.hp, s.hs);
+        }
+        Matrix vk = null;
+        double err = 0;
+        for (int step = 1; step <= k; step++) {
+            boolean last = step == k;
+            if (!last || pcd) {
+                rbm.sampleVisible(rng, s.hs, s.vp, s.vs);
+                vk = s.vs;
+            } else {
+                rbm.visibleMean(s.hs, s.vp);
+                vk = s.vp;
+            }
+            if (step == 1) {
+                err = be.squaredError(s.vp, v0, null);
+            }
+            if (last) {
+                rbm.hiddenProbabilities(vk, s.hp);
+            } else {
+                rbm.sampleHidden(rng, vk, s.hp, s.hs);
+            }
+        }
+        if (pcd) {
+            be.copy(s.vs, s.chain);
+        }
+        float inv = 1f / v0.rows();
+        be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, s.h0p, 0f, gw);
+        be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, vk, s.hp, 1f, gw);
+        be.columnSums(s.h0p, gc, -inv, 0f);
+        be.columnSums(s.hp, gc, inv, 1f);
+        be.columnSums(v0, gb, -inv, 0f);
+        be.columnSums(vk, gb, inv, 1f);
+        if (q != null) {
+            // q <- decay q + (1 - decay) mean(h0p); the penalty's gradient (q - target) reaches c and, through v, W.
+            float decay = opts.sparsityDecay();
+            be.columnSums(s.h0p, q, (1 - decay) * inv, decay);
+            be.copy(q, diff);
+            be.axpy(-1f, target, diff);
+            be.axpy(opts.sparsityCost(), diff, gc);
+            be.columnSums(v0, vmean, inv, 0f);
+            be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, opts.sparsityCost(), vmean, diff, 1f, gw);
+        }
+        return err;
+    }
+
+    /** Per-epoch monitoring on fixed subsets of the training and held-out data. */
+    private final class Monitor {
+        final int mt;
+        final int mh;
+        final float[] trainRows;
+        final float[] heldRows;
+        final float[] flipped;
+        final Matrix vt;
+        final Matrix vh;
+        final Matrix vf;
+        final Matrix h;
+        final Matrix r;
+        final Matrix sp;
+
+        Monitor(List<Matrix> owned) {
+            int nv = rbm.visibleUnits();
+            mt = Math.min(opts.monitorRows(), train.rows());
+            mh = heldOut == null ? 0 : Math.min(opts.monitorRows(), heldOut.rows());
+            trainRows = java.util.Arrays.copyOf(train.features(), mt * nv);
+            heldRows = heldOut == null ? null : java.util.Arrays.copyOf(heldOut.features(), mh * nv);
+            flipped = new float[mt * nv];
+            int m = Math.max(mt, mh);
+            vt = own(owned, mt, nv);
+            vt.set(trainRows);
+            vh = mh == 0 ? null : own(owned, mh, nv);
+            if (vh != null) {
+                vh.set(heldRows);
+            }
+            vf = own(owned, mt, nv);
+            h = own(owned, m, rbm.hiddenUnits());
+            r = own(owned, m, nv);
+            sp = own(owned, m, 1);
+        }
+
+        Map<String, Double> measure(int epoch) {
+            Map<String, Double> out = new LinkedHashMap<>();
+            Matrix ht = h.rows(0, mt);
+            Matrix rt = r.rows(0, mt);
+            Matrix st = sp.rows(0, mt);
+            rbm.hiddenProbabilities(vt, ht);
+            rbm.visibleMean(ht, rt);
+            out.put("reconstruction_error", 2 * be.squaredError(rt, vt, null));
+            double[] ft = rbm.freeEnergy(vt, trainRows, 0, ht, st);
+            double meanT = mean(ft);
+            out.put("free_energy_train", meanT);
+            if (vh != null) {
+                double meanH = mean(rbm.freeEnergy(vh, heldRows, 0, h.rows(0, mh), sp.rows(0, mh)));
+                out.put("free_energy_heldout", meanH);
+                out.put("free_energy_gap", meanH - meanT);
+            }
+            if (rbm.visibleType() == Rbm.Visible.BERNOULLI) {
+                // Stochastic pseudo-log-likelihood: flip one random bit i per example (binarised at 0.5);
+                // log P(v_i | v_-i) = log sigmoid(F(v~) - F(v)), times V.
+                int nv = rbm.visibleUnits();
+                SplittableRandom pick = new SplittableRandom(cfg.seed() ^ (0x5DEECE66DL * (epoch + 1)));
+                float[] bin = new float[mt * nv];
+                for (int i = 0; i < mt * nv; i++) {
+                    bin[i] = trainRows[i] > 0.5f ? 1f : 0f;
+                }
+                System.arraycopy(bin, 0, flipped, 0, bin.length);
+                for (int row = 0; row < mt; row++) {
+                    int i = row * nv + pick.nextInt(nv);
+                    flipped[i] = 1f - flipped[i];
+                }
+                vf.set(bin);
+                double[] fv = rbm.freeEnergy(vf, bin, 0, ht, st);
+                vf.set(flipped);
+                double[] ff = rbm.freeEnergy(vf, flipped, 0, ht, st);
+                double pll = 0;
+                for (int row = 0; row < mt; row++) {
+                    double x = ff[row] - fv[row];
+                    // log sigmoid(x) = -softplus(-x), computed without overflow.
+                    pll += -(Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x))));
+                }
+                out.put("pseudo_log_likelihood", nv * pll / mt);
+            }
+            return out;
+        }
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+}

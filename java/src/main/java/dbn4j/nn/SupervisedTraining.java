@@ -1,0 +1,165 @@
+package dbn4j.nn;
+
+import dbn4j.Matrix;
+import dbn4j.data.Dataset;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One supervised training run of an {@link Mlp}: the epoch loop with per-epoch shuffling, momentum and
+ * learning-rate schedules, validation scoring, early stopping (best weights kept), divergence detection and
+ * checkpoints that resume to bit-identical weights.
+ */
+final class SupervisedTraining {
+    private final Mlp model;
+    private final String phase;
+    private final Dataset train;
+    private final Dataset validation;
+    private final TrainConfig cfg;
+
+    SupervisedTraining(Mlp model, String phase, Dataset train, Dataset validation, TrainConfig cfg) {
+        this.model = model;
+        this.phase = phase;
+        this.train = train;
+        this.validation = validation;
+        this.cfg = cfg;
+    }
+
+    /** State that a checkpoint carries besides the weights. */
+    static final class Progress {
+        int epochsDone;
+        double bestAccuracy = Double.NEGATIVE_INFINITY;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        int sinceBest;
+        final List<EpochMetrics> history = new ArrayList<>();
+    }
+
+    /** Whether every parameter is finite (one host copy per epoch: cheap next to the epoch itself). */
+    static boolean finite(Mlp model) {
+        for (int l = 0; l < model.layers(); l++) {
+            for (float v : model.params(l).toArray()) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    List<EpochMetrics> run() {
+        model.checkData(train, "training");
+        if (validation != null) {
+            model.checkData(validation, "validation");
+        }
+        if (cfg.batchSize() > train.rows()) {
+            throw new IllegalArgumentException("batch size " + cfg.batchSize() + " is larger than the training data ("
+                    + train.rows() + " rows)");
+        }
+        var be = model.backend();
+        int layers = model.layers();
+        Progress progress = new Progress();
+        Matrix[] best = new Matrix[layers];
+        Matrix[] lastGood = new Matrix[layers];
+        try (Batches data = new Batches(be, train.features(), train.rows(), train.cols(), model.targets(train),
+                model.outputs(), cfg.batchSize(), true);
+                Mlp.Workspace ws = model.new Workspace(cfg.batchSize());
+                Mlp.Optimizer opt = model.new Optimizer()) {
+            for (int l = 0; l < layers; l++) {
+                best[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
+                lastGood[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
+            }
+            if (cfg.checkpoint() != null && Files.exists(cfg.checkpoint())) {
+                Checkpoint.restoreSupervised(cfg.checkpoint(), model, opt, best, progress);
+            }
+            long start = System.nanoTime();
+            for (int epoch = progress.epochsDone; epoch < cfg.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                float lr = cfg.learningRate(epoch);
+                float momentum = cfg.momentum(epoch);
+                if (epoch > progress.epochsDone && !finite(model)) {
+                    // The last step of the previous epoch overflowed: its start is the last good state.
+                    for (int l = 0; l < layers; l++) {
+                        be.copy(lastGood[l], model.params(l));
+                    }
+                    throw new TrainingDivergedException(phase, epoch, data.count(), Double.NaN);
+                }
+                for (int l = 0; l < layers; l++) {
+                    be.copy(model.params(l), lastGood[l]);
+                }
+                data.shuffle(cfg.seed(), epoch);
+                double sum = 0;
+                for (int i = 0; i < data.count(); i++) {
+                    Matrix x = data.x(i);
+                    double loss = model.trainStep(x, data.t(i), ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+                    if (!Double.isFinite(loss)) {
+                        for (int l = 0; l < layers; l++) {
+                            be.copy(lastGood[l], model.params(l));
+                        }
+                        throw new TrainingDivergedException(phase, epoch + 1, i + 1, loss);
+                    }
+                    sum += loss * x.rows();
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Map<String, Double> m = new LinkedHashMap<>();
+                m.put("train_loss", sum / train.rows());
+                if (validation != null) {
+                    Evaluation ev = model.evaluate(validation);
+                    m.put("val_loss", ev.loss());
+                    m.put("val_accuracy", ev.accuracy());
+                    boolean better = ev.accuracy() > progress.bestAccuracy
+                            || (ev.accuracy() == progress.bestAccuracy && ev.loss() < progress.bestLoss);
+                    if (better) {
+                        progress.bestAccuracy = ev.accuracy();
+                        progress.bestLoss = ev.loss();
+                        progress.sinceBest = 0;
+                        for (int l = 0; l < layers; l++) {
+                            be.copy(model.params(l), best[l]);
+                        }
+                    } else {
+                        progress.sinceBest++;
+                    }
+                }
+                m.put("learning_rate", (double) lr);
+                m.put("momentum", (double) momentum);
+                m.put("samples_per_second", train.rows() / seconds);
+                m.put("elapsed_seconds", (System.nanoTime() - start) / 1e9);
+                EpochMetrics metrics = new EpochMetrics(phase, epoch + 1, m);
+                progress.history.add(metrics);
+                progress.epochsDone = epoch + 1;
+                boolean stop = validation != null && cfg.patience() > 0 && progress.sinceBest >= cfg.patience();
+                if (cfg.checkpoint() != null && (progress.epochsDone % cfg.checkpointEvery() == 0 || stop
+                        || progress.epochsDone == cfg.epochs())) {
+                    Checkpoint.saveSupervised(cfg.checkpoint(), model, opt, best, progress, cfg);
+                }
+                for (TrainingListener listener : cfg.listeners()) {
+                    listener.onEpoch(metrics);
+                }
+                if (stop) {
+                    break;
+                }
+            }
+            if (validation != null && progress.bestAccuracy > Double.NEGATIVE_INFINITY) {
+                for (int l = 0; l < layers; l++) {
+                    be.copy(best[l], model.params(l));
+                }
+            }
+            return progress.history;
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint " + cfg.checkpoint() + ": " + e.getMessage(), e);
+        } finally {
+            for (int l = 0; l < layers; l++) {
+                if (best[l] != null) {
+                    best[l].close();
+                }
+                if (lastGood[l] != null) {
+                    lastGood[l].close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+package dbn4j.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dbn4j.Matrix;
+import dbn4j.Reference;
+import dbn4j.Transpose;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every CPU kernel against the plain double-precision references of {@link Reference}, at every instruction-set
+ * level this CPU supports. Tolerances are argued where they are set: float32 rounding is u = 2^-24 relative.
+ */
+class KernelTest {
+    static final CpuBackend CPU = CpuBackend.instance();
+    static final double U = 0x1p-24;
+
+    static IntStream isaLevels() {
+        return IntStream.rangeClosed(CpuBackend.ISA_SCALAR, CPU.supportedIsa());
+    }
+
+    @AfterEach
+    void restoreIsa() {
+        CPU.forceIsa(-1);
+    }
+
+    static float[] random(SplittableRandom r, int n, double lo, double hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        }
+        return x;
+    }
+
+    /** |actual - expected| <= atol + rtol |expected|, with the index of the first failure in the message. */
+    static void assertClose(double[] expected, float[] actual, double atol, double rtol, String what) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            double err = Math.abs(actual[i] - expected[i]);
+            if (!(err <= atol + rtol * Math.abs(expected[i]))) {
+                fail(what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i] + " (error " + err + ")");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void gemmAllTransposesMatchReference(int isa) {
+        CPU.forceIsa(isa);
+        SplittableRandom r = new SplittableRandom(11);
+        int m = 37, n = 29, k = 53;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                float[] a = random(r, m * k, -1, 1);
+                float[] b = random(r, k * n, -1, 1);
+                float[] c = random(r, m * n, -1, 1);
+                int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+                float alpha = 0.75f, beta = -0.5f;
+                float[] ref = Reference.gemm(ta, tb, alpha, a, ar, ac, b, br, bc, beta, c);
+                try (Matrix ma = CPU.matrix(ar, ac, a); Matrix mb = CPU.matrix(br, bc, b); Matrix mc = CPU.matrix(m, n, c)) {
+                    CPU.gemm(ta ? Transpose.TRANSPOSE : Transpose.NO_TRANSPOSE,
+                            tb ? Transpose.TRANSPOSE : Transpose.NO_TRANSPOSE, alpha, ma, mb, beta, mc);
+                    float[] got = mc.toArray();
+                    // Forward error of a float32 dot product of length k: <= k u sum|a_ip b_pj| (|values| <= 1), plus
+                    // the rounding of alpha and beta terms: bound it by (k + 2) u (k + 1).
+                    double tol = (k + 2) * U * (k + 1);
+                    double[] expected = new double[ref.length];
+                    for (int i = 0; i < ref.length; i++) {
+                        expected[i] = ref[i];
+                    }
+                    assertClose(expected, got, tol, 0, "gemm ta=" + ta + " tb=" + tb);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void gemmWithEmptyInnerDimensionScalesC(int isa) {
+        CPU.forceIsa(isa);
+        try (Matrix a = CPU.allocate(3, 0); Matrix b = CPU.allocate(0, 2); Matrix c = CPU.matrix(3, 2, 1, 2, 3, 4, 5, 6)) {
+            CPU.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, 2f, c);
+            assertClose(new double[] {2, 4, 6, 8, 10, 12}, c.toArray(), 0, 0, "beta * c");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void activationsAndDerivativesMatchReference(int isa) {
+        CPU.forceIsa(isa);
+        SplittableRandom r = new SplittableRandom(12);
+        int n = 4099; // not a multiple of any vector width, so the tails run too
+        float[] x = random(r, n, -30, 30);
+        x[0] = 0f;
+        x[1] = -0f;
+        x[2] = 88f;
+        x[3] = -88f;
+        x[4] = 1e-8f;
+        float[] dy = random(r, n, -2, 2);
+        try (Matrix mx = CPU.matrix(1, n, x); Matrix y = CPU.allocate(1, n); Matrix mdy = CPU.matrix(1, n, dy);
+                Matrix dx = CPU.allocate(1, n)) {
+            double[] e = new double[n];
+            double[] de = new double[n];
+
+            CPU.sigmoid(mx, y);
+            float[] ys = y.toArray();
+            for (int i = 0; i < n; i++) {
+                e[i] = Reference.sigmoid(x[i]);
+            }
+            // A hand-written exp with a degree-6 polynomial is good to a few ulp; 8 u relative leaves room for the
+            // division and the final rounding, and is still 100x tighter than any training needs.
+            assertClose(e, ys, 1e-37, 8 * U, "sigmoid");
+            CPU.sigmoidBackward(y, mdy, dx);
+            float[] got = dx.toArray();
+            for (int i = 0; i < n; i++) {
+                de[i] = (double) dy[i] * ys[i] * (1 - (double) ys[i]);
+            }
+            // Two float multiplications and a subtraction from float inputs: 3 roundings, plus cancellation in 1 - y
+            // which is exact in float for y in [0.5, 1] (Sterbenz) and bounded by u otherwise.
+            assertClose(de, got, 1e-37, 4 * U, "sigmoid backward");
+
+            CPU.tanh(mx, y);
+            float[] yt = y.toArray();
+            for (int i = 0; i < n; i++) {
+                e[i] = Math.tanh(x[i]);
+            }
+            // tanh = 1 - 2/(exp(2x)+1) loses relative accuracy near 0 to cancellation; the kernel switches to a
+            // series there. Absolute 2 u around the unit scale plus 8 u relative covers both regimes.
+            assertClose(e, yt, 2 * U, 8 * U, "tanh");
+            CPU.tanhBackward(y, mdy, dx);
+            got = dx.toArray();
+            for (int i = 0; i < n; i++) {
+                de[i] = dy[i] * (1 - (double) yt[i] * yt[i]);
+            }
+            // 1 - y^2 cancels for |y| near 1: the error is absolute, about u times |dy| <= 2.
+            assertClose(de, got, 8 * U, 4 * U, "tanh backward");
+
+            CPU.relu(mx, y);
+            float[] yr = y.toArray();
+            for (int i = 0; i < n; i++) {
+                e[i] = Math.max(x[i], 0);
+            }
+            assertClose(e, yr, 0, 0, "relu"); // exact
+            CPU.reluBackward(y, mdy, dx);
+            got = dx.toArray();
+            for (int i = 0; i < n; i++) {
+                de[i] = yr[i] > 0 ? dy[i] : 0;
+            }
+            assertClose(de, got, 0, 0, "relu backward"); // exact
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void activationsWorkInPlace(int isa) {
+        CPU.forceIsa(isa);
+        float[] x = {-2f, -0.5f, 0f, 0.5f, 2f};
+        try (Matrix m = CPU.matrix(1, 5, x); Matrix copy = CPU.matrix(1, 5, x); Matrix out = CPU.allocate(1, 5)) {
+            CPU.sigmoid(m, m);
+            CPU.sigmoid(copy, out);
+            assertTrue(java.util.Arrays.equals(out.toArray(), m.toArray()), "in-place sigmoid equals out-of-place");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void softmaxAndLogSoftmaxMatchReference(int isa) {
+        CPU.forceIsa(isa);
+        SplittableRandom r = new SplittableRandom(13);
+        int rows = 7, k = 33;
+        float[] x = random(r, rows * k, -20, 20);
+        x[5] = 1000f; // stability: a huge logit must not overflow
+        try (Matrix mx = CPU.matrix(rows, k, x); Matrix y = CPU.allocate(rows, k)) {
+            double[] e = new double[rows * k];
+            double[] le = new double[rows * k];
+            for (int i = 0; i < rows; i++) {
+                double[] p = Reference.softmaxRow(x, i, k);
+                double lse = Reference.logSumExpRow(x, i, k);
+                for (int j = 0; j < k; j++) {
+                    e[i * k + j] = p[j];
+                    le[i * k + j] = x[i * k + j] - lse;
+                }
+            }
+            CPU.softmax(mx, y);
+            // Each probability is exp(x - max) / sum: a few roundings of exp plus a sum of k terms: 8 u + k u relative.
+            assertClose(e, y.toArray(), 1e-37, (8 + k) * U, "softmax");
+            float[] ps = y.toArray();
+            for (int i = 0; i < rows; i++) {
+                double s = 0;
+                for (int j = 0; j < k; j++) {
+                    s += ps[i * k + j];
+                }
+                assertEquals(1.0, s, k * 4 * U, "row " + i + " sums to 1");
+            }
+            CPU.logSoftmax(mx, y);
+            // x - max - log(sum): the log-sum is good to (k + 8) u relative; the result is absolute to that times the
+            // magnitude of the largest term (|x - max| up to 2000 here).
+            assertClose(le, y.toArray(), (k + 8) * U * 8, (k + 8) * U, "log softmax");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void lossesAndGradientsMatchReference(int isa) {
+        CPU.forceIsa(isa);
+        SplittableRandom r = new SplittableRandom(14);
+        int b = 9, k = 10;
+        float[] z = random(r, b * k, -8, 8);
+        float[] t = new float[b * k];
+        for (int i = 0; i < b; i++) {
+            t[i * k + r.nextInt(k)] = 1f;
+        }
+        float[] tb = random(r, b * k, 0, 1); // soft binary targets
+        try (Matrix mz = CPU.matrix(b, k, z); Matrix mt = CPU.matrix(b, k, t); Matrix mtb = CPU.matrix(b, k, tb);
+                Matrix p = CPU.allocate(b, k); Matrix dz = CPU.allocate(b, k)) {
+            // Softmax cross-entropy.
+            double loss = 0;
+            double[] ep = new double[b * k];
+            double[] edz = new double[b * k];
+            for (int i = 0; i < b; i++) {
+                double[] pr = Reference.softmaxRow(z, i, k);
+                double lse = Reference.logSumExpRow(z, i, k);
+                for (int j = 0; j < k; j++) {
+                    loss -= t[i * k + j] * (z[i * k + j] - lse);
+                    ep[i * k + j] = pr[j];
+                    edz[i * k + j] = (pr[j] - t[i * k + j]) / b;
+                }
+            }
+            loss /= b;
+            double got = CPU.softmaxCrossEntropy(mz, mt, p, dz);
+            // Per-row log-sum-exp in float to (k + 8) u relative of its magnitude (<= ~10), accumulated in double.
+            assertEquals(loss, got, (k + 8) * U * 16, "softmax cross-entropy");
+            assertClose(ep, p.toArray(), 1e-37, (k + 8) * U, "softmax cross-entropy p");
+            // (p - t) / B: p's error plus two roundings, absolute on the scale of 1/B.
+            assertClose(edz, dz.toArray(), (k + 10) * U / b, 0, "softmax cross-entropy dz");
+            assertEquals(got, CPU.softmaxCrossEntropy(mz, mt, null, null), 0, "loss without outputs");
+
+            // Sigmoid binary cross-entropy.
+            loss = 0;
+            for (int i = 0; i < b * k; i++) {
+                double zi = z[i];
+                loss += Math.max(zi, 0) - zi * tb[i] + Math.log1p(Math.exp(-Math.abs(zi)));
+                ep[i] = Reference.sigmoid(zi);
+                edz[i] = (ep[i] - tb[i]) / b;
+            }
+            loss /= b;
+            got = CPU.sigmoidCrossEntropy(mz, mtb, p, dz);
+            // Each term is O(10) with a few float roundings; summed in double.
+            assertEquals(loss, got, b * k * 8 * U * 10 / b, "sigmoid cross-entropy");
+            assertClose(ep, p.toArray(), 1e-37, 8 * U, "sigmoid cross-entropy p");
+            assertClose(edz, dz.toArray(), 10 * U / b, 0, "sigmoid cross-entropy dz");
+
+            // Squared error.
+            loss = 0;
+            for (int i = 0; i < b * k; i++) {
+                double d = (double) z[i] - tb[i];
+                loss += d * d;
+                edz[i] = d / b;
+            }
+            loss /= 2 * b;
+            got = CPU.squaredError(mz, mtb, dz);
+            // (y - t) is rounded once in float (relative u), squared: 2 u + 1 u relative per term.
+            assertEquals(loss, got, 4 * U * loss, "squared error");
+            assertClose(edz, dz.toArray(), 1e-37, 3 * U, "squared error dy");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void biasColumnSumsAxpyScaleMatchReference(int isa) {
+        CPU.forceIsa(isa);
+        SplittableRandom r = new SplittableRandom(15);
+        int b = 13, n = 37;
+        float[] x = random(r, b * n, -1, 1);
+        float[] bias = random(r, n, -1, 1);
+        float[] out0 = random(r, n, -1, 1);
+        try (Matrix mx = CPU.matrix(b, n, x); Matrix mb = CPU.matrix(1, n, bias); Matrix out = CPU.matrix(1, n, out0);
+                Matrix y = CPU.matrix(b, n, x)) {
+            CPU.addRowVector(y, mb);
+            double[] e = new double[b * n];
+            for (int i = 0; i < b * n; i++) {
+                e[i] = (float) (x[i] + bias[i % n]); // one float addition: exact to the rounding the reference does
+            }
+            assertClose(e, y.toArray(), 0, 0, "add row bias");
+
+            CPU.columnSums(mx, out, 0.5f, 2f);
+            double[] cs = new double[n];
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int i = 0; i < b; i++) {
+                    s += x[i * n + j];
+                }
+                cs[j] = 0.5 * s + 2.0 * out0[j];
+            }
+            // Summed in double, then two float roundings of the scaled terms and their sum.
+            assertClose(cs, out.toArray(), 1e-7, 3 * U, "column sums");
+
+            CPU.axpy(-1.5f, mx, y);
+            float[] yv = y.toArray();
+            for (int i = 0; i < b * n; i++) {
+                e[i] = (float) ((float) (x[i] + bias[i % n]) + (float) (-1.5f * x[i]));
+            }
+            // y + alpha x with or without a fused multiply-add differs by one rounding of alpha x.
+            assertClose(e, yv, 2 * U * 4, 0, "axpy");
+
+            CPU.scale(0.25f, y);
+            float[] ys = y.toArray();
+            for (int i = 0; i < b * n; i++) {
+                assertEquals(yv[i] * 0.25f, ys[i], 0f, "scale by a power of two is exact");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void sgdMomentumPlainAndNesterovMatchReference(int isa) {
+        CPU.forceIsa(isa);
+        SplittableRandom r = new SplittableRandom(16);
+        int n = 1001;
+        float[] w = random(r, n, -1, 1);
+        float[] g = random(r, n, -1, 1);
+        float[] v = random(r, n, -0.1, 0.1);
+        float lr = 0.1f, mom = 0.9f, wd = 0.01f;
+        for (boolean nesterov : new boolean[] {false, true}) {
+            try (Matrix mw = CPU.matrix(1, n, w); Matrix mg = CPU.matrix(1, n, g); Matrix mv = CPU.matrix(1, n, v)) {
+                CPU.sgdMomentum(mw, mg, mv, lr, mom, wd, nesterov);
+                double[] ew = new double[n];
+                double[] ev = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double gp = g[i] + (double) wd * w[i];
+                    ev[i] = mom * (double) v[i] - lr * gp;
+                    ew[i] = nesterov ? w[i] + mom * ev[i] - lr * gp : w[i] + ev[i];
+                }
+                // A handful of float operations on values of order 1: absolute 8 u.
+                assertClose(ev, mv.toArray(), 8 * U, 0, "velocity nesterov=" + nesterov);
+                assertClose(ew, mw.toArray(), 8 * U, 0, "weights nesterov=" + nesterov);
+            }
+        }
+    }
+}

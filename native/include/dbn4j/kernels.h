@@ -1,0 +1,153 @@
+/*
+ * dbn4j kernels: the one backend-neutral C API that the Java layer binds to (JavaCPP) and that each backend
+ * implements (CPU: native/src/cpu, CUDA: native/src/cuda). All matrices are row-major float32.
+ * Dimension letters: B batch rows, V visible, H hidden, K classes, N any column count, n element count.
+ * Every function returns DBN4J_OK (0) or an error code; dbn4j_last_error() then holds a message naming the
+ * function and the bad argument. The Java layer checks arguments before calling, so these checks are the
+ * second line of defence. Tests: ctest --test-dir <build> (native), mvn test (through Java).
+ */
+#ifndef DBN4J_KERNELS_H
+#define DBN4J_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DBN4J_OK 0
+#define DBN4J_EINVAL 1   /* a bad argument: shape, leading dimension, null pointer, overlap */
+#define DBN4J_EBLAS 2    /* BLAS not opened or missing a symbol */
+#define DBN4J_ENOMEM 3   /* allocation failed */
+#define DBN4J_EISA 4     /* requested instruction set not supported by this CPU */
+
+/* Transpose codes of dbn4j_sgemm (the same numbers as Java's dbn4j.Transpose.code). */
+#define DBN4J_NO_TRANS 0
+#define DBN4J_TRANS 1
+
+/* Instruction-set levels of the run-time dispatch. */
+#define DBN4J_ISA_SCALAR 0
+#define DBN4J_ISA_AVX2 1
+#define DBN4J_ISA_AVX512 2
+
+/* ---- errors, dispatch, threads ---- */
+
+/* Message of the last failed call on this thread ("" if none). */
+const char *dbn4j_last_error(void);
+/* The best level this CPU supports, and the level in use (the best, unless forced). */
+int dbn4j_isa_supported(void);
+int dbn4j_isa_active(void);
+/* Forces a level (for tests and benchmarks); DBN4J_EISA if the CPU lacks it. -1 restores the best. */
+int dbn4j_isa_force(int level);
+/* Threads of dbn4j's own kernels (not of BLAS). n >= 1. Results never depend on it. */
+int dbn4j_set_num_threads(int n);
+int dbn4j_get_num_threads(void);
+
+/* ---- host memory (native/src/cpu/memory.cpp) ---- */
+
+/* 64-byte aligned, zeroed host buffer of bytes > 0; *out = NULL on failure (DBN4J_ENOMEM). */
+int dbn4j_host_alloc(int64_t bytes, void **out);
+void dbn4j_host_free(void *p);
+
+/* ---- BLAS ---- */
+
+/* Binds to the OpenBLAS shared library at path (already loaded by Java: dlopen returns that same copy).
+ * Resolves cblas_sgemm, openblas_set_num_threads, openblas_get_num_threads, openblas_get_corename. */
+int dbn4j_blas_open(const char *path);
+/* "" if not open. */
+const char *dbn4j_blas_corename(void);
+int dbn4j_blas_set_num_threads(int n);
+/* -1 if not open. */
+int dbn4j_blas_get_num_threads(void);
+
+/* C(M,N) = alpha * op(A) * op(B) + beta * C, row-major. op(A) is (M,K), op(B) is (K,N).
+ * A is (M,K) with lda >= K when not transposed, (K,M) with lda >= M when transposed; likewise B, ldb; ldc >= N. */
+int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                const float *B, int ldb, float beta, float *C, int ldc);
+
+/* ---- elementwise ---- */
+
+/* x(B,N) += b(N) on every row. */
+int dbn4j_add_row_bias(float *x, const float *b, int B, int N);
+/* y = 1 / (1 + exp(-x)); dx = dy * y * (1 - y). In place (y == x, dx == dy) allowed. */
+int dbn4j_sigmoid_forward(const float *x, float *y, int64_t n);
+int dbn4j_sigmoid_backward(const float *y, const float *dy, float *dx, int64_t n);
+/* y = tanh(x); dx = dy * (1 - y * y). */
+int dbn4j_tanh_forward(const float *x, float *y, int64_t n);
+int dbn4j_tanh_backward(const float *y, const float *dy, float *dx, int64_t n);
+/* y = max(x, 0); dx = y > 0 ? dy : 0. */
+int dbn4j_relu_forward(const float *x, float *y, int64_t n);
+int dbn4j_relu_backward(const float *y, const float *dy, float *dx, int64_t n);
+
+/* Row softmax and log-softmax of x(B,K), max-subtracted (stable for any finite input). */
+int dbn4j_softmax_forward(const float *x, float *y, int B, int K);
+int dbn4j_log_softmax_forward(const float *x, float *y, int B, int K);
+
+/* ---- losses: the loss is the mean over the B rows, gradients are of that mean ---- */
+
+/* Softmax + cross-entropy on logits z(B,K), targets t(B,K) (one-hot or any distribution per row):
+ * p = softmax(z) (written if p != NULL), loss = -(1/B) sum t * log p, dz = (p - t) / B (if dz != NULL). */
+int dbn4j_softmax_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int K,
+                                double *loss);
+/* Sigmoid + binary cross-entropy on logits z(B,N), targets t in [0,1]:
+ * p = sigmoid(z) (if p != NULL), loss = (1/B) sum [max(z,0) - z t + log(1 + exp(-|z|))], dz = (p - t) / B. */
+int dbn4j_sigmoid_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int N,
+                                double *loss);
+/* Squared error on outputs y(B,N): loss = (1/(2B)) sum (y - t)^2, dy = (y - t) / B (if dy != NULL). */
+int dbn4j_squared_error(const float *y, const float *t, float *dy, int B, int N, double *loss);
+
+/* ---- reductions, BLAS-1, updates ---- */
+
+/* out(N) = alpha * (sum over rows of x(B,N)) + beta * out. Summed in double, rows in order. */
+int dbn4j_column_sums(const float *x, float *out, int B, int N, float alpha, float beta);
+/* y += alpha * x; x *= alpha. */
+int dbn4j_axpy(float alpha, const float *x, float *y, int64_t n);
+int dbn4j_scale(float alpha, float *x, int64_t n);
+/* SGD with momentum and L2 weight decay, on n parameters w with gradient g and velocity v:
+ *   g' = g + weight_decay * w;  v = momentum * v - lr * g';
+ *   plain:    w = w + v
+ *   nesterov: w = w + momentum * v - lr * g'                                            */
+int dbn4j_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
+                       float weight_decay, int nesterov);
+
+/* ---- rows (native/src/cpu/rows.cpp) ---- */
+
+/* dst(B,N) row r = src(src_rows,N) row idx[r]; every idx in [0, src_rows). dst must not overlap src.
+ * Shuffles a data set into mini-batch order once per epoch. */
+int dbn4j_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int B, float *dst);
+/* out(B) = sum over columns of softplus(x(B,N)) = log(1 + exp(x)), in double per row; the hidden term of an
+ * RBM's free energy. */
+int dbn4j_softplus_row_sums(const float *x, float *out, int B, int N);
+
+/* ---- random numbers: Philox4x32-10 ----
+ * The stream of (seed, word index w) is word w % 4 of Philox4x32-10(counter = {w/4 low 32 bits, w/4 high 32
+ * bits, 0, 0}, key = {seed low 32 bits, seed high 32 bits}). A call with offset o uses words o, o+1, ...;
+ * the result depends only on (seed, o, n), never on threads, chunking or instruction set.
+ * A uniform float from word u is (u >> 8) * 2^-24, in [0, 1). */
+
+/* One Philox4x32-10 block (for known-answer tests). */
+void dbn4j_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+/* out[i] = word o+i of the stream. */
+int dbn4j_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_t n);
+/* out[i] = uniform from word o+i. */
+int dbn4j_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n);
+/* out[i] = uniform(o+i) < p[i] ? 1 : 0. In place (out == p) allowed. */
+int dbn4j_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n);
+/* out[i] = (mean ? mean[i] : 0) + stddev * z_i, z_i standard normal by Box-Muller from words o+2i, o+2i+1
+ * (u1 = ((w >> 8) + 1) * 2^-24 in (0, 1], u2 = (w >> 8) * 2^-24, z = sqrt(-2 ln u1) cos(2 pi u2)).
+ * Uses 2n words. In place (out == mean) allowed. */
+int dbn4j_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out,
+                          int64_t n);
+
+/* ---- fused Gibbs step ----
+ * x(B,N) is a pre-activation (e.g. v W); b(N) a bias or NULL.
+ * p = sigmoid(x + b) written to p (p == x allowed), s = uniform(o + r*N + c) < p ? 1 : 0 written to s.
+ * One pass; uses B*N words. Bit-identical to add_row_bias + sigmoid_forward + random_bernoulli. */
+int dbn4j_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
+                            float *s, int B, int N);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DBN4J_KERNELS_H */

@@ -1,0 +1,142 @@
+/*
+ * BLAS binding: dlopen of the OpenBLAS that Java already loaded (same copy), dlsym of cblas_sgemm and the
+ * openblas_* thread/corename calls, and dbn4j_sgemm = argument checks + row-major cblas_sgemm.
+ * Test: cmake -DDBN4J_TEST_OPENBLAS=/path/libopenblas.so.0 ..., then ctest --test-dir <build> -R gemm
+ */
+#include <dlfcn.h>
+#include <stdint.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "internal.h"
+
+namespace dbn4j {
+
+namespace {
+
+// CBLAS enums are passed as int: CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112.
+using cblas_sgemm_fn = void (*)(int order, int transA, int transB, int M, int N, int K, float alpha,
+                                const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+using set_threads_fn = void (*)(int);
+using get_threads_fn = int (*)(void);
+using corename_fn = char *(*)(void);
+
+struct Blas {
+    cblas_sgemm_fn sgemm;
+    set_threads_fn set_threads;
+    get_threads_fn get_threads;
+    corename_fn corename;
+};
+
+// Published once per successful open. Old bindings are leaked on purpose: another thread may still be in them.
+std::atomic<const Blas *> g_blas{nullptr};
+std::mutex g_open_mu;
+
+bool ranges_overlap(const float *a, int64_t na, const float *b, int64_t nb) {
+    uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+    return na > 0 && nb > 0 && a0 < b0 + (uintptr_t)nb * sizeof(float) && b0 < a0 + (uintptr_t)na * sizeof(float);
+}
+
+} // namespace
+
+} // namespace dbn4j
+
+using namespace dbn4j;
+
+extern "C" {
+
+int dbn4j_blas_open(const char *path) {
+    if (!path || !*path) return fail(DBN4J_EINVAL, "dbn4j_blas_open: path is NULL or empty");
+    try {
+        std::lock_guard<std::mutex> lk(g_open_mu);
+        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            const char *why = dlerror();
+            return fail(DBN4J_EBLAS, "dbn4j_blas_open: dlopen(%s) failed: %s", path, why ? why : "?");
+        }
+        Blas b;
+        b.sgemm = (cblas_sgemm_fn)dlsym(h, "cblas_sgemm");
+        b.set_threads = (set_threads_fn)dlsym(h, "openblas_set_num_threads");
+        b.get_threads = (get_threads_fn)dlsym(h, "openblas_get_num_threads");
+        b.corename = (corename_fn)dlsym(h, "openblas_get_corename");
+        if (!b.sgemm || !b.set_threads || !b.get_threads || !b.corename) {
+            dlclose(h);
+            return fail(DBN4J_EBLAS, "dbn4j_blas_open: %s lacks %s", path,
+                        !b.sgemm ? "cblas_sgemm" : !b.set_threads ? "openblas_set_num_threads"
+                                              : !b.get_threads ? "openblas_get_num_threads"
+                                                               : "openblas_get_corename");
+        }
+        g_blas.store(new Blas(b), std::memory_order_release);
+        return DBN4J_OK;
+    } catch (...) {
+        return fail(DBN4J_ENOMEM, "dbn4j_blas_open: out of memory");
+    }
+}
+
+const char *dbn4j_blas_corename(void) {
+    const Blas *b = g_blas.load(std::memory_order_acquire);
+    const char *name = b ? b->corename() : nullptr;
+    return name ? name : "";
+}
+
+int dbn4j_blas_set_num_threads(int n) {
+    const Blas *b = g_blas.load(std::memory_order_acquire);
+    if (n < 1) return fail(DBN4J_EINVAL, "dbn4j_blas_set_num_threads: n=%d < 1", n);
+    if (!b) return fail(DBN4J_EBLAS, "dbn4j_blas_set_num_threads: BLAS not opened (call dbn4j_blas_open)");
+    b->set_threads(n);
+    return DBN4J_OK;
+}
+
+int dbn4j_blas_get_num_threads(void) {
+    const Blas *b = g_blas.load(std::memory_order_acquire);
+    return b ? b->get_threads() : -1;
+}
+
+// C(M,N) = alpha op(A)(M,K) op(B)(K,N) + beta C, row-major. K == 0 is done here (C = beta C, beta == 0 writes
+// zeros without reading C), so BLAS never sees a zero dimension.
+int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                int ldb, float beta, float *C, int ldc) {
+    const char *fn = "dbn4j_sgemm";
+    if (transA != DBN4J_NO_TRANS && transA != DBN4J_TRANS)
+        return fail(DBN4J_EINVAL, "%s: transA=%d (must be 0 or 1)", fn, transA);
+    if (transB != DBN4J_NO_TRANS && transB != DBN4J_TRANS)
+        return fail(DBN4J_EINVAL, "%s: transB=%d (must be 0 or 1)", fn, transB);
+    if (M < 0 || N < 0 || K < 0) return fail(DBN4J_EINVAL, "%s: negative size M=%d N=%d K=%d", fn, M, N, K);
+    if (transA == DBN4J_NO_TRANS ? lda < K : lda < M)
+        return transA == DBN4J_NO_TRANS ? fail(DBN4J_EINVAL, "%s: lda=%d < K=%d (A not transposed)", fn, lda, K)
+                                        : fail(DBN4J_EINVAL, "%s: lda=%d < M=%d (A transposed)", fn, lda, M);
+    if (transB == DBN4J_NO_TRANS ? ldb < N : ldb < K)
+        return transB == DBN4J_NO_TRANS ? fail(DBN4J_EINVAL, "%s: ldb=%d < N=%d (B not transposed)", fn, ldb, N)
+                                        : fail(DBN4J_EINVAL, "%s: ldb=%d < K=%d (B transposed)", fn, ldb, K);
+    if (ldc < N) return fail(DBN4J_EINVAL, "%s: ldc=%d < N=%d", fn, ldc, N);
+    if (M == 0 || N == 0) return DBN4J_OK;
+    if (!C) return fail(DBN4J_EINVAL, "%s: C is NULL with M=%d N=%d", fn, M, N);
+    int64_t extC = (int64_t)(M - 1) * ldc + N;
+    if (K > 0) {
+        if (!A) return fail(DBN4J_EINVAL, "%s: A is NULL with M=%d K=%d", fn, M, K);
+        if (!B) return fail(DBN4J_EINVAL, "%s: B is NULL with K=%d N=%d", fn, K, N);
+        // Extents of the strided blocks: C must share no address range with A or B.
+        int64_t extA = transA == DBN4J_NO_TRANS ? (int64_t)(M - 1) * lda + K : (int64_t)(K - 1) * lda + M;
+        int64_t extB = transB == DBN4J_NO_TRANS ? (int64_t)(K - 1) * ldb + N : (int64_t)(N - 1) * ldb + K;
+        if (ranges_overlap(C, extC, A, extA)) return fail(DBN4J_EINVAL, "%s: C overlaps A", fn);
+        if (ranges_overlap(C, extC, B, extB)) return fail(DBN4J_EINVAL, "%s: C overlaps B", fn);
+    }
+    if (K == 0) {
+        for (int64_t i = 0; i < M; i++) {
+            float *c = C + i * ldc;
+            if (beta == 0.0f)
+                for (int j = 0; j < N; j++) c[j] = 0.0f;
+            else
+                for (int j = 0; j < N; j++) c[j] = beta * c[j];
+        }
+        return DBN4J_OK;
+    }
+    const Blas *b = g_blas.load(std::memory_order_acquire);
+    if (!b) return fail(DBN4J_EBLAS, "%s: BLAS not opened (call dbn4j_blas_open)", fn);
+    b->sgemm(101, transA == DBN4J_TRANS ? 112 : 111, transB == DBN4J_TRANS ? 112 : 111, M, N, K, alpha, A, lda, B,
+             ldb, beta, C, ldc);
+    return DBN4J_OK;
+}
+
+} // extern "C"

@@ -1,0 +1,85 @@
+/*
+ * Internals shared by the CPU backend: the per-ISA kernel table, the dispatcher, the thread pool and errors.
+ * The table functions do no validation and no threading: api.cpp checks arguments, splits the work and calls
+ * them on sub-ranges. Tests include this header to reach each ISA level's table directly (test_isa.cpp).
+ */
+#ifndef DBN4J_CPU_INTERNAL_H
+#define DBN4J_CPU_INTERNAL_H
+
+#include <stdint.h>
+
+#include "dbn4j/kernels.h"
+
+namespace dbn4j {
+
+// One ISA level's kernels. All pointers are already offset to the sub-range being computed; row kernels take
+// `rows` rows of `N` (or K) contiguous columns. Shapes are those of the matching dbn4j_* function.
+struct KernelTable {
+    const char *name;
+    void (*add_row_bias)(float *x, const float *b, int64_t rows, int64_t N);
+    void (*sigmoid_forward)(const float *x, float *y, int64_t n);
+    void (*sigmoid_backward)(const float *y, const float *dy, float *dx, int64_t n);
+    void (*tanh_forward)(const float *x, float *y, int64_t n);
+    void (*tanh_backward)(const float *y, const float *dy, float *dx, int64_t n);
+    void (*relu_forward)(const float *x, float *y, int64_t n);
+    void (*relu_backward)(const float *y, const float *dy, float *dx, int64_t n);
+    void (*softmax_forward)(const float *x, float *y, int64_t rows, int64_t K);
+    void (*log_softmax_forward)(const float *x, float *y, int64_t rows, int64_t K);
+    // Losses write the unscaled per-row sum into row_loss[r] (row_loss may be null); gradients use divisor B.
+    void (*softmax_cross_entropy)(const float *z, const float *t, float *p, float *dz, int64_t rows, int64_t K,
+                                  float B, double *row_loss);
+    void (*sigmoid_cross_entropy)(const float *z, const float *t, float *p, float *dz, int64_t rows, int64_t N,
+                                  float B, double *row_loss);
+    void (*squared_error)(const float *y, const float *t, float *dy, int64_t rows, int64_t N, float B,
+                          double *row_loss);
+    // Columns [0, ncols) of x(B, ld): out[c] = alpha * sum_r x[r*ld + c] + beta * out[c].
+    void (*column_sums)(const float *x, float *out, int64_t B, int64_t ld, int64_t ncols, float alpha, float beta);
+    void (*axpy)(float alpha, const float *x, float *y, int64_t n);
+    void (*scale)(float alpha, float *x, int64_t n);
+    void (*sgd_momentum)(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
+                         float weight_decay, int nesterov);
+    // Blocks i = 0..nblocks-1 of Philox4x32-10 with counter {ctr0 + i (64-bit carry into ctr1), ctr2, ctr3}.
+    void (*philox_blocks)(const uint32_t ctr[4], const uint32_t key[2], uint32_t *out, int64_t nblocks);
+    void (*random_bits)(uint64_t seed, uint64_t offset, uint32_t *out, int64_t n);
+    void (*random_uniform)(uint64_t seed, uint64_t offset, float *out, int64_t n);
+    void (*random_bernoulli)(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n);
+    void (*random_gaussian)(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out,
+                            int64_t n);
+    // offset is the word of the first row; row r uses words offset + r*N ...
+    void (*sigmoid_bernoulli)(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,
+                              int64_t rows, int64_t N);
+};
+
+namespace scalar { extern const KernelTable table; }
+namespace avx2 { extern const KernelTable table; }
+namespace avx512 { extern const KernelTable table; }
+
+// The table in use (selected on first call, or by dbn4j_isa_force).
+const KernelTable &kernels();
+// The table of a level, or nullptr if this CPU (or build) lacks it. For tests.
+const KernelTable *kernels_for_level(int level);
+
+// ---- thread pool ----
+using RangeFn = void (*)(void *ctx, int64_t begin, int64_t end);
+void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, RangeFn fn, void *ctx);
+
+// Runs fn(b, e) on contiguous pieces of [begin, end), each at least `grain` long, on up to
+// dbn4j_get_num_threads() threads; small ranges run inline on the caller.
+template <class F> void parallel_for(int64_t begin, int64_t end, int64_t grain, const F &fn) {
+    parallel_for_impl(begin, end, grain,
+                      [](void *ctx, int64_t b, int64_t e) { (*static_cast<const F *>(ctx))(b, e); },
+                      const_cast<void *>(static_cast<const void *>(&fn)));
+}
+
+// Elements per thread below which splitting costs more than it saves. Tests lower it (0 restores the default)
+// so that small inputs are split at odd boundaries too.
+int64_t grain_elements();
+void set_grain_elements_for_tests(int64_t elements);
+
+// ---- errors ----
+// Formats the thread's message and returns code.
+int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+} // namespace dbn4j
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * dbn4j_sgemm through a real OpenBLAS (path in argv[1]): all four transpose combinations with padded leading
+ * dimensions against a naive double triple loop, plus the BLAS thread and corename calls.
+ * Run: cmake -DDBN4J_TEST_OPENBLAS=/path/libopenblas.so.0 ..., then ctest --test-dir <build> -R gemm
+ */
+#include <math.h>
+
+#include <vector>
+
+#include "test_util.h"
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_gemm /path/to/libopenblas.so.0\n");
+        return 2;
+    }
+    CHECK_OK(dbn4j_blas_open(argv[1]));
+    const char *core = dbn4j_blas_corename();
+    printf("OpenBLAS core: %s, threads: %d\n", core, dbn4j_blas_get_num_threads());
+    CHECK(strlen(core) > 0);
+    CHECK_OK(dbn4j_blas_set_num_threads(1));
+    CHECK(dbn4j_blas_get_num_threads() == 1);
+
+    Rng rng(3);
+    const int shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {64, 33, 129}, {200, 150, 300}};
+    const float alpha = 0.75f, betas[2] = {0.5f, 0.0f};
+    for (int threads = 1; threads <= 2; threads++) {
+        CHECK_OK(dbn4j_blas_set_num_threads(threads));
+        for (auto &sh : shapes)
+            for (int ta = 0; ta <= 1; ta++)
+                for (int tb = 0; tb <= 1; tb++)
+                    for (float beta : betas) {
+                        int M = sh[0], N = sh[1], K = sh[2];
+                        int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+                        std::vector<float> A((size_t)(ta ? K : M) * lda), B((size_t)(tb ? N : K) * ldb),
+                            C((size_t)M * ldc);
+                        for (auto &v : A) v = rng.uniform(-1, 1);
+                        for (auto &v : B) v = rng.uniform(-1, 1);
+                        for (auto &v : C) v = rng.uniform(-1, 1);
+                        std::vector<float> C0 = C;
+                        CHECK_OK(dbn4j_sgemm(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(),
+                                             ldc));
+                        // Float GEMM with any summation order is within K u sum |alpha a b| + 2 u |beta c| of the
+                        // exact value (standard dot-product bound); the double loop is exact to 1e-16.
+                        double worst = 0;
+                        int pad_changed = 0;
+                        for (int i = 0; i < M; i++) {
+                            for (int j = 0; j < N; j++) {
+                                double s = 0, sa = 0;
+                                for (int k = 0; k < K; k++) {
+                                    double a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+                                    double b = tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+                                    s += a * b;
+                                    sa += fabs(a * b);
+                                }
+                                double c0 = C0[(size_t)i * ldc + j];
+                                double ref = alpha * s + beta * c0;
+                                double bound = 0x1p-24 * (K + 2) * (alpha * sa + fabs(beta * c0)) + 1e-30;
+                                double e = fabs(C[(size_t)i * ldc + j] - ref) / bound;
+                                worst = e > worst ? e : worst;
+                            }
+                            for (int j = N; j < ldc; j++)
+                                pad_changed += C[(size_t)i * ldc + j] != C0[(size_t)i * ldc + j];
+                        }
+                        CHECK_MSG(worst <= 1.0 && pad_changed == 0,
+                                  "sgemm ta=%d tb=%d M=%d N=%d K=%d beta=%g: error %.3g of bound, %d pad changed",
+                                  ta, tb, M, N, K, beta, worst, pad_changed);
+                    }
+    }
+    return finish("test_gemm");
+}
