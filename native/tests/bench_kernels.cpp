@@ -38,7 +38,9 @@ int main(int argc, char **argv) {
     for (auto &v : x) v = rng.uniform(-8, 8);
     for (auto &v : b) v = rng.uniform(-1, 1);
     dbn4j_set_num_threads(1);
-    printf("%-8s %14s %14s %14s %14s %14s\n", "isa", "sigmoid/s", "sig_bern/s", "tanh/s", "uniform/s", "gaussian/s");
+    printf("%-8s %12s %12s %12s %12s %12s %12s %12s\n", "isa", "sigmoid/s", "sig_bern/s", "bernoulli/s", "tanh/s",
+           "uniform/s", "bits/s", "gaussian/s");
+    std::vector<uint32_t> bits(n);
     for (int level = DBN4J_ISA_SCALAR; level <= dbn4j_isa_supported(); level++) {
         dbn4j_isa_force(level);
         uint64_t off = 0;
@@ -47,11 +49,13 @@ int main(int argc, char **argv) {
             dbn4j_sigmoid_bernoulli(1234, off, x.data(), b.data(), y.data(), s.data(), B, N);
             off += n;
         });
+        double be = median_rate(runs, n, [&] { dbn4j_random_bernoulli(1234, 0, y.data(), s.data(), n); });
         double th = median_rate(runs, n, [&] { dbn4j_tanh_forward(x.data(), y.data(), n); });
         double un = median_rate(runs, n, [&] { dbn4j_random_uniform(1234, 0, y.data(), n); });
+        double bi = median_rate(runs, n, [&] { dbn4j_random_bits(1234, 0, bits.data(), n); });
         double ga = median_rate(runs, n, [&] { dbn4j_random_gaussian(1234, 0, nullptr, 1.0f, y.data(), n); });
-        printf("%-8s %14.3e %14.3e %14.3e %14.3e %14.3e\n", dbn4j::kernels_for_level(level)->name, sig, sb, th, un,
-               ga);
+        printf("%-8s %12.3e %12.3e %12.3e %12.3e %12.3e %12.3e %12.3e\n", dbn4j::kernels_for_level(level)->name, sig,
+               sb, be, th, un, bi, ga);
     }
     dbn4j_isa_force(-1);
     return 0;

@@ -27,6 +27,8 @@ final class Checkpoint {
         model.architecture().forEach((k, v) -> out.meta("model." + k, v));
         cfg.describe().forEach((k, v) -> out.meta("train." + k, v));
         out.meta("epochs_done", Integer.toString(p.epochsDone));
+        out.meta("batches_done", Integer.toString(p.batchesDone));
+        out.meta("partial_loss", Double.toString(p.partialLoss));
         out.meta("best_accuracy", Double.toString(p.bestAccuracy));
         out.meta("best_loss", Double.toString(p.bestLoss));
         out.meta("since_best", Integer.toString(p.sinceBest));
@@ -56,6 +58,8 @@ final class Checkpoint {
             best[l].set(in.tensor("best." + l, params.rows(), params.cols()));
         }
         p.epochsDone = in.getInt("epochs_done");
+        p.batchesDone = in.getInt("batches_done");
+        p.partialLoss = in.getDouble("partial_loss");
         p.bestAccuracy = in.getDouble("best_accuracy");
         p.bestLoss = in.getDouble("best_loss");
         p.sinceBest = in.getInt("since_best");
@@ -71,6 +75,7 @@ final class Checkpoint {
         cfg.describe().forEach((k, v) -> out.meta("train." + k, v));
         opts.describe().forEach((k, v) -> out.meta("rbm." + k, v));
         out.meta("epochs_done", Integer.toString(p.epochsDone));
+        out.meta("batches_done", Integer.toString(p.batchesDone));
         out.meta("rng_offset", Long.toString(p.rngOffset));
         out.meta("history", encode(p.history));
         out.tensor("velocity", velocity);
@@ -113,6 +118,7 @@ final class Checkpoint {
             q.set(in.tensor("sparsity_q", 1, nh));
         }
         p.epochsDone = in.getInt("epochs_done");
+        p.batchesDone = in.getInt("batches_done");
         p.rngOffset = in.getLong("rng_offset");
         p.history.clear();
         p.history.addAll(decode(in, in.get("history")));

@@ -384,7 +384,7 @@ public final class Mlp implements AutoCloseable {
      * @throws TrainingDivergedException if the loss becomes NaN or infinite
      */
     public List<EpochMetrics> fit(Dataset train, Dataset validation, TrainConfig cfg) {
-        return new SupervisedTraining(this, "mlp", train, validation, cfg).run();
+        return new SupervisedTraining(this, kind, train, validation, cfg).run();
     }
 
     // ---- inference ----

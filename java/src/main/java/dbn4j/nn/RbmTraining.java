@@ -46,6 +46,8 @@ final class RbmTraining {
     /** The checkpointed state beyond weights. */
     static final class Progress {
         int epochsDone;
+        /** Mini-batches of epoch epochsDone + 1 already done (a checkpoint written on a stop signal). */
+        int batchesDone;
         long rngOffset;
         final List<EpochMetrics> history = new ArrayList<>();
     }
@@ -109,11 +111,14 @@ final class RbmTraining {
                 }
             }
             long start = System.nanoTime();
-            for (int epoch = progress.epochsDone; epoch < cfg.epochs(); epoch++) {
+            int firstEpoch = progress.epochsDone;
+            for (int epoch = firstEpoch; epoch < cfg.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 float lr = cfg.learningRate(epoch);
                 float momentum = cfg.momentum(epoch);
-                if (epoch > progress.epochsDone && !finite(rbm)) {
+                int firstBatch = progress.batchesDone;
+                progress.batchesDone = 0;
+                if (epoch > firstEpoch && !finite(rbm)) {
                     be.copy(lastGood, rbm.params());
                     be.copy(lastGoodB, rbm.visibleBias());
                     throw new TrainingDivergedException(phase, epoch, data.count(), Double.NaN);
@@ -121,7 +126,7 @@ final class RbmTraining {
                 be.copy(rbm.params(), lastGood);
                 be.copy(rbm.visibleBias(), lastGoodB);
                 data.shuffle(cfg.seed(), epoch);
-                for (int i = 0; i < data.count(); i++) {
+                for (int i = firstBatch; i < data.count(); i++) {
                     Matrix v0 = data.x(i);
                     Step s = v0.rows() == bs ? full : part;
                     double err = step(rng, v0, s, gw, gc, gb, q, target, diff, vmean);
@@ -133,6 +138,17 @@ final class RbmTraining {
                     be.sgdMomentum(rbm.weights(), gw, vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
                     be.sgdMomentum(rbm.hiddenBias(), gc, vc, lr, momentum, 0f, cfg.nesterov());
                     be.sgdMomentum(rbm.visibleBias(), gb, vb, lr, momentum, 0f, cfg.nesterov());
+                    if (cfg.progress() != null) {
+                        cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), v0.rows());
+                    }
+                    if (cfg.stopRequested() && i + 1 < data.count()) {
+                        progress.batchesDone = i + 1;
+                        progress.rngOffset = rng.offset();
+                        if (cfg.checkpoint() != null) {
+                            Checkpoint.saveRbm(cfg.checkpoint(), rbm, vel, vb, chain, q, progress, cfg, opts);
+                        }
+                        throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
+                    }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Map<String, Double> m = monitor.measure(epoch);
@@ -155,6 +171,12 @@ final class RbmTraining {
                 }
                 for (TrainingListener l : cfg.listeners()) {
                     l.onEpoch(metrics);
+                }
+                if (cfg.stopRequested() && progress.epochsDone < cfg.epochs()) {
+                    if (cfg.checkpoint() != null) {
+                        Checkpoint.saveRbm(cfg.checkpoint(), rbm, vel, vb, chain, q, progress, cfg, opts);
+                    }
+                    throw new TrainingInterruptedException(phase, progress.epochsDone, data.count(), cfg.checkpoint());
                 }
             }
             return progress.history;

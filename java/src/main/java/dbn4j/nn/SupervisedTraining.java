@@ -33,6 +33,10 @@ final class SupervisedTraining {
     /** State that a checkpoint carries besides the weights. */
     static final class Progress {
         int epochsDone;
+        /** Mini-batches of epoch epochsDone + 1 already done (a checkpoint written on a stop signal). */
+        int batchesDone;
+        /** Their summed loss (times rows), so the epoch's mean loss comes out the same after a resume. */
+        double partialLoss;
         double bestAccuracy = Double.NEGATIVE_INFINITY;
         double bestLoss = Double.POSITIVE_INFINITY;
         int sinceBest;
@@ -77,11 +81,16 @@ final class SupervisedTraining {
                 Checkpoint.restoreSupervised(cfg.checkpoint(), model, opt, best, progress);
             }
             long start = System.nanoTime();
-            for (int epoch = progress.epochsDone; epoch < cfg.epochs(); epoch++) {
+            int firstEpoch = progress.epochsDone;
+            for (int epoch = firstEpoch; epoch < cfg.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 float lr = cfg.learningRate(epoch);
                 float momentum = cfg.momentum(epoch);
-                if (epoch > progress.epochsDone && !finite(model)) {
+                int firstBatch = progress.batchesDone;
+                double sum = progress.partialLoss;
+                progress.batchesDone = 0;
+                progress.partialLoss = 0;
+                if (epoch > firstEpoch && !finite(model)) {
                     // The last step of the previous epoch overflowed: its start is the last good state.
                     for (int l = 0; l < layers; l++) {
                         be.copy(lastGood[l], model.params(l));
@@ -92,8 +101,7 @@ final class SupervisedTraining {
                     be.copy(model.params(l), lastGood[l]);
                 }
                 data.shuffle(cfg.seed(), epoch);
-                double sum = 0;
-                for (int i = 0; i < data.count(); i++) {
+                for (int i = firstBatch; i < data.count(); i++) {
                     Matrix x = data.x(i);
                     double loss = model.trainStep(x, data.t(i), ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov());
                     if (!Double.isFinite(loss)) {
@@ -103,6 +111,17 @@ final class SupervisedTraining {
                         throw new TrainingDivergedException(phase, epoch + 1, i + 1, loss);
                     }
                     sum += loss * x.rows();
+                    if (cfg.progress() != null) {
+                        cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), x.rows());
+                    }
+                    if (cfg.stopRequested() && i + 1 < data.count()) {
+                        progress.batchesDone = i + 1;
+                        progress.partialLoss = sum;
+                        if (cfg.checkpoint() != null) {
+                            Checkpoint.saveSupervised(cfg.checkpoint(), model, opt, best, progress, cfg);
+                        }
+                        throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
+                    }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Map<String, Double> m = new LinkedHashMap<>();
@@ -141,6 +160,12 @@ final class SupervisedTraining {
                 }
                 if (stop) {
                     break;
+                }
+                if (cfg.stopRequested() && progress.epochsDone < cfg.epochs()) {
+                    if (cfg.checkpoint() != null) {
+                        Checkpoint.saveSupervised(cfg.checkpoint(), model, opt, best, progress, cfg);
+                    }
+                    throw new TrainingInterruptedException(phase, progress.epochsDone, data.count(), cfg.checkpoint());
                 }
             }
             if (validation != null && progress.bestAccuracy > Double.NEGATIVE_INFINITY) {

@@ -28,6 +28,8 @@ public final class TrainConfig {
     private Path checkpoint;
     private int checkpointEvery = 1;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private BatchListener progress;
+    private java.util.function.BooleanSupplier stop = () -> false;
 
     public TrainConfig epochs(int v) {
         epochs = positive("epochs", v);
@@ -137,7 +139,35 @@ public final class TrainConfig {
         c.checkpoint = checkpoint;
         c.checkpointEvery = checkpointEvery;
         c.listeners.addAll(listeners);
+        c.progress = progress;
+        c.stop = stop;
         return c;
+    }
+
+    /** Receives every mini-batch (progress bars); null for none. */
+    public TrainConfig progress(BatchListener l) {
+        progress = l;
+        return this;
+    }
+
+    /**
+     * Checked after every mini-batch: when it returns true, training writes its checkpoint (if one is configured)
+     * and throws {@link TrainingInterruptedException}.
+     */
+    public TrainConfig stopWhen(java.util.function.BooleanSupplier s) {
+        if (s == null) {
+            throw new IllegalArgumentException("stop signal is null");
+        }
+        stop = s;
+        return this;
+    }
+
+    BatchListener progress() {
+        return progress;
+    }
+
+    boolean stopRequested() {
+        return stop.getAsBoolean();
     }
 
     private static int positive(String name, int v) {

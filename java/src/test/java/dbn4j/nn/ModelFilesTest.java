@@ -171,4 +171,44 @@ class ModelFilesTest {
             assertArrayEquals(expected, rbm.params().toArray(), "resumed RBM bit-identical");
         }
     }
+
+    /** A stop signal raised after {@code batches} mini-batches, as a SIGTERM handler would raise it. */
+    static TrainConfig stopAfterBatches(TrainConfig cfg, int batches) {
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        return cfg.progress((phase, epoch, batch, count, rows) -> seen.incrementAndGet())
+                .stopWhen(() -> seen.get() >= batches);
+    }
+
+    @Test
+    void stopSignalMidEpochWritesACheckpointThatResumesBitIdentically() {
+        Dataset d = binaryImages(400, 6);
+        TrainConfig base = new TrainConfig().epochs(3).batchSize(32).learningRate(0.05f).seed(2);
+        float[] mlpExpected;
+        float[] rbmExpected;
+        try (Mlp m = Mlp.create(BE, new int[] {10, 8, 3}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY, 1);
+                Rbm r = Rbm.create(BE, 10, 5, Rbm.Visible.BERNOULLI, 1)) {
+            m.fit(d, null, base.copy());
+            r.fit(d, null, base.copy(), new RbmOptions().persistent(true));
+            mlpExpected = m.params(0).toArray();
+            rbmExpected = r.params().toArray();
+        }
+        Path mc = dir.resolve("stop-mlp.ckpt");
+        Path rc = dir.resolve("stop-rbm.ckpt");
+        try (Mlp m = Mlp.create(BE, new int[] {10, 8, 3}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY, 1);
+                Rbm r = Rbm.create(BE, 10, 5, Rbm.Visible.BERNOULLI, 1)) {
+            // 13 batches per epoch: stop in the middle of the second epoch.
+            TrainingInterruptedException e = assertThrows(TrainingInterruptedException.class,
+                    () -> m.fit(d, null, stopAfterBatches(base.copy().checkpoint(mc, 5), 20)));
+            assertEquals(mc, e.checkpoint());
+            assertThrows(TrainingInterruptedException.class, () -> r.fit(d, null,
+                    stopAfterBatches(base.copy().checkpoint(rc, 5), 20), new RbmOptions().persistent(true)));
+        }
+        try (Mlp m = Mlp.create(BE, new int[] {10, 8, 3}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY, 1);
+                Rbm r = Rbm.create(BE, 10, 5, Rbm.Visible.BERNOULLI, 1)) {
+            m.fit(d, null, base.copy().checkpoint(mc, 5));
+            r.fit(d, null, base.copy().checkpoint(rc, 5), new RbmOptions().persistent(true));
+            assertArrayEquals(mlpExpected, m.params(0).toArray(), "MLP resumed mid-epoch");
+            assertArrayEquals(rbmExpected, r.params().toArray(), "RBM resumed mid-epoch");
+        }
+    }
 }
