@@ -162,6 +162,21 @@ public final class Dbn implements AutoCloseable {
         return x;
     }
 
+    /**
+     * Passes each row up through every RBM (hidden probabilities) and back down (visible means): what the whole
+     * stack keeps of the input. (n, sizes[0]).
+     */
+    public float[] reconstruct(float[] v, int n) {
+        float[] x = v;
+        for (Rbm r : rbms) {
+            x = r.transform(x, n);
+        }
+        for (int l = rbms.size() - 1; l >= 0; l--) {
+            x = down(rbms.get(l), x, n);
+        }
+        return x;
+    }
+
     private float[] down(Rbm rbm, float[] h, int n) {
         try (Matrix hm = be.matrix(n, rbm.hiddenUnits(), h); Matrix v = be.allocate(n, rbm.visibleUnits())) {
             rbm.visibleMean(hm, v);
