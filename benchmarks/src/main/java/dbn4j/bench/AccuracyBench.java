@@ -54,7 +54,7 @@ public final class AccuracyBench {
             int e = Math.max(1, 30 / div);
             long t0 = System.nanoTime();
             try (Mlp lr = LogisticRegression.multinomial(be, 784, 10)) {
-                lr.fit(train, null, new TrainConfig().epochs(e).batchSize(100).learningRate(0.05f).momentum(0.9f)
+                lr.fit(train, null, new TrainConfig().epochs(e).batchSize(100).learningRate(0.02f).momentum(0.9f)
                         .schedule(Schedule.cosine(e)).seed(1).listener(AccuracyBench::progress));
                 table.add(line("logistic regression", e + " epochs", lr.evaluate(test).accuracy(), 0.845, t0));
             }

@@ -11,7 +11,7 @@ final class CommonOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Threads of dbn4j's own kernels (default 1).")
     Integer threads;
 
-    @Option(names = "--blas-threads", paramLabel = "N", description = "OpenBLAS threads (default: OpenBLAS's choice).")
+    @Option(names = "--blas-threads", paramLabel = "N", description = "OpenBLAS threads (default 1).")
     Integer blasThreads;
 
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")

@@ -22,6 +22,10 @@ final class DataOptions {
                     + "else the sample bundled in the jar.")
     Path data;
 
+    @Option(names = "--stream", description = "Stream the training data from disk a chunk at a time, so memory stays "
+            + "flat however large it is (uncompressed IDX only: an images file with --labels, or a directory).")
+    boolean stream;
+
     @Option(names = "--labels", paramLabel = "FILE", description = "IDX labels file for an IDX images file in --data.")
     Path labels;
 
@@ -58,10 +62,83 @@ final class DataOptions {
     /** Training, validation and test data, scaled alike. */
     static final class Loaded {
         Dataset train;
+        /** With --stream: the training data on disk (train is then null). */
+        dbn4j.data.RowSource stream;
         Dataset validation;
         Dataset test;
         String source;
         String scaling;
+
+        int rows() {
+            return stream != null ? stream.rows() : train.rows();
+        }
+
+        int cols() {
+            return stream != null ? stream.cols() : train.cols();
+        }
+
+        int classes() {
+            return stream != null ? stream.numClasses() : train.numClasses();
+        }
+
+        /** Up to n training examples in memory (for pictures). */
+        Dataset head(int n) throws IOException {
+            if (stream == null) {
+                return train.subset(0, Math.min(n, train.rows()));
+            }
+            int m = Math.min(n, stream.rows());
+            float[] x = new float[m * stream.cols()];
+            int[] y = new int[m];
+            stream.read(0, m, x, y);
+            return new Dataset(x, m, stream.cols(), y, stream.numClasses(), stream.description() + " (first " + m + ")");
+        }
+    }
+
+    /** The streamed training source of --stream (uncompressed IDX). */
+    dbn4j.data.RowSource openStream() throws IOException {
+        if (data == null) {
+            throw new Cli.UsageException("--stream needs --data: an uncompressed IDX images file (with --labels) or a "
+                    + "directory holding train-images-idx3-ubyte and train-labels-idx1-ubyte");
+        }
+        Path images = data;
+        Path labelFile = labels;
+        if (Files.isDirectory(data)) {
+            images = Files.exists(data.resolve("train-images-idx3-ubyte")) ? data.resolve("train-images-idx3-ubyte")
+                    : data.resolve("train-images-idx3-ubyte.gz");
+            labelFile = Files.exists(data.resolve("train-labels-idx1-ubyte")) ? data.resolve("train-labels-idx1-ubyte")
+                    : data.resolve("train-labels-idx1-ubyte.gz");
+        } else if (labelFile == null) {
+            throw new Cli.UsageException("--stream with an IDX images file needs --labels");
+        }
+        if (validationFraction > 0) {
+            throw new Cli.UsageException("--stream cannot split off --validation-fraction; give --validation-data");
+        }
+        if (!scale.equalsIgnoreCase("auto") && !scale.equalsIgnoreCase("none")) {
+            throw new Cli.UsageException("--stream reads IDX pixels as they are (scaled to [0,1]); --scale " + scale
+                    + " is not available with it");
+        }
+        return dbn4j.data.IdxRowSource.open(images, labelFile, classes > 0 ? classes : 10);
+    }
+
+    /** With --stream: only the validation and test data, in memory. */
+    Loaded loadHeldOut(dbn4j.data.RowSource train) throws IOException {
+        Loaded out = new Loaded();
+        out.source = train.description();
+        out.scaling = "none";
+        if (testData != null) {
+            out.test = readFile(testData, testLabels, "--test-labels");
+        } else if (Files.isDirectory(data) && (Files.exists(data.resolve("t10k-images-idx3-ubyte"))
+                || Files.exists(data.resolve("t10k-images-idx3-ubyte.gz")))) {
+            Path img = Files.exists(data.resolve("t10k-images-idx3-ubyte")) ? data.resolve("t10k-images-idx3-ubyte")
+                    : data.resolve("t10k-images-idx3-ubyte.gz");
+            Path lab = Files.exists(data.resolve("t10k-labels-idx1-ubyte")) ? data.resolve("t10k-labels-idx1-ubyte")
+                    : data.resolve("t10k-labels-idx1-ubyte.gz");
+            out.test = Idx.read(img, lab, train.numClasses(), "IDX " + img.getFileName());
+        }
+        if (validationData != null) {
+            out.validation = readFile(validationData, validationLabels, "--validation-labels");
+        }
+        return out;
     }
 
     Loaded load(long seed) throws IOException {

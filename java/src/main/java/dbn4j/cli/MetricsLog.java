@@ -23,7 +23,7 @@ import java.util.Map;
  */
 final class MetricsLog implements TrainingListener, AutoCloseable {
     private final Path file;
-    private final BufferedWriter writer;
+    private BufferedWriter writer;
     private final PrintStream stdout;
     private final List<EpochMetrics> history = new ArrayList<>();
 
@@ -72,6 +72,36 @@ final class MetricsLog implements TrainingListener, AutoCloseable {
             }
         });
         return Json.write(obj);
+    }
+
+    /**
+     * Makes the log agree with a restored checkpoint: the epochs of {@code phase} are exactly the restored ones (a run
+     * killed between its checkpoint and its log line, or after a log line of an epoch it must redo, would otherwise
+     * miss or repeat lines). Other phases' lines stay.
+     */
+    @Override
+    public void onResume(String phase, List<EpochMetrics> restored) {
+        history.removeIf(m -> m.phase().equals(phase));
+        history.addAll(restored);
+        try {
+            writer.flush();
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".metrics", ".tmp");
+            try {
+                List<String> lines = new ArrayList<>();
+                for (EpochMetrics m : history) {
+                    lines.add(line(m));
+                }
+                Files.write(tmp, lines, StandardCharsets.UTF_8);
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            writer.close();
+            writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot rewrite metrics: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -161,7 +161,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Decay of the running hidden activation for sparsity.")
     float sparsityDecay;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = DEFAULT_OUTPUT, description = "Output folder.")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = DEFAULT_OUTPUT, description = "Output folder "
+            + "(when not given and the default holds an earlier run: the next free " + DEFAULT_OUTPUT + "-N).")
     Path output;
 
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "1", description = "Checkpoint every N epochs.")
@@ -197,18 +198,31 @@ final class TrainCommand implements Callable<Integer> {
         checkOptions();
         common.apply();
         PrintStream out = System.out;
+        output = chooseOutput();
         Files.createDirectories(output);
         requireWritable(output);
         Path checkpoint = output.resolve(CHECKPOINT_FILE);
         handleEarlierRun(checkpoint);
-        DataOptions.Loaded d = data.load(seed);
+        dbn4j.data.RowSource stream = data.stream ? data.openStream() : null;
+        try {
+            DataOptions.Loaded d = stream != null ? data.loadHeldOut(stream) : data.load(seed);
+            d.stream = stream;
+            return run(d, checkpoint, out);
+        } finally {
+            if (stream != null) {
+                stream.close();
+            }
+        }
+    }
+
+    private int run(DataOptions.Loaded d, Path checkpoint, PrintStream out) throws IOException {
         writeConfig(d);
         Backend be = Backends.get();
-        out.println("dbn4j train: " + describeModel(d.train) + " on " + d.source);
+        out.println("dbn4j train: " + describeModel(d) + " on " + d.source);
         out.println("backend: " + be.describe());
-        out.printf(Locale.ROOT, "data: %d training%s%s examples, %d features, %d classes, scaling %s%n", d.train.rows(),
+        out.printf(Locale.ROOT, "data: %d training%s%s examples, %d features, %d classes, scaling %s%n", d.rows(),
                 d.validation == null ? "" : ", " + d.validation.rows() + " validation",
-                d.test == null ? "" : ", " + d.test.rows() + " test", d.train.cols(), d.train.numClasses(), d.scaling);
+                d.test == null ? "" : ", " + d.test.rows() + " test", d.cols(), d.classes(), d.scaling);
         out.println("output: " + output.toAbsolutePath().normalize());
 
         AtomicBoolean stop = new AtomicBoolean();
@@ -250,54 +264,68 @@ final class TrainCommand implements Callable<Integer> {
             throws IOException {
         Dataset train = d.train;
         Path modelFile = output.resolve(MODEL_FILE);
+        Dataset shown = d.test != null ? d.test : d.head(100);
         Evaluation test = null;
         switch (model) {
-            case "lr": {
-                try (Mlp m = train.numClasses() == 2 ? LogisticRegression.binary(be, train.cols())
-                        : LogisticRegression.multinomial(be, train.cols(), train.numClasses())) {
-                    m.fit(train, d.validation, supervised(base, 0.05f).listener(e -> pictures.during(e, m)));
-                    m.save(modelFile);
-                    pictures.end(m, train);
-                    test = d.test == null ? null : m.evaluate(d.test);
-                }
-                break;
-            }
+            case "lr":
             case "mlp": {
-                int[] sizes = new int[hidden.length + 2];
-                sizes[0] = train.cols();
-                System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-                sizes[sizes.length - 1] = outputActivation == Activation.SIGMOID && train.numClasses() == 2 ? 1
-                        : train.numClasses();
-                try (Mlp m = Mlp.create(be, sizes, activation, outputActivation, loss, seed)) {
-                    m.fit(train, d.validation, supervised(base, 0.05f).listener(e -> pictures.during(e, m)));
+                int[] sizes = new int[model.equals("lr") ? 2 : hidden.length + 2];
+                sizes[0] = d.cols();
+                if (model.equals("mlp")) {
+                    System.arraycopy(hidden, 0, sizes, 1, hidden.length);
+                }
+                boolean single = d.classes() == 2
+                        && (model.equals("lr") || outputActivation == Activation.SIGMOID);
+                sizes[sizes.length - 1] = single ? 1 : d.classes();
+                try (Mlp m = model.equals("lr")
+                        ? (single ? LogisticRegression.binary(be, d.cols())
+                                : LogisticRegression.multinomial(be, d.cols(), d.classes()))
+                        : Mlp.create(be, sizes, activation, outputActivation, loss, seed)) {
+                    TrainConfig cfg = supervised(base, 0.05f).listener(e -> pictures.during(e, m));
+                    if (d.stream != null) {
+                        m.fit(d.stream, d.validation, cfg);
+                    } else {
+                        m.fit(train, d.validation, cfg);
+                    }
                     m.save(modelFile);
-                    pictures.end(m, train);
+                    pictures.end(m, shown);
                     test = d.test == null ? null : m.evaluate(d.test);
                 }
                 break;
             }
             case "rbm": {
-                try (Rbm r = Rbm.create(be, train.cols(), hidden[0], visible, seed)) {
-                    r.fit(train, d.validation != null ? d.validation : d.test, rbmConfig(base, epochs)
-                            .listener(e -> pictures.during(e, r)), rbmOptions());
+                try (Rbm r = Rbm.create(be, d.cols(), hidden[0], visible, seed)) {
+                    TrainConfig cfg = rbmConfig(base, epochs).listener(e -> pictures.during(e, r));
+                    Dataset heldOut = d.validation != null ? d.validation : d.test;
+                    if (d.stream != null) {
+                        r.fit(d.stream, heldOut, cfg, rbmOptions());
+                    } else {
+                        r.fit(train, heldOut, cfg, rbmOptions());
+                    }
                     r.save(modelFile);
-                    pictures.end(r, d.test != null ? d.test : train);
+                    pictures.end(r, shown);
                 }
                 break;
             }
             case "dbn": {
                 int[] sizes = new int[hidden.length + 1];
-                sizes[0] = train.cols();
+                sizes[0] = d.cols();
                 System.arraycopy(hidden, 0, sizes, 1, hidden.length);
                 try (Dbn dbn = Dbn.create(be, sizes, visible, seed)) {
                     out.println("pre-training " + hidden.length + " RBM(s), " + pretrainEpochs + " epochs each");
-                    dbn.pretrain(train, d.validation, rbmConfig(base, pretrainEpochs)
-                            .listener(e -> pictures.during(e, dbn)), rbmOptions());
-                    out.println("fine-tuning " + epochs + " epochs");
-                    dbn.finetune(train, d.validation, supervised(base, 0.1f).listener(e -> pictures.during(e, dbn)),
-                            train.numClasses());
+                    TrainConfig pre = rbmConfig(base, pretrainEpochs).listener(e -> pictures.during(e, dbn));
+                    TrainConfig fine = supervised(base, 0.1f).listener(e -> pictures.during(e, dbn));
+                    if (d.stream != null) {
+                        dbn.pretrain(d.stream, d.validation, pre, rbmOptions());
+                        out.println("fine-tuning " + epochs + " epochs");
+                        dbn.finetune(d.stream, d.validation, fine, d.classes());
+                    } else {
+                        dbn.pretrain(train, d.validation, pre, rbmOptions());
+                        out.println("fine-tuning " + epochs + " epochs");
+                        dbn.finetune(train, d.validation, fine, d.classes());
+                    }
                     dbn.save(modelFile);
-                    pictures.end(dbn, d.test != null ? d.test : train);
+                    pictures.end(dbn, shown);
                     test = d.test == null ? null : dbn.evaluate(d.test);
                 }
                 break;
@@ -353,17 +381,17 @@ final class TrainCommand implements Callable<Integer> {
         return phase.startsWith("rbm[") && model.equals("dbn") ? pretrainEpochs : epochs;
     }
 
-    private String describeModel(Dataset train) {
-        StringBuilder sizes = new StringBuilder().append(train.cols());
+    private String describeModel(DataOptions.Loaded d) {
+        StringBuilder sizes = new StringBuilder().append(d.cols());
         int[] layers = model.equals("rbm") ? new int[] {hidden[0]} : model.equals("lr") ? new int[0] : hidden;
         for (int h : layers) {
             sizes.append('-').append(h);
         }
         switch (model) {
-            case "lr": return "logistic regression " + sizes + "-" + train.numClasses();
-            case "mlp": return "MLP " + sizes + "-" + train.numClasses() + " (" + name(activation) + ")";
+            case "lr": return "logistic regression " + sizes + "-" + d.classes();
+            case "mlp": return "MLP " + sizes + "-" + d.classes() + " (" + name(activation) + ")";
             case "rbm": return "RBM " + sizes + " (" + name(visible) + " visible, " + (persistent ? "PCD-" : "CD-") + k + ")";
-            default: return "DBN " + sizes + " + softmax " + train.numClasses();
+            default: return "DBN " + sizes + " + softmax " + d.classes();
         }
     }
 
@@ -435,6 +463,29 @@ final class TrainCommand implements Callable<Integer> {
         if (v < 1) {
             throw new Cli.UsageException(name + " must be >= 1, got " + v);
         }
+    }
+
+    /**
+     * The output folder: as given; or, when none was given and the default one holds an earlier run, the next free
+     * dbn4j-output-N, so that running {@code dbn4j train} again never touches an earlier result.
+     */
+    private Path chooseOutput() {
+        boolean given = spec.commandLine().getParseResult().hasMatchedOption("--output")
+                || (configDefaults != null && configDefaults.values().containsKey("output"));
+        if (given || resume || !holdsRun(output)) {
+            return output;
+        }
+        for (int i = 2;; i++) {
+            Path p = output.resolveSibling(output.getFileName() + "-" + i);
+            if (!holdsRun(p)) {
+                return p;
+            }
+        }
+    }
+
+    private static boolean holdsRun(Path dir) {
+        return Files.exists(dir.resolve(MODEL_FILE)) || Files.exists(dir.resolve(CHECKPOINT_FILE))
+                || Files.exists(dir.resolve(CONFIG_FILE));
     }
 
     private static void requireWritable(Path dir) throws IOException {

@@ -8,9 +8,10 @@ import java.util.SplittableRandom;
  * A data set on the backend, in mini-batches: the inputs (n, D) and targets (n, T) are copied to the backend
  * once, and each epoch gathers them into a shuffled copy whose consecutive rows are the mini-batches. The row views
  * of every batch are made once, so that the training loop allocates nothing. The order of epoch e depends only on
- * (seed, e), so a run resumed at epoch e sees the same batches as an uninterrupted one.
+ * (seed, e), so a run resumed at epoch e sees the same batches as an uninterrupted one. {@link StreamedBatches}
+ * does the same for data read from disk a chunk at a time.
  */
-final class Batches implements AutoCloseable {
+class Batches implements AutoCloseable {
     private final Backend be;
     private final int rows;
     private final int batchSize;
@@ -21,6 +22,20 @@ final class Batches implements AutoCloseable {
     private final Matrix[] xb;
     private final Matrix[] tb;
     private final int[] order;
+
+    /** For subclasses that manage their own buffers. */
+    Batches(int rows, int batchSize) {
+        this.be = null;
+        this.rows = rows;
+        this.batchSize = batchSize;
+        this.x = null;
+        this.t = null;
+        this.xs = null;
+        this.ts = null;
+        this.xb = null;
+        this.tb = null;
+        this.order = null;
+    }
 
     /**
      * @param targets (n, tcols) row-major, or null for unlabelled data
@@ -72,9 +87,18 @@ final class Batches implements AutoCloseable {
         return rows;
     }
 
-    /** All inputs in their original order. */
-    Matrix inputs() {
-        return x;
+    /** Fisher-Yates over order[0, n) with a generator seeded from (seed, epoch, salt) alone. */
+    static void permute(int[] order, int n, long seed, int epoch, long salt) {
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 0xC2B2AE3D27D4EB4FL + salt + 1);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
     }
 
     /** Puts epoch {@code epoch}'s permutation of the data into the batch buffers. */
@@ -82,17 +106,7 @@ final class Batches implements AutoCloseable {
         if (order == null) {
             return;
         }
-        for (int i = 0; i < rows; i++) {
-            order[i] = i;
-        }
-        // Fisher-Yates with a generator seeded from (seed, epoch) alone.
-        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 0xC2B2AE3D27D4EB4FL + 1);
-        for (int i = rows - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
+        permute(order, rows, seed, epoch, 0);
         be.gatherRows(x, order, xs);
         if (t != null) {
             be.gatherRows(t, order, ts);

@@ -82,13 +82,40 @@ public final class Dbn implements AutoCloseable {
             if (cfg.checkpoint() != null) {
                 layerCfg.checkpoint(sibling(cfg.checkpoint(), ".rbm" + l), cfg.checkpointEvery());
             }
-            all.addAll(new RbmTraining(rbm, "rbm[" + l + "]", x, h, layerCfg, opts).run());
+            all.addAll(new RbmTraining(rbm, "rbm[" + l + "]", TrainingData.of(x), h, layerCfg, opts).run());
             if (l + 1 < rbms.size()) {
                 x = features(rbm, x);
                 h = h == null ? null : features(rbm, h);
             }
         }
         return all;
+    }
+
+    /**
+     * Greedy pre-training on data streamed from disk: layer l reads the source through the RBMs below it, a chunk
+     * at a time, so that no layer's features need to fit in memory. Otherwise as
+     * {@link #pretrain(Dataset, Dataset, TrainConfig, RbmOptions)}.
+     */
+    public List<EpochMetrics> pretrain(dbn4j.data.RowSource train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
+        List<EpochMetrics> all = new ArrayList<>();
+        Dataset h = heldOut;
+        for (int l = 0; l < rbms.size(); l++) {
+            TrainConfig layerCfg = cfg.copy().seed(cfg.seed() + l);
+            if (cfg.checkpoint() != null) {
+                layerCfg.checkpoint(sibling(cfg.checkpoint(), ".rbm" + l), cfg.checkpointEvery());
+            }
+            dbn4j.data.RowSource x = l == 0 ? train : new FeatureSource(train, rbms.subList(0, l));
+            all.addAll(new RbmTraining(rbms.get(l), "rbm[" + l + "]", TrainingData.of(x), h, layerCfg, opts).run());
+            if (l + 1 < rbms.size() && h != null) {
+                h = features(rbms.get(l), h);
+            }
+        }
+        return all;
+    }
+
+    /** Fine-tuning on data streamed from disk; otherwise as {@link #finetune(Dataset, Dataset, TrainConfig, int)}. */
+    public List<EpochMetrics> finetune(dbn4j.data.RowSource train, Dataset validation, TrainConfig cfg, int classes) {
+        return finetune(TrainingData.of(train), validation, cfg, classes);
     }
 
     private static Path sibling(Path file, String suffix) {
@@ -107,6 +134,10 @@ public final class Dbn implements AutoCloseable {
      * @return the metrics of every fine-tuning epoch (phase "dbn-finetune")
      */
     public List<EpochMetrics> finetune(Dataset train, Dataset validation, TrainConfig cfg, int classes) {
+        return finetune(TrainingData.of(train), validation, cfg, classes);
+    }
+
+    private List<EpochMetrics> finetune(TrainingData train, Dataset validation, TrainConfig cfg, int classes) {
         if (classifier == null) {
             int[] mlpSizes = java.util.Arrays.copyOf(sizes, sizes.length + 1);
             mlpSizes[sizes.length] = classes;

@@ -339,25 +339,52 @@ public final class Mlp implements AutoCloseable {
 
     /** Targets for a labelled data set: one-hot rows, or the label itself for a single sigmoid output. */
     float[] targets(Dataset d) {
-        int[] labels = d.labels();
-        if (labels == null) {
+        if (d.labels() == null) {
             throw new IllegalArgumentException("data set '" + d.description() + "' has no labels");
         }
+        float[] t = new float[d.rows() * outputs()];
+        targetFiller(d.numClasses()).fill(d.labels(), d.rows(), t);
+        return t;
+    }
+
+    /** Fills target rows from labels: one-hot, or the label itself for a single sigmoid output. */
+    StreamedBatches.Targets targetFiller(int numClasses) {
         if (outputs() == 1) {
-            if (d.numClasses() != 2) {
-                throw new IllegalArgumentException("a single-output model needs 2 classes, the data has " + d.numClasses());
+            if (numClasses != 2) {
+                throw new IllegalArgumentException("a single-output model needs 2 classes, the data has " + numClasses);
             }
-            float[] t = new float[labels.length];
-            for (int i = 0; i < labels.length; i++) {
-                t[i] = labels[i];
-            }
-            return t;
+            return (labels, n, out) -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = labels[i];
+                }
+            };
         }
-        if (d.numClasses() != outputs()) {
+        if (numClasses != outputs()) {
+            throw new IllegalArgumentException("the model has " + outputs() + " outputs, the data has " + numClasses
+                    + " classes");
+        }
+        int k = outputs();
+        return (labels, n, out) -> {
+            java.util.Arrays.fill(out, 0, n * k, 0f);
+            for (int i = 0; i < n; i++) {
+                out[i * k + labels[i]] = 1f;
+            }
+        };
+    }
+
+    void checkTraining(TrainingData d) {
+        if (d.rows() == 0) {
+            throw new IllegalArgumentException("training data set '" + d.description() + "' is empty");
+        }
+        if (d.cols() != inputs()) {
+            throw new IllegalArgumentException("training data set '" + d.description() + "' has " + d.cols()
+                    + " features, the model expects " + inputs());
+        }
+        d.validate();
+        if (outputs() != 1 && d.numClasses() != outputs()) {
             throw new IllegalArgumentException("the model has " + outputs() + " outputs, the data set '" + d.description()
                     + "' has " + d.numClasses() + " classes");
         }
-        return d.oneHot();
     }
 
     void checkData(Dataset d, String name) {
@@ -384,7 +411,15 @@ public final class Mlp implements AutoCloseable {
      * @throws TrainingDivergedException if the loss becomes NaN or infinite
      */
     public List<EpochMetrics> fit(Dataset train, Dataset validation, TrainConfig cfg) {
-        return new SupervisedTraining(this, kind, train, validation, cfg).run();
+        return new SupervisedTraining(this, kind, TrainingData.of(train), validation, cfg).run();
+    }
+
+    /**
+     * Trains on data streamed from disk a chunk at a time (for training sets larger than memory); otherwise as
+     * {@link #fit(Dataset, Dataset, TrainConfig)}. The validation set is in memory.
+     */
+    public List<EpochMetrics> fit(dbn4j.data.RowSource train, Dataset validation, TrainConfig cfg) {
+        return new SupervisedTraining(this, kind, TrainingData.of(train), validation, cfg).run();
     }
 
     // ---- inference ----

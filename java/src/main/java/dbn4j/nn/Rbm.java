@@ -79,16 +79,13 @@ public final class Rbm implements AutoCloseable {
      * Bernoulli units, the mean for Gaussian units.
      */
     public void initVisibleBias(Dataset data) {
-        double[] mean = new double[nv];
-        float[] x = data.features();
-        for (int r = 0; r < data.rows(); r++) {
-            for (int i = 0; i < nv; i++) {
-                mean[i] += x[r * nv + i];
-            }
-        }
+        initVisibleBias(TrainingData.of(data).columnMeans());
+    }
+
+    void initVisibleBias(double[] mean) {
         float[] bias = new float[nv];
         for (int i = 0; i < nv; i++) {
-            double p = mean[i] / data.rows();
+            double p = mean[i];
             if (visible == Visible.BERNOULLI) {
                 p = Math.min(0.999, Math.max(0.001, p));
                 bias[i] = (float) Math.log(p / (1 - p));
@@ -215,7 +212,12 @@ public final class Rbm implements AutoCloseable {
      * @return the metrics of every epoch
      */
     public List<EpochMetrics> fit(Dataset train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
-        return new RbmTraining(this, "rbm", train, heldOut, cfg, opts).run();
+        return new RbmTraining(this, "rbm", TrainingData.of(train), heldOut, cfg, opts).run();
+    }
+
+    /** As {@link #fit(Dataset, Dataset, TrainConfig, RbmOptions)}, on data streamed from disk a chunk at a time. */
+    public List<EpochMetrics> fit(dbn4j.data.RowSource train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
+        return new RbmTraining(this, "rbm", TrainingData.of(train), heldOut, cfg, opts).run();
     }
 
     /** P(h = 1 | v) for every row: the features this RBM extracts, (n, H) row-major. */

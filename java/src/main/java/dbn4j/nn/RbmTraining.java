@@ -22,13 +22,13 @@ import java.util.SplittableRandom;
 final class RbmTraining {
     private final Rbm rbm;
     private final String phase;
-    private final Dataset train;
+    private final TrainingData train;
     private final Dataset heldOut;
     private final TrainConfig cfg;
     private final RbmOptions opts;
     private final Backend be;
 
-    RbmTraining(Rbm rbm, String phase, Dataset train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
+    RbmTraining(Rbm rbm, String phase, TrainingData train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
         this.rbm = rbm;
         this.phase = phase;
         this.train = train;
@@ -53,9 +53,11 @@ final class RbmTraining {
     }
 
     List<EpochMetrics> run() {
-        check(train, "training");
+        check(train.rows(), train.cols(), train.description(), "training");
+        train.validate();
         if (heldOut != null) {
-            check(heldOut, "held-out");
+            check(heldOut.rows(), heldOut.cols(), heldOut.description(), "held-out");
+            heldOut.validate();
         }
         if (cfg.batchSize() > train.rows()) {
             throw new IllegalArgumentException("batch size " + cfg.batchSize() + " is larger than the training data ("
@@ -67,7 +69,7 @@ final class RbmTraining {
         int tail = train.rows() % bs;
         Progress progress = new Progress();
         List<Matrix> owned = new ArrayList<>();
-        try (Batches data = new Batches(be, train.features(), train.rows(), nv, null, 0, bs, true)) {
+        try (Batches data = train.batches(be, null, 0, bs)) {
             // Per-batch buffers, their tail views, the gradient and velocity blocks, monitoring buffers.
             Matrix h0p = own(owned, bs, nh), hp = own(owned, bs, nh), hs = own(owned, bs, nh);
             Matrix vp = own(owned, bs, nv), vs = own(owned, bs, nv);
@@ -95,10 +97,13 @@ final class RbmTraining {
             RandomStream rng = new RandomStream(cfg.seed());
             if (cfg.checkpoint() != null && Files.exists(cfg.checkpoint())) {
                 Checkpoint.restoreRbm(cfg.checkpoint(), rbm, vel, vb, chain, q, progress);
+                for (TrainingListener l : cfg.listeners()) {
+                    l.onResume(phase, progress.history);
+                }
                 rng = new RandomStream(cfg.seed(), progress.rngOffset);
             } else {
                 if (rbm.fresh()) {
-                    rbm.initVisibleBias(train);
+                    rbm.initVisibleBias(train.columnMeans());
                 }
                 if (chain != null) {
                     // PCD chains start at a sample of the first mini-batch's data.
@@ -217,15 +222,14 @@ final class RbmTraining {
         return s;
     }
 
-    private void check(Dataset d, String name) {
-        if (d.rows() == 0) {
-            throw new IllegalArgumentException(name + " data set '" + d.description() + "' is empty");
+    private void check(int rows, int cols, String description, String name) {
+        if (rows == 0) {
+            throw new IllegalArgumentException(name + " data set '" + description + "' is empty");
         }
-        if (d.cols() != rbm.visibleUnits()) {
-            throw new IllegalArgumentException(name + " data set '" + d.description() + "' has " + d.cols()
+        if (cols != rbm.visibleUnits()) {
+            throw new IllegalArgumentException(name + " data set '" + description + "' has " + cols
                     + " features, the RBM has " + rbm.visibleUnits() + " visible units");
         }
-        d.validate();
     }
 
     /**
@@ -303,7 +307,7 @@ final class RbmTraining {
             int nv = rbm.visibleUnits();
             mt = Math.min(opts.monitorRows(), train.rows());
             mh = heldOut == null ? 0 : Math.min(opts.monitorRows(), heldOut.rows());
-            trainRows = java.util.Arrays.copyOf(train.features(), mt * nv);
+            trainRows = train.firstRows(mt);
             heldRows = heldOut == null ? null : java.util.Arrays.copyOf(heldOut.features(), mh * nv);
             flipped = new float[mt * nv];
             int m = Math.max(mt, mh);

@@ -18,11 +18,11 @@ import java.util.Map;
 final class SupervisedTraining {
     private final Mlp model;
     private final String phase;
-    private final Dataset train;
+    private final TrainingData train;
     private final Dataset validation;
     private final TrainConfig cfg;
 
-    SupervisedTraining(Mlp model, String phase, Dataset train, Dataset validation, TrainConfig cfg) {
+    SupervisedTraining(Mlp model, String phase, TrainingData train, Dataset validation, TrainConfig cfg) {
         this.model = model;
         this.phase = phase;
         this.train = train;
@@ -56,7 +56,7 @@ final class SupervisedTraining {
     }
 
     List<EpochMetrics> run() {
-        model.checkData(train, "training");
+        model.checkTraining(train);
         if (validation != null) {
             model.checkData(validation, "validation");
         }
@@ -69,8 +69,7 @@ final class SupervisedTraining {
         Progress progress = new Progress();
         Matrix[] best = new Matrix[layers];
         Matrix[] lastGood = new Matrix[layers];
-        try (Batches data = new Batches(be, train.features(), train.rows(), train.cols(), model.targets(train),
-                model.outputs(), cfg.batchSize(), true);
+        try (Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), cfg.batchSize());
                 Mlp.Workspace ws = model.new Workspace(cfg.batchSize());
                 Mlp.Optimizer opt = model.new Optimizer()) {
             for (int l = 0; l < layers; l++) {
@@ -79,6 +78,9 @@ final class SupervisedTraining {
             }
             if (cfg.checkpoint() != null && Files.exists(cfg.checkpoint())) {
                 Checkpoint.restoreSupervised(cfg.checkpoint(), model, opt, best, progress);
+                for (TrainingListener l : cfg.listeners()) {
+                    l.onResume(phase, progress.history);
+                }
             }
             long start = System.nanoTime();
             int firstEpoch = progress.epochsDone;

@@ -56,6 +56,8 @@ final class Curves {
     private static final Color FRAME = new Color(0x9A, 0x9A, 0x9A);
     /** Markers make single epochs and sparse validation visible; on long runs they would only clutter. */
     private static final int MAX_MARKED_POINTS = 40;
+    /** Between the plot area and the right edge of its panel. */
+    private static final int RIGHT_MARGIN = 22;
 
     /** One line: the values of one metric of one phase, sorted by epoch. */
     record Series(String label, Color color, boolean dashed, double[] x, double[] y) {
@@ -157,19 +159,14 @@ final class Curves {
             }
         }
         Axis xAxis = Axis.integers(xMin, xMax, 7);
-        Axis yAxis = Axis.of(yMin, yMax, 6);
-
         g.setFont(tickFont);
         FontMetrics tfm = g.getFontMetrics();
-        int labelWidth = 0;
-        for (int i = 0; i < yAxis.count(); i++) {
-            labelWidth = Math.max(labelWidth, tfm.stringWidth(yAxis.label(i)));
-        }
-        int left = x0 + 16 + labelWidth + 8;
-        int right = x0 + PANEL_WIDTH - 22;
-        int top = y0 + 40;
-        int bottom = y0 + PANEL_HEIGHT - 50;
-        Rectangle plot = new Rectangle(left, top, right - left, bottom - top);
+        Legend legend = Legend.of(panel, tfm);
+        Placement place = place(panel, xAxis, Axis.of(yMin, yMax, 6), legend, tfm, x0, y0);
+        Axis yAxis = place.yAxis();
+        Rectangle plot = place.plot();
+        int left = plot.x;
+        int bottom = plot.y + plot.height;
 
         // Title, centred over the plot area rather than the panel so that it lines up with the data.
         g.setFont(titleFont);
@@ -230,7 +227,7 @@ final class Curves {
             }
         }
         g.setClip(oldClip);
-        drawLegend(g, panel, xAxis, yAxis, plot, tickFont);
+        legend.draw(g, panel, place.legend().x, place.legend().y, tfm);
     }
 
     private static Stroke stroke(boolean dashed) {
@@ -239,59 +236,100 @@ final class Curves {
                 : new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
     }
 
-    /** The legend, with each series' last value, in the corner of the plot that hides the fewest data. */
-    private static void drawLegend(Graphics2D g, Panel panel, Axis xAxis, Axis yAxis, Rectangle plot, Font font) {
-        g.setFont(font);
-        FontMetrics fm = g.getFontMetrics();
-        List<String> labels = new ArrayList<>();
-        int textWidth = 0;
-        for (Series s : panel.series()) {
-            String label = s.label() + "  " + formatValue(s.y()[s.y().length - 1]);
-            labels.add(label);
-            textWidth = Math.max(textWidth, fm.stringWidth(label));
+    /** The y axis, plot area and legend position chosen for a panel. */
+    private record Placement(Axis yAxis, Rectangle plot, Rectangle legend) {
+    }
+
+    /** The plot area of the panel at (x0, y0): left of it room for the widest y tick label. */
+    private static Rectangle plotArea(Axis yAxis, FontMetrics fm, int x0, int y0, int rightMargin) {
+        int labelWidth = 0;
+        for (int i = 0; i < yAxis.count(); i++) {
+            labelWidth = Math.max(labelWidth, fm.stringWidth(yAxis.label(i)));
         }
-        int sample = 26;
-        int pad = 7;
-        int lineHeight = fm.getHeight() + 2;
-        int w = pad + sample + 6 + textWidth + pad;
-        int h = pad + labels.size() * lineHeight + pad - 2;
-        int inset = 8;
-        int[][] corners = {
-            {plot.x + plot.width - inset - w, plot.y + inset}, // top right
-            {plot.x + inset, plot.y + inset}, // top left
-            {plot.x + plot.width - inset - w, plot.y + plot.height - inset - h}, // bottom right
-            {plot.x + inset, plot.y + plot.height - inset - h}, // bottom left
-        };
-        int best = 0;
-        int bestCovered = Integer.MAX_VALUE;
-        for (int c = 0; c < corners.length; c++) {
-            int covered = covered(panel, xAxis, yAxis, plot, new Rectangle(corners[c][0], corners[c][1], w, h));
-            if (covered < bestCovered) {
-                bestCovered = covered;
-                best = c;
+        int left = x0 + 16 + labelWidth + 8;
+        int right = x0 + PANEL_WIDTH - rightMargin;
+        int top = y0 + 40;
+        int bottom = y0 + PANEL_HEIGHT - 50;
+        return new Rectangle(left, top, right - left, bottom - top);
+    }
+
+    /**
+     * Puts the legend in a corner of the plot where it hides no data, preferring top right. When every corner
+     * would hide some, the y axis grows by up to three ticks at the top or the bottom to make room, as one would
+     * by hand; failing that (many series spread over the whole plot), the plot narrows and the legend goes to
+     * its right.
+     */
+    private static Placement place(Panel panel, Axis xAxis, Axis yAxis, Legend legend, FontMetrics fm, int x0,
+            int y0) {
+        for (int extra = 0; extra <= 3; extra++) {
+            for (int side = 0; side < (extra == 0 ? 1 : 2); side++) {
+                boolean top = side == 0;
+                Axis y = extra == 0 ? yAxis : top ? yAxis.extendHi(extra) : yAxis.extendLo(extra);
+                Rectangle plot = plotArea(y, fm, x0, y0, RIGHT_MARGIN);
+                int inset = 8;
+                int xr = plot.x + plot.width - inset - legend.width();
+                int xl = plot.x + inset;
+                int yt = plot.y + inset;
+                int yb = plot.y + plot.height - inset - legend.height();
+                // Top corners when the axis grew at the top, bottom corners when it grew at the bottom.
+                int[][] corners = extra == 0 ? new int[][] {{xr, yt}, {xl, yt}, {xr, yb}, {xl, yb}}
+                        : top ? new int[][] {{xr, yt}, {xl, yt}} : new int[][] {{xr, yb}, {xl, yb}};
+                for (int[] c : corners) {
+                    Rectangle r = new Rectangle(c[0], c[1], legend.width(), legend.height());
+                    int covered = covered(panel, xAxis, y, plot, r);
+                    if (covered == 0) {
+                        return new Placement(y, plot, r);
+                    }
+                }
             }
         }
-        int lx = corners[best][0];
-        int ly = corners[best][1];
-        g.setColor(new Color(255, 255, 255, 225));
-        g.fillRect(lx, ly, w, h);
-        g.setColor(FRAME);
-        g.setStroke(new BasicStroke(1f));
-        g.drawRect(lx, ly, w, h);
-        for (int i = 0; i < labels.size(); i++) {
-            Series s = panel.series().get(i);
-            int baseline = ly + pad + i * lineHeight + fm.getAscent();
-            double mid = baseline - fm.getAscent() / 2.0 + 1;
-            g.setColor(s.color());
-            g.setStroke(stroke(s.dashed()));
-            g.draw(new Line2D.Double(lx + pad, mid, lx + pad + sample, mid));
-            g.setColor(TEXT);
-            g.drawString(labels.get(i), lx + pad + sample + 6f, baseline);
+        Rectangle plot = plotArea(yAxis, fm, x0, y0, 12 + legend.width() + 10);
+        return new Placement(yAxis, plot,
+                new Rectangle(plot.x + plot.width + 10, plot.y, legend.width(), legend.height()));
+    }
+
+    /** The legend's text (each series' label and last value) and size. */
+    private record Legend(List<String> labels, int width, int height, int lineHeight) {
+        static final int SAMPLE = 26;
+        static final int PAD = 7;
+
+        static Legend of(Panel panel, FontMetrics fm) {
+            List<String> labels = new ArrayList<>();
+            int textWidth = 0;
+            for (Series s : panel.series()) {
+                String label = s.label() + "  " + formatValue(s.y()[s.y().length - 1]);
+                labels.add(label);
+                textWidth = Math.max(textWidth, fm.stringWidth(label));
+            }
+            int lineHeight = fm.getHeight() + 2;
+            return new Legend(labels, PAD + SAMPLE + 6 + textWidth + PAD, PAD + labels.size() * lineHeight + PAD - 2,
+                    lineHeight);
+        }
+
+        void draw(Graphics2D g, Panel panel, int lx, int ly, FontMetrics fm) {
+            g.setColor(new Color(255, 255, 255, 225));
+            g.fillRect(lx, ly, width, height);
+            g.setColor(FRAME);
+            g.setStroke(new BasicStroke(1f));
+            g.drawRect(lx, ly, width, height);
+            for (int i = 0; i < labels.size(); i++) {
+                Series s = panel.series().get(i);
+                int baseline = ly + PAD + i * lineHeight + fm.getAscent();
+                double mid = baseline - fm.getAscent() / 2.0 + 1;
+                g.setColor(s.color());
+                g.setStroke(stroke(s.dashed()));
+                g.draw(new Line2D.Double(lx + PAD, mid, lx + PAD + SAMPLE, mid));
+                g.setColor(TEXT);
+                g.drawString(labels.get(i), lx + PAD + SAMPLE + 6f, baseline);
+            }
         }
     }
 
-    /** How many points along the lines (8 per segment) a legend at {@code r} would hide. */
-    private static int covered(Panel panel, Axis xAxis, Axis yAxis, Rectangle plot, Rectangle r) {
+    /** How many points along the lines (8 per segment) a legend at {@code legend} would hide. */
+    private static int covered(Panel panel, Axis xAxis, Axis yAxis, Rectangle plot, Rectangle legend) {
+        // A little larger than the legend: markers and line width reach beyond the points themselves.
+        Rectangle r = new Rectangle(legend);
+        r.grow(4, 4);
         int n = 0;
         for (Series s : panel.series()) {
             for (int i = 0; i < s.x().length; i++) {
@@ -380,6 +418,16 @@ final class Curves {
                 n = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
             }
             return n * power;
+        }
+
+        /** The same axis with {@code ticks} more ticks above. */
+        Axis extendHi(int ticks) {
+            return new Axis(lo, hi + ticks * step, step, decimals, scientific);
+        }
+
+        /** The same axis with {@code ticks} more ticks below. */
+        Axis extendLo(int ticks) {
+            return new Axis(lo - ticks * step, hi, step, decimals, scientific);
         }
 
         int count() {

@@ -323,7 +323,7 @@ public final class Pictures {
     }
 
     /** Where the framed input/reconstruction pairs go, and the title row above them. */
-    private static final class PairLayout {
+    static final class PairLayout {
         /** Height of the title row above the pairs. */
         static final int TITLE = 22;
 

@@ -197,8 +197,9 @@ class CliTest {
     }
 
     static String[] mlpRun(Path out) {
-        return new String[] {"train", "--model", "mlp", "--data", idx.toString(), "--hidden", "128", "--epochs", "4",
-            "--batch-size", "10", "--output", out.toString(), "--no-pictures"};
+        // Long enough (30 epochs of 120 mini-batches) that a kill after the first checkpoint lands mid-run.
+        return new String[] {"train", "--model", "mlp", "--data", idx.toString(), "--hidden", "512", "--epochs", "30",
+            "--batch-size", "5", "--output", out.toString(), "--no-pictures"};
     }
 
     @Test
@@ -216,7 +217,6 @@ class CliTest {
                 Thread.sleep(20);
             }
             assertTrue(Files.exists(ckpt), "a checkpoint after the first epoch");
-            Thread.sleep(150); // into the second epoch
             if (term) {
                 p.destroy(); // SIGTERM: the run writes a checkpoint after its current mini-batch
             } else {
@@ -231,8 +231,31 @@ class CliTest {
                 assertArrayEquals(expected.get(name).f32(), got.get(name).f32(),
                         (term ? "SIGTERM" : "SIGKILL") + ": " + name + " bit-identical after resume");
             }
-            assertEquals(4, Files.readAllLines(out.resolve("metrics.jsonl")).size(), "one metrics line per epoch");
+            assertEquals(30, Files.readAllLines(out.resolve("metrics.jsonl")).size(), "one metrics line per epoch");
         }
+    }
+
+    @Test
+    void streamsUncompressedIdxFromDisk() throws Exception {
+        Path raw = dir.resolve("raw");
+        Files.createDirectories(raw);
+        FashionMnist f = FashionMnist.loadSample();
+        Path gzImages = dir.resolve("tmp-images.gz");
+        Path gzLabels = dir.resolve("tmp-labels.gz");
+        writeIdx(gzImages, gzLabels, f.train(), 0, 1000);
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(gzImages))) {
+            Files.copy(in, raw.resolve("train-images-idx3-ubyte"));
+        }
+        Files.copy(gzLabels, raw.resolve("train-labels-idx1-ubyte.gz"));
+        Files.copy(idx.resolve("t10k-images-idx3-ubyte.gz"), raw.resolve("t10k-images-idx3-ubyte.gz"));
+        Files.copy(idx.resolve("t10k-labels-idx1-ubyte.gz"), raw.resolve("t10k-labels-idx1-ubyte.gz"));
+        Path out = dir.resolve("stream-run");
+        Run r = dbn4j("train", "--model", "lr", "--stream", "--data", raw.toString(), "--epochs", "3", "--no-pictures",
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("streamed") && r.out().contains("test accuracy:"), r.out());
+        assertOneLineError(dbn4j("train", "--stream", "--data", idx.toString(), "--output", dir.resolve("s2").toString()),
+                1, "gzip");
     }
 
     @Test
