@@ -56,6 +56,24 @@ int main() {
             S.sigmoid_bernoulli(seed, o, x.data(), nullptr, pb.data(), sb.data(), 1, n);
             CHECK_MSG(memcmp(pa.data(), pb.data(), 4 * n) == 0 && memcmp(sa.data(), sb.data(), 4 * n) == 0,
                       "sigmoid_bernoulli offset %llu n %lld", (unsigned long long)o, (long long)n);
+            // with a bias, in rows that groups of words cross
+            const int64_t rows = n >= 7 ? 7 : 1, cols = n / rows;
+            std::vector<float> bias(cols);
+            for (auto &v : bias) v = rng.uniform(-2, 2);
+            E.sigmoid_bernoulli(seed, o, x.data(), bias.data(), pa.data(), sa.data(), rows, cols);
+            S.sigmoid_bernoulli(seed, o, x.data(), bias.data(), pb.data(), sb.data(), rows, cols);
+            const size_t bytes = 4 * (size_t)(rows * cols);
+            CHECK_MSG(memcmp(pa.data(), pb.data(), bytes) == 0 && memcmp(sa.data(), sb.data(), bytes) == 0,
+                      "sigmoid_bernoulli with bias offset %llu %lld x %lld", (unsigned long long)o, (long long)rows,
+                      (long long)cols);
+            E.random_uniform(seed, o, pa.data(), n);
+            S.random_uniform(seed, o, pb.data(), n);
+            CHECK_MSG(memcmp(pa.data(), pb.data(), 4 * n) == 0, "random_uniform offset %llu n %lld",
+                      (unsigned long long)o, (long long)n);
+            E.random_bernoulli(seed, o, x.data(), pa.data(), n);
+            S.random_bernoulli(seed, o, x.data(), pb.data(), n);
+            CHECK_MSG(memcmp(pa.data(), pb.data(), 4 * n) == 0, "random_bernoulli offset %llu n %lld",
+                      (unsigned long long)o, (long long)n);
             E.random_gaussian(seed, o, nullptr, 1.0f, pa.data(), n);
             S.random_gaussian(seed, o, nullptr, 1.0f, pb.data(), n);
             CHECK_MSG(memcmp(pa.data(), pb.data(), 4 * n) == 0, "random_gaussian offset %llu n %lld",

@@ -233,18 +233,27 @@ static void check_splits(const char *level) {
     CHECK_MSG(pa == pb && sa == sb, "%s: sigmoid_bernoulli split by rows", level);
 }
 
-// The fused step equals add_row_bias + sigmoid_forward + random_bernoulli, bit for bit.
+// The fused step equals add_row_bias + sigmoid_forward + random_bernoulli, bit for bit: on the Gibbs-step input
+// XS and on the first BS x (NE / BS) elements of X, which has the special values.
 static void check_fused(const char *level) {
-    for (int with_bias = 0; with_bias <= 1; with_bias++) {
-        size_t n = XS.size();
-        std::vector<float> p(n), s(n), q = XS, t(n);
-        CHECK_OK(dbn4j_sigmoid_bernoulli(SEED, OFFSET, XS.data(), with_bias ? BIAS.data() : nullptr, p.data(),
-                                         s.data(), BS, NS));
-        if (with_bias) CHECK_OK(dbn4j_add_row_bias(q.data(), BIAS.data(), BS, NS));
-        CHECK_OK(dbn4j_sigmoid_forward(q.data(), q.data(), (int64_t)n));
-        CHECK_OK(dbn4j_random_bernoulli(SEED, OFFSET, q.data(), t.data(), (int64_t)n));
-        CHECK_MSG(memcmp(p.data(), q.data(), 4 * n) == 0, "%s: fused p != composition (bias %d)", level, with_bias);
-        CHECK_MSG(memcmp(s.data(), t.data(), 4 * n) == 0, "%s: fused s != composition (bias %d)", level, with_bias);
+    const int nx = (int)(NE / BS);
+    const std::vector<float> XX(X.begin(), X.begin() + (size_t)BS * nx);
+    for (int input = 0; input <= 1; input++) {
+        const std::vector<float> &in = input ? XX : XS;
+        const int N = input ? nx : NS;
+        for (int with_bias = 0; with_bias <= 1; with_bias++) {
+            size_t n = in.size();
+            std::vector<float> p(n), s(n), q = in, t(n);
+            CHECK_OK(dbn4j_sigmoid_bernoulli(SEED, OFFSET, in.data(), with_bias ? BIAS.data() : nullptr, p.data(),
+                                             s.data(), BS, N));
+            if (with_bias) CHECK_OK(dbn4j_add_row_bias(q.data(), BIAS.data(), BS, N));
+            CHECK_OK(dbn4j_sigmoid_forward(q.data(), q.data(), (int64_t)n));
+            CHECK_OK(dbn4j_random_bernoulli(SEED, OFFSET, q.data(), t.data(), (int64_t)n));
+            CHECK_MSG(memcmp(p.data(), q.data(), 4 * n) == 0, "%s: fused p != composition (input %d, bias %d)", level,
+                      input, with_bias);
+            CHECK_MSG(memcmp(s.data(), t.data(), 4 * n) == 0, "%s: fused s != composition (input %d, bias %d)", level,
+                      input, with_bias);
+        }
     }
 }
 

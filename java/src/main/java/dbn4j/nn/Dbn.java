@@ -82,7 +82,7 @@ public final class Dbn implements AutoCloseable {
             if (cfg.checkpoint() != null) {
                 layerCfg.checkpoint(sibling(cfg.checkpoint(), ".rbm" + l), cfg.checkpointEvery());
             }
-            all.addAll(new RbmTraining(rbm, "rbm[" + l + "]", TrainingData.of(x), h, layerCfg, opts).run());
+            all.addAll(rbm.fit("rbm[" + l + "]", TrainingData.of(x), h, layerCfg, opts));
             if (l + 1 < rbms.size()) {
                 x = features(rbm, x);
                 h = h == null ? null : features(rbm, h);
@@ -105,7 +105,7 @@ public final class Dbn implements AutoCloseable {
                 layerCfg.checkpoint(sibling(cfg.checkpoint(), ".rbm" + l), cfg.checkpointEvery());
             }
             dbn4j.data.RowSource x = l == 0 ? train : new FeatureSource(train, rbms.subList(0, l));
-            all.addAll(new RbmTraining(rbms.get(l), "rbm[" + l + "]", TrainingData.of(x), h, layerCfg, opts).run());
+            all.addAll(rbms.get(l).fit("rbm[" + l + "]", TrainingData.of(x), h, layerCfg, opts));
             if (l + 1 < rbms.size() && h != null) {
                 h = features(rbms.get(l), h);
             }
@@ -152,6 +152,8 @@ public final class Dbn implements AutoCloseable {
         }
         TrainConfig ftCfg = cfg.checkpoint() == null ? cfg
                 : cfg.copy().checkpoint(sibling(cfg.checkpoint(), ".finetune"), cfg.checkpointEvery());
+        classifier.trainedWith().clear();
+        classifier.trainedWith().putAll(ftCfg.describe());
         return new SupervisedTraining(classifier, "dbn-finetune", train, validation, ftCfg).run();
     }
 
@@ -227,6 +229,7 @@ public final class Dbn implements AutoCloseable {
         out.meta("finetuned", Boolean.toString(classifier != null));
         if (classifier != null) {
             classifier.architecture().forEach((k, v) -> out.meta("classifier." + k, v));
+            classifier.trainedWith().forEach((k, v) -> out.meta("classifier.train." + k, v));
             classifier.addTensors(out, "classifier.");
         }
         out.write(file);

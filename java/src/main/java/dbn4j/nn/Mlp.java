@@ -32,6 +32,8 @@ public final class Mlp implements AutoCloseable {
     private final Matrix[] params;
     private final Matrix[] w;
     private final Matrix[] b;
+    /** The hyper-parameters of the last training run (for the model file); empty before training. */
+    private final java.util.Map<String, String> trainedWith = new LinkedHashMap<>();
 
     Mlp(Backend be, String kind, int[] sizes, Activation[] acts, Loss loss) {
         if (sizes.length < 2) {
@@ -411,7 +413,13 @@ public final class Mlp implements AutoCloseable {
      * @throws TrainingDivergedException if the loss becomes NaN or infinite
      */
     public List<EpochMetrics> fit(Dataset train, Dataset validation, TrainConfig cfg) {
-        return new SupervisedTraining(this, kind, TrainingData.of(train), validation, cfg).run();
+        return fit(TrainingData.of(train), validation, cfg);
+    }
+
+    List<EpochMetrics> fit(TrainingData train, Dataset validation, TrainConfig cfg) {
+        trainedWith.clear();
+        trainedWith.putAll(cfg.describe());
+        return new SupervisedTraining(this, kind, train, validation, cfg).run();
     }
 
     /**
@@ -419,7 +427,7 @@ public final class Mlp implements AutoCloseable {
      * {@link #fit(Dataset, Dataset, TrainConfig)}. The validation set is in memory.
      */
     public List<EpochMetrics> fit(dbn4j.data.RowSource train, Dataset validation, TrainConfig cfg) {
-        return new SupervisedTraining(this, kind, TrainingData.of(train), validation, cfg).run();
+        return fit(TrainingData.of(train), validation, cfg);
     }
 
     // ---- inference ----
@@ -544,6 +552,11 @@ public final class Mlp implements AutoCloseable {
         return sb.toString();
     }
 
+    /** The hyper-parameters of the last training run, as written to model files under "train.". */
+    Map<String, String> trainedWith() {
+        return trainedWith;
+    }
+
     /** Adds this model's tensors ("layer.L.weight", "layer.L.bias") to a file being written. */
     void addTensors(ModelFile.Writer out, String prefix) {
         for (int l = 0; l < layers(); l++) {
@@ -583,6 +596,7 @@ public final class Mlp implements AutoCloseable {
     public void save(Path file) throws IOException {
         ModelFile.Writer out = new ModelFile.Writer(kind);
         architecture().forEach(out::meta);
+        trainedWith.forEach((k, v) -> out.meta("train." + k, v));
         addTensors(out, "");
         out.write(file);
     }

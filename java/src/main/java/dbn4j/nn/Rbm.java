@@ -36,6 +36,8 @@ public final class Rbm implements AutoCloseable {
     private final Matrix b;
     /** True until the visible biases were set from data (first fit) or loaded from a file. */
     private boolean fresh;
+    /** The hyper-parameters of the last training run (for the model file). */
+    private final java.util.Map<String, String> trainedWith = new java.util.LinkedHashMap<>();
 
     Rbm(Backend be, int visibleUnits, int hiddenUnits, Visible visible) {
         if (visibleUnits < 1 || hiddenUnits < 1) {
@@ -212,12 +214,19 @@ public final class Rbm implements AutoCloseable {
      * @return the metrics of every epoch
      */
     public List<EpochMetrics> fit(Dataset train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
-        return new RbmTraining(this, "rbm", TrainingData.of(train), heldOut, cfg, opts).run();
+        return fit("rbm", TrainingData.of(train), heldOut, cfg, opts);
+    }
+
+    List<EpochMetrics> fit(String phase, TrainingData train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
+        trainedWith.clear();
+        trainedWith.putAll(cfg.describe());
+        opts.describe().forEach((k, v) -> trainedWith.put("rbm." + k, v));
+        return new RbmTraining(this, phase, train, heldOut, cfg, opts).run();
     }
 
     /** As {@link #fit(Dataset, Dataset, TrainConfig, RbmOptions)}, on data streamed from disk a chunk at a time. */
     public List<EpochMetrics> fit(dbn4j.data.RowSource train, Dataset heldOut, TrainConfig cfg, RbmOptions opts) {
-        return new RbmTraining(this, "rbm", TrainingData.of(train), heldOut, cfg, opts).run();
+        return fit("rbm", TrainingData.of(train), heldOut, cfg, opts);
     }
 
     /** P(h = 1 | v) for every row: the features this RBM extracts, (n, H) row-major. */
@@ -324,6 +333,7 @@ public final class Rbm implements AutoCloseable {
         out.meta(prefix + "visible_units", Integer.toString(nv));
         out.meta(prefix + "hidden_units", Integer.toString(nh));
         out.meta(prefix + "visible_type", visible.name().toLowerCase(Locale.ROOT));
+        trainedWith.forEach((k, v) -> out.meta(prefix + "train." + k, v));
         out.tensor(prefix + "weight", w);
         out.tensor(prefix + "hidden_bias", c);
         out.tensor(prefix + "visible_bias", b);

@@ -51,6 +51,8 @@ class ModelFilesTest {
         SafeTensors.Contents c = SafeTensors.read(file);
         assertEquals("dbn4j", c.metadata().get("format"));
         assertEquals("mlp", c.metadata().get("model"));
+        assertEquals("2", c.metadata().get("train.epochs"), "hyper-parameters of the training run are recorded");
+        assertEquals("tanh,softmax", c.metadata().get("activations"));
         assertEquals("F32", c.tensors().get("layer.0.weight").dtype());
         assertArrayEquals(new long[] {10, 12}, c.tensors().get("layer.0.weight").shape());
     }
