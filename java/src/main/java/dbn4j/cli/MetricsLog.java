@@ -85,18 +85,11 @@ final class MetricsLog implements TrainingListener, AutoCloseable {
         history.addAll(restored);
         try {
             writer.flush();
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".metrics", ".tmp");
-            try {
-                List<String> lines = new ArrayList<>();
-                for (EpochMetrics m : history) {
-                    lines.add(line(m));
-                }
-                Files.write(tmp, lines, StandardCharsets.UTF_8);
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
+            StringBuilder lines = new StringBuilder();
+            for (EpochMetrics m : history) {
+                lines.append(line(m)).append('\n');
             }
+            dbn4j.io.AtomicFile.write(file, lines.toString().getBytes(StandardCharsets.UTF_8));
             writer.close();
             writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {

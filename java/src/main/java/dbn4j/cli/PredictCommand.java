@@ -2,6 +2,7 @@ package dbn4j.cli;
 
 import dbn4j.Backends;
 import dbn4j.data.Dataset;
+import dbn4j.io.AtomicFile;
 import dbn4j.nn.Dbn;
 import dbn4j.nn.Mlp;
 import dbn4j.nn.Models;
@@ -10,9 +11,7 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,16 +56,9 @@ final class PredictCommand implements Callable<Integer> {
             write(w, p, d.rows(), k);
             w.flush();
         } else {
-            Path dir = output.toAbsolutePath().getParent();
-            Path tmp = Files.createTempFile(dir, ".predict", ".tmp");
-            try {
-                try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    write(w, p, d.rows(), k);
-                }
-                Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            java.io.StringWriter csv = new java.io.StringWriter();
+            write(csv, p, d.rows(), k);
+            AtomicFile.write(output, csv.toString().getBytes(StandardCharsets.UTF_8));
             System.err.println("predictions of " + d.rows() + " examples written to " + output);
         }
         return 0;

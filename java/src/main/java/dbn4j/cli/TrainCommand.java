@@ -3,6 +3,7 @@ package dbn4j.cli;
 import dbn4j.Backend;
 import dbn4j.Backends;
 import dbn4j.data.Dataset;
+import dbn4j.io.AtomicFile;
 import dbn4j.io.Json;
 import dbn4j.nn.Activation;
 import dbn4j.nn.Dbn;
@@ -21,7 +22,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -560,14 +560,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             cfg.put(key, v);
         }
-        Path tmp = Files.createTempFile(output, ".config", ".tmp");
-        try {
-            Files.writeString(tmp, Json.writeIndented(cfg) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, output.resolve(CONFIG_FILE), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(output.resolve(CONFIG_FILE), (Json.writeIndented(cfg) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** For tests: the metrics of a finished run. */

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes the safetensors format (https://huggingface.co/docs/safetensors), the file format of model
@@ -192,46 +190,24 @@ public final class SafeTensors {
         // Pad with spaces (allowed by the format) so that the data starts 8-byte aligned.
         int headerLength = (json.length + 7) / 8 * 8;
 
-        Path target = file.toAbsolutePath();
-        Path temp = target.resolveSibling("." + target.getFileName() + "."
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        boolean created = false;
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                created = true;
-                ByteBuffer buf = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-                buf.putLong(headerLength);
-                for (int i = 0; i < headerLength; i++) {
-                    if (!buf.hasRemaining()) {
-                        flush(ch, buf);
-                    }
-                    buf.put(i < json.length ? json[i] : (byte) ' ');
+        AtomicFile.write(file, ch -> {
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+            buf.putLong(headerLength);
+            for (int i = 0; i < headerLength; i++) {
+                if (!buf.hasRemaining()) {
+                    flush(ch, buf);
                 }
-                for (Tensor t : sorted.values()) {
-                    if (t.f32() != null) {
-                        writeFloats(ch, buf, t.f32());
-                    } else {
-                        writeLongs(ch, buf, t.i64());
-                    }
-                }
-                flush(ch, buf);
-                ch.force(true);
+                buf.put(i < json.length ? json[i] : (byte) ' ');
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("could not write " + file + ": " + e, e);
-        } finally {
-            if (created && !moved) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // Best effort: a stray hidden temporary file does not harm the target.
+            for (Tensor t : sorted.values()) {
+                if (t.f32() != null) {
+                    writeFloats(ch, buf, t.f32());
+                } else {
+                    writeLongs(ch, buf, t.i64());
                 }
             }
-        }
-        syncDirectory(target.getParent());
+            flush(ch, buf);
+        });
     }
 
     private static void writeFloats(FileChannel ch, ByteBuffer buf, float[] a) throws IOException {
@@ -264,15 +240,6 @@ public final class SafeTensors {
             ch.write(buf);
         }
         buf.clear();
-    }
-
-    /** Makes the rename itself durable. Best effort: not every platform can open a directory for this. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // The file itself is complete and on disk; only the rename might not survive a power cut.
-        }
     }
 
     // ---- reading ----
