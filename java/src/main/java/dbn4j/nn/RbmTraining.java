@@ -69,7 +69,8 @@ final class RbmTraining {
         int tail = train.rows() % bs;
         Progress progress = new Progress();
         List<Matrix> owned = new ArrayList<>();
-        try (Batches data = train.batches(be, null, 0, bs)) {
+        try (Batches data = train.batches(be, null, 0, bs);
+                LastGood lastGood = new LastGood(be, rbm.params(), rbm.visibleBias())) {
             // Per-batch buffers, their tail views, the gradient and velocity blocks, monitoring buffers.
             Matrix h0p = own(owned, bs, nh), hp = own(owned, bs, nh), hs = own(owned, bs, nh);
             Matrix vp = own(owned, bs, nv), vs = own(owned, bs, nv);
@@ -78,7 +79,6 @@ final class RbmTraining {
             Matrix vel = own(owned, nv + 1, nh), vb = own(owned, 1, nv);
             Matrix gw = grad.rows(0, nv), gc = grad.rows(nv, nv + 1);
             Matrix vw = vel.rows(0, nv), vc = vel.rows(nv, nv + 1);
-            Matrix lastGood = own(owned, nv + 1, nh), lastGoodB = own(owned, 1, nv);
             Matrix q = null, target = null, diff = null, vmean = null;
             if (opts.sparse()) {
                 q = own(owned, 1, nh);
@@ -123,21 +123,18 @@ final class RbmTraining {
                 float momentum = cfg.momentum(epoch);
                 int firstBatch = progress.batchesDone;
                 progress.batchesDone = 0;
-                if (epoch > firstEpoch && !finite(rbm)) {
-                    be.copy(lastGood, rbm.params());
-                    be.copy(lastGoodB, rbm.visibleBias());
+                if (epoch > firstEpoch && !lastGood.paramsFinite()) {
+                    lastGood.restore();
                     throw new TrainingDivergedException(phase, epoch, data.count(), Double.NaN);
                 }
-                be.copy(rbm.params(), lastGood);
-                be.copy(rbm.visibleBias(), lastGoodB);
+                lastGood.save();
                 data.shuffle(cfg.seed(), epoch);
                 for (int i = firstBatch; i < data.count(); i++) {
                     Matrix v0 = data.x(i);
                     Step s = v0.rows() == bs ? full : part;
                     double err = step(rng, v0, s, gw, gc, gb, q, target, diff, vmean);
                     if (!Double.isFinite(err)) {
-                        be.copy(lastGood, rbm.params());
-                        be.copy(lastGoodB, rbm.visibleBias());
+                        lastGood.restore();
                         throw new TrainingDivergedException(phase, epoch + 1, i + 1, err);
                     }
                     be.sgdMomentum(rbm.weights(), gw, vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
@@ -158,8 +155,7 @@ final class RbmTraining {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Map<String, Double> m = monitor.measure(epoch);
                 if (!Double.isFinite(m.get("reconstruction_error"))) {
-                    be.copy(lastGood, rbm.params());
-                    be.copy(lastGoodB, rbm.visibleBias());
+                    lastGood.restore();
                     throw new TrainingDivergedException(phase, epoch + 1, data.count(), m.get("reconstruction_error"));
                 }
                 m.put("learning_rate", (double) lr);
@@ -192,17 +188,6 @@ final class RbmTraining {
                 m.close();
             }
         }
-    }
-
-    private static boolean finite(Rbm rbm) {
-        for (Matrix m : new Matrix[] {rbm.params(), rbm.visibleBias()}) {
-            for (float v : m.toArray()) {
-                if (!Float.isFinite(v)) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     private Matrix own(List<Matrix> owned, int rows, int cols) {

@@ -43,16 +43,12 @@ final class SupervisedTraining {
         final List<EpochMetrics> history = new ArrayList<>();
     }
 
-    /** Whether every parameter is finite (one host copy per epoch: cheap next to the epoch itself). */
-    static boolean finite(Mlp model) {
-        for (int l = 0; l < model.layers(); l++) {
-            for (float v : model.params(l).toArray()) {
-                if (!Float.isFinite(v)) {
-                    return false;
-                }
-            }
+    private static Matrix[] paramBlocks(Mlp model) {
+        Matrix[] p = new Matrix[model.layers()];
+        for (int l = 0; l < p.length; l++) {
+            p[l] = model.params(l);
         }
-        return true;
+        return p;
     }
 
     List<EpochMetrics> run() {
@@ -68,13 +64,12 @@ final class SupervisedTraining {
         int layers = model.layers();
         Progress progress = new Progress();
         Matrix[] best = new Matrix[layers];
-        Matrix[] lastGood = new Matrix[layers];
         try (Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), cfg.batchSize());
                 Mlp.Workspace ws = model.new Workspace(cfg.batchSize());
-                Mlp.Optimizer opt = model.new Optimizer()) {
+                Mlp.Optimizer opt = model.new Optimizer();
+                LastGood lastGood = new LastGood(be, paramBlocks(model))) {
             for (int l = 0; l < layers; l++) {
                 best[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
-                lastGood[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
             }
             if (cfg.checkpoint() != null && Files.exists(cfg.checkpoint())) {
                 Checkpoint.restoreSupervised(cfg.checkpoint(), model, opt, best, progress);
@@ -92,24 +87,18 @@ final class SupervisedTraining {
                 double sum = progress.partialLoss;
                 progress.batchesDone = 0;
                 progress.partialLoss = 0;
-                if (epoch > firstEpoch && !finite(model)) {
+                if (epoch > firstEpoch && !lastGood.paramsFinite()) {
                     // The last step of the previous epoch overflowed: its start is the last good state.
-                    for (int l = 0; l < layers; l++) {
-                        be.copy(lastGood[l], model.params(l));
-                    }
+                    lastGood.restore();
                     throw new TrainingDivergedException(phase, epoch, data.count(), Double.NaN);
                 }
-                for (int l = 0; l < layers; l++) {
-                    be.copy(model.params(l), lastGood[l]);
-                }
+                lastGood.save();
                 data.shuffle(cfg.seed(), epoch);
                 for (int i = firstBatch; i < data.count(); i++) {
                     Matrix x = data.x(i);
                     double loss = model.trainStep(x, data.t(i), ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov());
                     if (!Double.isFinite(loss)) {
-                        for (int l = 0; l < layers; l++) {
-                            be.copy(lastGood[l], model.params(l));
-                        }
+                        lastGood.restore();
                         throw new TrainingDivergedException(phase, epoch + 1, i + 1, loss);
                     }
                     sum += loss * x.rows();
@@ -182,9 +171,6 @@ final class SupervisedTraining {
             for (int l = 0; l < layers; l++) {
                 if (best[l] != null) {
                     best[l].close();
-                }
-                if (lastGood[l] != null) {
-                    lastGood[l].close();
                 }
             }
         }
