@@ -28,7 +28,12 @@ import java.util.Locale;
  * updates, Java). Epoch times come from the training loop's own per-epoch timing (the mini-batch loop and the
  * shuffle; not the per-epoch monitoring).
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dbn4j.bench.TrainingBench [--epochs N] [--batch B] [--blas-threads T]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dbn4j.bench.TrainingBench [--epochs N] [--batch B] [--blas-threads T]
+ *     [--peers-format]</pre>
+ *
+ * <p>{@code --peers-format} also prints, for each workload, one machine-readable line in the format of the peer
+ * benchmarks in {@code benchmarks/peers/} ({@code RESULT peer=dbn4j workload=... epoch_s_median=...}), which
+ * {@code benchmarks/peers/run-peers.sh} reads. The kernels' own thread count is {@code -Ddbn4j.threads}.
  */
 public final class TrainingBench {
     private TrainingBench() {}
@@ -37,13 +42,16 @@ public final class TrainingBench {
         int epochs = 3;
         int batch = 100;
         int blasThreads = 1;
+        boolean peersFormat = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--epochs": epochs = Integer.parseInt(args[++i]); break;
                 case "--batch": batch = Integer.parseInt(args[++i]); break;
                 case "--blas-threads": blasThreads = Integer.parseInt(args[++i]); break;
+                case "--peers-format": peersFormat = true; break;
                 default:
-                    System.err.println("usage: TrainingBench [--epochs N] [--batch B] [--blas-threads T]");
+                    System.err.println(
+                            "usage: TrainingBench [--epochs N] [--batch B] [--blas-threads T] [--peers-format]");
                     System.exit(2);
             }
         }
@@ -51,25 +59,50 @@ public final class TrainingBench {
         cpu.setBlasThreads(blasThreads);
         Dataset train = sixtyThousand();
         System.out.println("machine: " + cpu.describe());
-        System.out.println("env: OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE") + " OPENBLAS_L2_SIZE="
-                + System.getenv("OPENBLAS_L2_SIZE"));
+        System.out.println("env: OPENBLAS_CORETYPE=" + envOrUnset("OPENBLAS_CORETYPE") + " OPENBLAS_L2_SIZE="
+                + envOrUnset("OPENBLAS_L2_SIZE"));
         System.out.println("data: " + train.description() + "; batch " + batch + "; " + epochs
                 + " measured epochs after 1 warm-up; medians");
         List<String[]> rows = new ArrayList<>();
 
-        double rbmEpoch = median(rbmEpochs(cpu, train, batch, epochs + 1));
-        double rbmFloor = median(rbmFloor(cpu, train.rows(), batch, epochs + 1));
-        rows.add(row("RBM CD-1 784-500", rbmEpoch, rbmFloor, 1.25));
+        // Each training epoch is followed at once by one epoch of its GEMMs alone (from the epoch listener), so a
+        // change of load on a shared machine moves both alike; the first pair is warm-up.
+        double[][] rbm = rbmEpochs(cpu, train, batch, epochs + 1);
+        double[] rbmTimes = rbm[0];
+        double rbmFloor = median(rbm[1]);
+        rows.add(row("RBM CD-1 784-500", median(rbmTimes), rbmFloor, 1.25));
 
-        double mlpEpoch = median(mlpEpochs(cpu, train, batch, epochs + 1));
-        double mlpFloor = median(mlpFloor(cpu, train.rows(), batch, epochs + 1));
-        rows.add(row("MLP 784-500-500-10 ReLU", mlpEpoch, mlpFloor, 1.3));
+        double[][] mlp = mlpEpochs(cpu, train, batch, epochs + 1);
+        double[] mlpTimes = mlp[0];
+        double mlpFloor = median(mlp[1]);
+        rows.add(row("MLP 784-500-500-10 ReLU", median(mlpTimes), mlpFloor, 1.3));
 
         System.out.printf(Locale.ROOT, "%-26s %10s %10s %7s %6s %s%n", "workload", "epoch s", "GEMM s", "ratio", "bar",
                 "result");
         for (String[] r : rows) {
             System.out.printf(Locale.ROOT, "%-26s %10s %10s %7s %6s %s%n", (Object[]) r);
         }
+        if (peersFormat) {
+            System.out.println(resultLine(cpu, "rbm-cd1-784-500", batch, rbmTimes, rbmFloor));
+            System.out.println(resultLine(cpu, "mlp-784-500-500-10-relu", batch, mlpTimes, mlpFloor));
+        }
+    }
+
+    /** One line in the peer benchmarks' format (benchmarks/peers/): space-separated key=value, no spaces inside. */
+    static String resultLine(CpuBackend cpu, String workload, int batch, double[] times, double gemmFloor) {
+        StringBuilder list = new StringBuilder();
+        for (double t : times) {
+            list.append(list.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", t));
+        }
+        String lib = cpu.blasLibrary() == null ? "?"
+                : java.nio.file.Path.of(cpu.blasLibrary()).getFileName().toString();
+        return String.format(Locale.ROOT,
+                "RESULT peer=dbn4j workload=%s batch=%d threads=%d epoch_s_median=%.4f epochs=%d epoch_s=%s"
+                        + " blas=dbn4j:openblas:core=%s:threads=%d:%s:kernels=%s:kernel-threads=%d"
+                        + " gemm_floor_s_median=%.4f",
+                workload, batch, cpu.blasThreads(), median(times), times.length, list,
+                cpu.blasCoreName().trim().replace(' ', '_'), cpu.blasThreads(), lib.replace(' ', '_'),
+                CpuBackend.isaName(cpu.activeIsa()), cpu.threads(), gemmFloor);
     }
 
     private static String[] row(String name, double epoch, double floor, double bar) {
@@ -101,24 +134,38 @@ public final class TrainingBench {
         return new Dataset(x, n, 784, y, 10, "random binary 60000 x 784 (Fashion-MNIST not installed)");
     }
 
-    static double[] rbmEpochs(Backend be, Dataset train, int batch, int epochs) {
-        List<Double> times = new ArrayList<>();
-        try (Rbm rbm = Rbm.create(be, 784, 500, Rbm.Visible.BERNOULLI, 1)) {
-            rbm.fit(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.05f)
-                    .momentum(0.5f, 5, 0.9f).weightDecay(2e-4f).listener(m -> times.add(epochSeconds(m, train))),
-                    new RbmOptions().monitorRows(100));
-        }
-        return measured(times);
+    static String envOrUnset(String name) {
+        String v = System.getenv(name);
+        return v == null ? "<unset>" : v;
     }
 
-    static double[] mlpEpochs(Backend be, Dataset train, int batch, int epochs) {
+    /** Epoch times and, interleaved, GEMM-floor times of RBM CD-1 784-500; warm-up dropped. */
+    static double[][] rbmEpochs(Backend be, Dataset train, int batch, int epochs) {
         List<Double> times = new ArrayList<>();
-        try (Mlp mlp = Mlp.create(be, new int[] {784, 500, 500, 10}, Activation.RELU, Activation.SOFTMAX,
-                Loss.CROSS_ENTROPY, 1)) {
-            mlp.fit(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.05f).momentum(0.9f)
-                    .listener(m -> times.add(epochSeconds(m, train))));
+        List<Double> floors = new ArrayList<>();
+        try (Rbm rbm = Rbm.create(be, 784, 500, Rbm.Visible.BERNOULLI, 1); RbmFloor floor = new RbmFloor(be, batch)) {
+            rbm.fit(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.05f)
+                    .momentum(0.5f, 5, 0.9f).weightDecay(2e-4f).listener(m -> {
+                        times.add(epochSeconds(m, train));
+                        floors.add(floor.epoch(train.rows() / batch));
+                    }), new RbmOptions().monitorRows(100));
         }
-        return measured(times);
+        return new double[][] {measured(times), measured(floors)};
+    }
+
+    /** Epoch times and, interleaved, GEMM-floor times of MLP 784-500-500-10 ReLU; warm-up dropped. */
+    static double[][] mlpEpochs(Backend be, Dataset train, int batch, int epochs) {
+        List<Double> times = new ArrayList<>();
+        List<Double> floors = new ArrayList<>();
+        try (Mlp mlp = Mlp.create(be, new int[] {784, 500, 500, 10}, Activation.RELU, Activation.SOFTMAX,
+                Loss.CROSS_ENTROPY, 1); MlpFloor floor = new MlpFloor(be, batch)) {
+            mlp.fit(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.05f).momentum(0.9f)
+                    .listener(m -> {
+                        times.add(epochSeconds(m, train));
+                        floors.add(floor.epoch(train.rows() / batch));
+                    }));
+        }
+        return new double[][] {measured(times), measured(floors)};
     }
 
     private static double epochSeconds(EpochMetrics m, Dataset train) {
@@ -130,69 +177,89 @@ public final class TrainingBench {
         return times.subList(1, times.size()).stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    /** The 5 GEMMs of a CD-1 step (v W, h W^T, v' W, v^T h, v'^T h') for every batch of an epoch. */
-    static double[] rbmFloor(Backend be, int rows, int batch, int epochs) {
-        int v = 784;
-        int h = 500;
-        try (Matrix x = be.allocate(batch, v); Matrix w = be.allocate(v, h); Matrix hp = be.allocate(batch, h);
-                Matrix vp = be.allocate(batch, v); Matrix gw = be.allocate(v, h)) {
+    /** The 5 GEMMs of a CD-1 step (v W, h W^T, v' W, v^T h, v'^T h') on buffers of the same shapes. */
+    static final class RbmFloor implements AutoCloseable {
+        final Backend be;
+        final Matrix x;
+        final Matrix w;
+        final Matrix hp;
+        final Matrix vp;
+        final Matrix gw;
+
+        RbmFloor(Backend be, int batch) {
+            this.be = be;
+            x = be.allocate(batch, 784);
+            w = be.allocate(784, 500);
+            hp = be.allocate(batch, 500);
+            vp = be.allocate(batch, 784);
+            gw = be.allocate(784, 500);
             fill(be, x, w, hp, vp);
-            double[] t = new double[epochs];
-            for (int e = 0; e < epochs; e++) {
-                long t0 = System.nanoTime();
-                for (int b = 0; b < rows / batch; b++) {
-                    be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, x, w, 0f, hp);
-                    be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hp, w, 0f, vp);
-                    be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, vp, w, 0f, hp);
-                    be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -0.01f, x, hp, 0f, gw);
-                    be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 0.01f, vp, hp, 1f, gw);
-                }
-                t[e] = (System.nanoTime() - t0) / 1e9;
+        }
+
+        /** Seconds for the GEMMs of {@code batches} mini-batches. */
+        double epoch(int batches) {
+            long t0 = System.nanoTime();
+            for (int b = 0; b < batches; b++) {
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, x, w, 0f, hp);
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hp, w, 0f, vp);
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, vp, w, 0f, hp);
+                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -0.01f, x, hp, 0f, gw);
+                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 0.01f, vp, hp, 1f, gw);
             }
-            return Arrays.copyOfRange(t, 1, epochs);
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
+        @Override
+        public void close() {
+            for (Matrix m : new Matrix[] {x, w, hp, vp, gw}) {
+                m.close();
+            }
         }
     }
 
     /** The 8 GEMMs of an MLP 784-500-500-10 step: 3 forward, 3 weight gradients, 2 input gradients. */
-    static double[] mlpFloor(Backend be, int rows, int batch, int epochs) {
-        int[] s = {784, 500, 500, 10};
-        Matrix[] a = new Matrix[4];
-        Matrix[] w = new Matrix[3];
-        Matrix[] g = new Matrix[3];
-        try {
+    static final class MlpFloor implements AutoCloseable {
+        static final int[] SIZES = {784, 500, 500, 10};
+        final Backend be;
+        final Matrix[] a = new Matrix[4];
+        final Matrix[] w = new Matrix[3];
+        final Matrix[] g = new Matrix[3];
+
+        MlpFloor(Backend be, int batch) {
+            this.be = be;
             for (int l = 0; l < 4; l++) {
-                a[l] = be.allocate(batch, s[l]);
+                a[l] = be.allocate(batch, SIZES[l]);
             }
             for (int l = 0; l < 3; l++) {
-                w[l] = be.allocate(s[l], s[l + 1]);
-                g[l] = be.allocate(s[l], s[l + 1]);
+                w[l] = be.allocate(SIZES[l], SIZES[l + 1]);
+                g[l] = be.allocate(SIZES[l], SIZES[l + 1]);
             }
             fill(be, a);
             fill(be, w);
-            double[] t = new double[epochs];
-            for (int e = 0; e < epochs; e++) {
-                long t0 = System.nanoTime();
-                for (int b = 0; b < rows / batch; b++) {
-                    for (int l = 0; l < 3; l++) {
-                        be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], w[l], 0f, a[l + 1]);
-                    }
-                    for (int l = 2; l >= 0; l--) {
-                        // Deltas reuse the activation buffers: the floor needs the shapes, not the values.
-                        be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], a[l + 1], 0f, g[l]);
-                        if (l > 0) {
-                            be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, a[l + 1], w[l], 0f, a[l]);
-                        }
+        }
+
+        double epoch(int batches) {
+            long t0 = System.nanoTime();
+            for (int b = 0; b < batches; b++) {
+                for (int l = 0; l < 3; l++) {
+                    be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], w[l], 0f, a[l + 1]);
+                }
+                for (int l = 2; l >= 0; l--) {
+                    // Deltas reuse the activation buffers: the floor needs the shapes, not the values.
+                    be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], a[l + 1], 0f, g[l]);
+                    if (l > 0) {
+                        be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, a[l + 1], w[l], 0f, a[l]);
                     }
                 }
-                t[e] = (System.nanoTime() - t0) / 1e9;
             }
-            return Arrays.copyOfRange(t, 1, epochs);
-        } finally {
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
+        @Override
+        public void close() {
             for (Matrix[] ms : new Matrix[][] {a, w, g}) {
                 for (Matrix m : ms) {
-                    if (m != null) {
-                        m.close();
-                    }
+                    m.close();
                 }
             }
         }

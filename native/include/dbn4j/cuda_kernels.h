@@ -1,0 +1,141 @@
+/*
+ * dbn4j CUDA backend: the C API of native/src/cuda (static library dbn4j_cuda, built with -DDBN4J_CUDA=ON).
+ * It mirrors kernels.h function by function with a dbn4j_cuda_ prefix: same shapes, same formulas, same Philox
+ * stream, same return codes (plus DBN4J_ECUDA / DBN4J_ENODEV), but every float/int/double pointer of a kernel is
+ * DEVICE memory and every kernel takes the cudaStream_t it is queued on as `void *stream` (NULL = the legacy
+ * default stream). Kernels only queue work: they never synchronize the host, and results (the losses included,
+ * which are written to a device double) are valid once the stream has run that far.
+ *
+ * GEMM is not here: the Java layer calls cuBLAS through the bytedeco CUDA presets on the same stream. Row-major
+ * C(M,N) = op(A) op(B) is computed as the column-major C^T = op(B)^T op(A)^T, i.e. cublasSgemm with the operands
+ * swapped (B first, then A) and m = N, n = M. This library needs only the CUDA runtime (cudart).
+ *
+ * Errors: every function returns DBN4J_OK or a code; dbn4j_cuda_last_error() (per thread) then names the function
+ * and, for a failed CUDA call, the call and CUDA's message, e.g. "cudaMalloc(400000000 bytes): out of memory".
+ * A fault inside a kernel (illegal address, ...) is asynchronous: it surfaces at the next dbn4j_cuda_synchronize
+ * (or at a later call's launch check), with the failing call named there.
+ *
+ * Bit compatibility with the CPU backend (native/src/cuda is compiled with -fmad=false, IEEE division and sqrt):
+ * random_bits/uniform/bernoulli/gaussian and the sample s of sigmoid_bernoulli are bit-identical to the CPU for
+ * the same (seed, offset); sigmoid, tanh, relu, softmax (one row per thread, same summation order), the backward
+ * maps, axpy, scale, sgd_momentum, add_row_bias, column_sums and gather_rows are bit-identical too. The loss
+ * values (double sums in another order, CUDA's double log/exp/log1p) and log_softmax (CUDA's double log) agree to
+ * a relative 1e-12 / 1 float ulp. Tests: ctest --test-dir <build> -R cuda (needs a device; SKIP otherwise).
+ */
+#ifndef DBN4J_CUDA_KERNELS_H
+#define DBN4J_CUDA_KERNELS_H
+
+#include <stdint.h>
+
+#include "dbn4j/kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DBN4J_ECUDA 5    /* a CUDA runtime call failed (message names it), or a kernel faulted */
+#define DBN4J_ENODEV 6   /* no CUDA driver or no CUDA device */
+
+/* Copy directions of dbn4j_cuda_memcpy_async. */
+#define DBN4J_CUDA_H2D 1
+#define DBN4J_CUDA_D2H 2
+#define DBN4J_CUDA_D2D 3
+
+/* ---- errors, devices, streams (native/src/cuda/errors.cu, memory.cu) ---- */
+
+/* Message of the last failed call on this thread ("" if none). */
+const char *dbn4j_cuda_last_error(void);
+/* Number of devices; DBN4J_ENODEV (never a crash) when there is no driver or no device, *count = 0 then. */
+int dbn4j_cuda_device_count(int *count);
+/* Properties of device `device`; name (NUL-terminated, truncated to name_len) and any output may be NULL. */
+int dbn4j_cuda_device_info(int device, char *name, int name_len, int *cc_major, int *cc_minor,
+                           int64_t *total_bytes, int *multiprocessors);
+/* Makes `device` current for the calling thread (CUDA's per-thread current device). */
+int dbn4j_cuda_set_device(int device);
+/* Free and total memory of the current device, in bytes. */
+int dbn4j_cuda_mem_info(int64_t *free_bytes, int64_t *total_bytes);
+
+/* Stream with cudaStreamNonBlocking (does not wait on the legacy default stream). */
+int dbn4j_cuda_stream_create(void **stream);
+int dbn4j_cuda_stream_destroy(void *stream);
+/* Waits for all work queued on stream and reports any asynchronous fault of it ("cudaStreamSynchronize: ..."). */
+int dbn4j_cuda_synchronize(void *stream);
+/* Waits for the whole device (cudaDeviceSynchronize), reporting asynchronous faults. */
+int dbn4j_cuda_device_synchronize(void);
+
+/* ---- memory (native/src/cuda/memory.cu) ---- */
+
+/* Device buffer of bytes > 0 (256-byte aligned, not zeroed); *out = NULL and DBN4J_ENOMEM on failure. */
+int dbn4j_cuda_malloc(int64_t bytes, void **out);
+/* NULL is a no-op. Implicitly synchronizes the device (cudaFree): free outside the training loop. */
+int dbn4j_cuda_free(void *p);
+/* Page-locked host buffer (needed for truly asynchronous copies); zeroed. */
+int dbn4j_cuda_host_alloc(int64_t bytes, void **out);
+int dbn4j_cuda_host_free(void *p);
+/* Sets bytes of device memory to the byte value, queued on stream. */
+int dbn4j_cuda_memset_async(void *p, int value, int64_t bytes, void *stream);
+/* Copies bytes in direction kind (DBN4J_CUDA_H2D, D2H, D2D) queued on stream. A host side that is not page-locked
+ * makes the copy synchronous with respect to the host (CUDA's rule), never wrong. */
+int dbn4j_cuda_memcpy_async(void *dst, const void *src, int64_t bytes, int kind, void *stream);
+/* Blocking conveniences: the async copy, then dbn4j_cuda_synchronize(stream). */
+int dbn4j_cuda_copy_to_device(void *dst, const void *host_src, int64_t bytes, void *stream);
+int dbn4j_cuda_copy_to_host(void *host_dst, const void *src, int64_t bytes, void *stream);
+
+/* ---- elementwise (native/src/cuda/elementwise.cu) ---- */
+
+int dbn4j_cuda_add_row_bias(float *x, const float *b, int B, int N, void *stream);
+int dbn4j_cuda_sigmoid_forward(const float *x, float *y, int64_t n, void *stream);
+int dbn4j_cuda_sigmoid_backward(const float *y, const float *dy, float *dx, int64_t n, void *stream);
+int dbn4j_cuda_tanh_forward(const float *x, float *y, int64_t n, void *stream);
+int dbn4j_cuda_tanh_backward(const float *y, const float *dy, float *dx, int64_t n, void *stream);
+int dbn4j_cuda_relu_forward(const float *x, float *y, int64_t n, void *stream);
+int dbn4j_cuda_relu_backward(const float *y, const float *dy, float *dx, int64_t n, void *stream);
+
+/* ---- softmax (native/src/cuda/softmax.cu) ---- */
+
+int dbn4j_cuda_softmax_forward(const float *x, float *y, int B, int K, void *stream);
+int dbn4j_cuda_log_softmax_forward(const float *x, float *y, int B, int K, void *stream);
+
+/* ---- losses (native/src/cuda/losses.cu): formulas of kernels.h; *loss is a DEVICE double (may be NULL) ----
+ * They take B doubles of stream-ordered scratch (cudaMallocAsync/cudaFreeAsync on stream) when loss != NULL. */
+
+int dbn4j_cuda_softmax_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int K,
+                                     double *loss, void *stream);
+int dbn4j_cuda_sigmoid_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int N,
+                                     double *loss, void *stream);
+int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, int N, double *loss, void *stream);
+
+/* ---- reductions, BLAS-1, updates (native/src/cuda/reduce.cu, elementwise.cu) ---- */
+
+int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha, float beta, void *stream);
+int dbn4j_cuda_axpy(float alpha, const float *x, float *y, int64_t n, void *stream);
+int dbn4j_cuda_scale(float alpha, float *x, int64_t n, void *stream);
+int dbn4j_cuda_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
+                            float weight_decay, int nesterov, void *stream);
+
+/* ---- rows (native/src/cuda/reduce.cu) ---- */
+
+/* idx is DEVICE memory (B int32). An index outside [0, src_rows) cannot be checked without a host round trip:
+ * that destination row is filled with NaN instead (the Java side validates its permutation before upload). */
+int dbn4j_cuda_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int B, float *dst,
+                           void *stream);
+int dbn4j_cuda_softplus_row_sums(const float *x, float *out, int B, int N, void *stream);
+
+/* ---- random numbers (native/src/cuda/random.cu): the Philox4x32-10 stream of kernels.h, bit for bit ---- */
+
+/* One block, host arrays in and out (known-answer tests); synchronous on the legacy default stream. */
+int dbn4j_cuda_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+int dbn4j_cuda_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_t n, void *stream);
+int dbn4j_cuda_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n, void *stream);
+int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n,
+                                void *stream);
+int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out,
+                               int64_t n, void *stream);
+int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
+                                 float *s, int B, int N, void *stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DBN4J_CUDA_KERNELS_H */

@@ -1,0 +1,163 @@
+/*
+ * random.cu: the Philox4x32-10 stream of kernels.h on the GPU (own implementation with __umulhi, no cuRAND):
+ * random_bits, uniform, bernoulli, gaussian (Box-Muller with the CPU's log_pos/cos_2pi) and the fused
+ * sigmoid_bernoulli. Words are bit-identical to the CPU's for the same (seed, offset); uniform, bernoulli, the
+ * gaussian and sigmoid_bernoulli's p and s are bit-identical too (same float operations, no FMA).
+ * One thread per Philox block (4 words / elements); gaussian: one thread per element. Test: ctest -R cuda.
+ */
+#include "internal.cuh"
+
+namespace dbn4j_cuda {
+namespace {
+
+// Thread t computes block (offset >> 2) + t and applies op to each of its 4 words that falls in [offset,
+// offset + n): element j = word - offset.
+template <class Op> __global__ void k_words(uint64_t seed, uint64_t offset, int64_t n, Op op) {
+    const int64_t head = (int64_t)(offset & 3);
+    const int64_t nblocks = (head + n + 3) >> 2;
+    DBN4J_GRID_STRIDE(t, nblocks) {
+        Words4 b = stream_block(seed, (offset >> 2) + (uint64_t)t);
+        int64_t j0 = 4 * t - head;
+#pragma unroll
+        for (int l = 0; l < 4; l++) {
+            int64_t j = j0 + l;
+            if (j >= 0 && j < n) op(j, b.w[l]);
+        }
+    }
+}
+
+struct BitsOp {
+    uint32_t *out;
+    __device__ void operator()(int64_t j, uint32_t w) const { out[j] = w; }
+};
+struct UniformOp {
+    float *out;
+    __device__ void operator()(int64_t j, uint32_t w) const { out[j] = uniform1(w); }
+};
+struct BernoulliOp {
+    const float *p;
+    float *out;
+    __device__ void operator()(int64_t j, uint32_t w) const { out[j] = uniform1(w) < p[j] ? 1.0f : 0.0f; }
+};
+// p = sigmoid(x + b), s = uniform < p: add_row_bias + sigmoid_forward + random_bernoulli in one pass.
+struct SigmoidBernoulliOp {
+    const float *x, *b;
+    float *p, *s;
+    int N;
+    __device__ void operator()(int64_t j, uint32_t w) const {
+        float z = x[j];
+        if (b) z = __fadd_rn(z, b[j % N]);
+        float y = sigmoid1(z);
+        p[j] = y;
+        s[j] = uniform1(w) < y ? 1.0f : 0.0f;
+    }
+};
+
+template <class Op> int launch_words(const char *fn, uint64_t seed, uint64_t offset, int64_t n, Op op, void *stream) {
+    int64_t nblocks = ((int64_t)(offset & 3) + n + 3) >> 2;
+    k_words<<<grid_for(nblocks), THREADS, 0, as_stream(stream)>>>(seed, offset, n, op);
+    return check_launch(fn);
+}
+
+// Element i from words offset + 2i and offset + 2i + 1 (the second may start the next block).
+__global__ void k_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n) {
+    DBN4J_GRID_STRIDE(i, n) {
+        uint64_t w1 = offset + 2 * (uint64_t)i, w2 = w1 + 1;
+        Words4 b1 = stream_block(seed, w1 >> 2);
+        uint32_t u1 = b1.w[w1 & 3], u2;
+        if ((w2 >> 2) == (w1 >> 2)) {
+            u2 = b1.w[w2 & 3];
+        } else {
+            u2 = stream_block(seed, w2 >> 2).w[w2 & 3];
+        }
+        float m = mean ? mean[i] : 0.0f;
+        out[i] = __fadd_rn(m, __fmul_rn(stddev, gaussian1(u1, u2)));
+    }
+}
+
+__global__ void k_philox1(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
+                          uint32_t *out) {
+    Words4 b = philox_block(c0, c1, c2, c3, k0, k1);
+    for (int l = 0; l < 4; l++) out[l] = b.w[l];
+}
+
+int check_random(const char *fn, const void *out, int64_t n) {
+    if (n < 0) return fail(DBN4J_EINVAL, "%s: n=%lld < 0", fn, (long long)n);
+    if (n > 0 && !out) return fail(DBN4J_EINVAL, "%s: out is NULL with n=%lld", fn, (long long)n);
+    return DBN4J_OK;
+}
+
+} // namespace
+} // namespace dbn4j_cuda
+
+using namespace dbn4j_cuda;
+
+extern "C" {
+
+int dbn4j_cuda_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]) {
+    const char *fn = "dbn4j_cuda_philox4x32_10";
+    if (!ctr || !key || !out) return fail(DBN4J_EINVAL, "%s: NULL argument", fn);
+    uint32_t *d = nullptr;
+    cudaError_t err = cudaMalloc(&d, 16);
+    if (err != cudaSuccess) {
+        cudaGetLastError();
+        return fail_cuda(err, "%s: cudaMalloc(16 bytes)", fn);
+    }
+    k_philox1<<<1, 1>>>(ctr[0], ctr[1], ctr[2], ctr[3], key[0], key[1], d);
+    int rc = check_launch(fn);
+    if (rc == DBN4J_OK) {
+        err = cudaMemcpy(out, d, 16, cudaMemcpyDeviceToHost);
+        if (err != cudaSuccess) rc = fail_cuda(err, "%s: cudaMemcpy(16 bytes, device to host)", fn);
+    }
+    cudaFree(d);
+    return rc;
+}
+
+int dbn4j_cuda_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_t n, void *stream) {
+    const char *fn = "dbn4j_cuda_random_bits";
+    if (int rc = check_random(fn, out, n)) return rc;
+    if (n == 0) return DBN4J_OK;
+    return launch_words(fn, seed, offset, n, BitsOp{out}, stream);
+}
+
+int dbn4j_cuda_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n, void *stream) {
+    const char *fn = "dbn4j_cuda_random_uniform";
+    if (int rc = check_random(fn, out, n)) return rc;
+    if (n == 0) return DBN4J_OK;
+    return launch_words(fn, seed, offset, n, UniformOp{out}, stream);
+}
+
+int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n, void *stream) {
+    const char *fn = "dbn4j_cuda_random_bernoulli";
+    if (int rc = check_random(fn, out, n)) return rc;
+    if (n == 0) return DBN4J_OK;
+    if (!p) return fail(DBN4J_EINVAL, "%s: p is NULL with n=%lld", fn, (long long)n);
+    if (partial(out, p, n)) return fail(DBN4J_EINVAL, "%s: out partially overlaps p (only out == p is allowed)", fn);
+    return launch_words(fn, seed, offset, n, BernoulliOp{p, out}, stream);
+}
+
+int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n,
+                               void *stream) {
+    const char *fn = "dbn4j_cuda_random_gaussian";
+    if (int rc = check_random(fn, out, n)) return rc;
+    if (n == 0) return DBN4J_OK;
+    if (mean && partial(out, mean, n))
+        return fail(DBN4J_EINVAL, "%s: out partially overlaps mean (only out == mean is allowed)", fn);
+    k_gaussian<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(seed, offset, mean, stddev, out, n);
+    return check_launch(fn);
+}
+
+int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,
+                                 int B, int N, void *stream) {
+    const char *fn = "dbn4j_cuda_sigmoid_bernoulli";
+    if (int rc = check_rows(fn, B, N)) return rc;
+    int64_t n = (int64_t)B * N;
+    if (n == 0) return DBN4J_OK;
+    if (!x || !p || !s) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : !p ? "p" : "s", B, N);
+    if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
+    if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
+    if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
+    return launch_words(fn, seed, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
+}
+
+} // extern "C"

@@ -1,0 +1,390 @@
+/*
+ * test_cuda: every kernel of the CUDA backend (cuda_kernels.h) against the CPU library (kernels.h) on the same
+ * inputs. Bit-exact: Philox words (with known answers), uniform, bernoulli, gaussian, sigmoid_bernoulli, the
+ * elementwise maps, softmax, column_sums, gather_rows, the p/dz outputs of the losses (same float operations in
+ * the same order, no FMA on either side). Within tolerance: log_softmax (1 float ulp: CUDA's vs glibc's double
+ * log before the rounding to float), losses (relative 1e-12: double sums in another order, double exp/log1p
+ * within 2 ulp), softplus_row_sums (1 float ulp). Exits 77 with "SKIP: no CUDA device (...)" without a device.
+ * Run: ctest --test-dir <build> -R cuda --output-on-failure
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <vector>
+
+#include "dbn4j/cuda_kernels.h"
+#include "test_util.h"
+
+static void *g_stream = nullptr;
+
+#define CHECK_CUDA(call)                                                                                          \
+    do {                                                                                                          \
+        int rc_ = (call);                                                                                         \
+        CHECK_MSG(rc_ == DBN4J_OK, "%s returned %d: %s", #call, rc_, dbn4j_cuda_last_error());                   \
+    } while (0)
+
+// A device copy of a host vector; read back with get().
+template <class T> struct Dev {
+    T *p = nullptr;
+    int64_t n = 0;
+    explicit Dev(int64_t count) : n(count) {
+        void *q = nullptr;
+        CHECK_CUDA(dbn4j_cuda_malloc(count > 0 ? count * (int64_t)sizeof(T) : 1, &q));
+        p = (T *)q;
+    }
+    explicit Dev(const std::vector<T> &v) : Dev((int64_t)v.size()) { put(v); }
+    ~Dev() { dbn4j_cuda_free(p); }
+    void put(const std::vector<T> &v) {
+        if (!v.empty()) CHECK_CUDA(dbn4j_cuda_copy_to_device(p, v.data(), (int64_t)(v.size() * sizeof(T)), g_stream));
+    }
+    std::vector<T> get() {
+        std::vector<T> v((size_t)n);
+        if (n > 0) CHECK_CUDA(dbn4j_cuda_copy_to_host(v.data(), p, n * (int64_t)sizeof(T), g_stream));
+        return v;
+    }
+};
+
+static double get_loss(Dev<double> &d) { return d.get()[0]; }
+
+// Distance in units in the last place (0 when both are NaN: NaN payloads differ between x86 and the GPU).
+static int64_t ulps(float a, float b) {
+    if (isnan(a) && isnan(b)) return 0;
+    if (isnan(a) || isnan(b)) return 1LL << 40;
+    int64_t ia = (int32_t)bits_of(a), ib = (int32_t)bits_of(b);
+    if (ia < 0) ia = (int64_t)INT32_MIN - ia;
+    if (ib < 0) ib = (int64_t)INT32_MIN - ib;
+    return ia > ib ? ia - ib : ib - ia;
+}
+
+// got (GPU) against want (CPU): every element within max_ulps; reports the first few differences.
+static void expect_close(const char *what, const std::vector<float> &got, const std::vector<float> &want,
+                         int64_t max_ulps) {
+    CHECK_MSG(got.size() == want.size(), "%s: size %zu vs %zu", what, got.size(), want.size());
+    int64_t bad = 0, worst = 0;
+    for (size_t i = 0; i < got.size() && i < want.size(); i++) {
+        int64_t d = ulps(got[i], want[i]);
+        worst = d > worst ? d : worst;
+        if (d > max_ulps && ++bad <= 3)
+            fprintf(stderr, "  %s[%zu]: gpu %a (0x%08x) cpu %a (0x%08x)\n", what, i, got[i], bits_of(got[i]), want[i],
+                    bits_of(want[i]));
+    }
+    CHECK_MSG(bad == 0, "%s: %lld of %zu elements beyond %lld ulp (worst %lld)", what, (long long)bad, got.size(),
+              (long long)max_ulps, (long long)worst);
+}
+static void expect_bits(const char *what, const std::vector<float> &got, const std::vector<float> &want) {
+    expect_close(what, got, want, 0);
+}
+static void expect_rel(const char *what, double got, double want, double tol) {
+    double scale = fabs(want) > 1e-300 ? fabs(want) : 1e-300;
+    CHECK_MSG(fabs(got - want) / scale <= tol, "%s: gpu %.17g cpu %.17g (rel %.3g > %.3g)", what, got, want,
+              fabs(got - want) / scale, tol);
+}
+
+static std::vector<float> random_floats(Rng &rng, int64_t n, float lo, float hi) {
+    std::vector<float> v((size_t)n);
+    for (auto &x : v) x = rng.uniform(lo, hi);
+    return v;
+}
+
+// Inputs that reach every branch of exp_neg / sigmoid1 / tanh1: a bit-pattern sweep of [-120, 120] plus the
+// special values (signed zeros, subnormals, infinities, NaN, the clamps at -104 and the 0.55 tanh switch).
+static std::vector<float> activation_inputs() {
+    std::vector<float> v;
+    for (uint32_t b = 0; b <= bits_of(120.0f); b += 4099) {
+        v.push_back(float_of(b));
+        v.push_back(-float_of(b));
+    }
+    const float specials[] = {0.0f, -0.0f, 1e-45f, -1e-45f, 1e-38f, 0.55f, -0.55f, 0x1.19999ap-1f, 104.0f, -104.0f,
+                              103.99f, -104.01f, 88.7f, -88.7f, INFINITY, -INFINITY, NAN, 1e30f, -1e30f};
+    for (float f : specials) v.push_back(f);
+    return v;
+}
+
+static void test_philox() {
+    // Known answers of Philox4x32-10 (Random123 kat_vectors) on both backends.
+    const uint32_t ctr[3][4] = {{0, 0, 0, 0},
+                                {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
+                                {0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}};
+    const uint32_t key[3][2] = {{0, 0}, {0xffffffffu, 0xffffffffu}, {0xa4093822u, 0x299f31d0u}};
+    const uint32_t want[3][4] = {{0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u},
+                                 {0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu},
+                                 {0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}};
+    for (int k = 0; k < 3; k++) {
+        uint32_t cpu[4], gpu[4] = {0, 0, 0, 0};
+        dbn4j_philox4x32_10(ctr[k], key[k], cpu);
+        CHECK_CUDA(dbn4j_cuda_philox4x32_10(ctr[k], key[k], gpu));
+        for (int i = 0; i < 4; i++) {
+            CHECK_MSG(cpu[i] == want[k][i], "cpu philox kat %d word %d: %08x != %08x", k, i, cpu[i], want[k][i]);
+            CHECK_MSG(gpu[i] == want[k][i], "gpu philox kat %d word %d: %08x != %08x", k, i, gpu[i], want[k][i]);
+        }
+    }
+    // Streams: every word-offset phase, short and long, and a block counter that carries into its high word.
+    const uint64_t seeds[] = {0, 42, 0x123456789abcdef0ull};
+    const uint64_t offsets[] = {0, 1, 2, 3, 4, 1001, (1ull << 34) - 5, 0xfffffffffffull * 4 + 2};
+    const int64_t sizes[] = {1, 2, 3, 5, 17, 1000, (1 << 20) + 3};
+    for (uint64_t seed : seeds)
+        for (uint64_t off : offsets)
+            for (int64_t n : sizes) {
+                std::vector<uint32_t> cpu((size_t)n);
+                CHECK_OK(dbn4j_random_bits(seed, off, cpu.data(), n));
+                Dev<uint32_t> d(n);
+                CHECK_CUDA(dbn4j_cuda_random_bits(seed, off, d.p, n, g_stream));
+                std::vector<uint32_t> gpu = d.get();
+                int64_t bad = 0;
+                for (int64_t i = 0; i < n; i++) bad += gpu[(size_t)i] != cpu[(size_t)i];
+                CHECK_MSG(bad == 0, "random_bits seed=%llu off=%llu n=%lld: %lld words differ",
+                          (unsigned long long)seed, (unsigned long long)off, (long long)n, (long long)bad);
+            }
+}
+
+static void test_random_floats() {
+    Rng rng(7);
+    const uint64_t offsets[] = {0, 1, 2, 3, 12345};
+    const int64_t sizes[] = {1, 3, 7, 4096, 100003};
+    for (uint64_t off : offsets)
+        for (int64_t n : sizes) {
+            uint64_t seed = 0x5eed0000ull + (uint64_t)n;
+            std::vector<float> cpu((size_t)n);
+            CHECK_OK(dbn4j_random_uniform(seed, off, cpu.data(), n));
+            Dev<float> d(n);
+            CHECK_CUDA(dbn4j_cuda_random_uniform(seed, off, d.p, n, g_stream));
+            expect_bits("random_uniform", d.get(), cpu);
+
+            std::vector<float> p = random_floats(rng, n, -0.1f, 1.1f), cpub((size_t)n);
+            CHECK_OK(dbn4j_random_bernoulli(seed, off, p.data(), cpub.data(), n));
+            Dev<float> dp(p), dout(n);
+            CHECK_CUDA(dbn4j_cuda_random_bernoulli(seed, off, dp.p, dout.p, n, g_stream));
+            expect_bits("random_bernoulli", dout.get(), cpub);
+            CHECK_CUDA(dbn4j_cuda_random_bernoulli(seed, off, dp.p, dp.p, n, g_stream));   // in place
+            expect_bits("random_bernoulli in place", dp.get(), cpub);
+
+            std::vector<float> mean = random_floats(rng, n, -3, 3), cpug((size_t)n), cpug0((size_t)n);
+            CHECK_OK(dbn4j_random_gaussian(seed, off, mean.data(), 0.7f, cpug.data(), n));
+            CHECK_OK(dbn4j_random_gaussian(seed, off, nullptr, 1.3f, cpug0.data(), n));
+            Dev<float> dm(mean), dg(n);
+            CHECK_CUDA(dbn4j_cuda_random_gaussian(seed, off, dm.p, 0.7f, dg.p, n, g_stream));
+            expect_bits("random_gaussian mean", dg.get(), cpug);
+            CHECK_CUDA(dbn4j_cuda_random_gaussian(seed, off, nullptr, 1.3f, dg.p, n, g_stream));
+            expect_bits("random_gaussian", dg.get(), cpug0);
+            CHECK_CUDA(dbn4j_cuda_random_gaussian(seed, off, dm.p, 0.7f, dm.p, n, g_stream));   // in place
+            expect_bits("random_gaussian in place", dm.get(), cpug);
+        }
+}
+
+static void test_sigmoid_bernoulli() {
+    Rng rng(11);
+    const int shapes[][2] = {{1, 1}, {3, 5}, {32, 784}, {128, 500}, {7, 1001}};
+    const uint64_t offsets[] = {0, 1, 3, 999999};
+    for (auto &sh : shapes)
+        for (uint64_t off : offsets)
+            for (int with_b = 0; with_b < 2; with_b++) {
+                int B = sh[0], N = sh[1];
+                int64_t n = (int64_t)B * N;
+                std::vector<float> x = random_floats(rng, n, -12, 12), b = random_floats(rng, N, -2, 2);
+                std::vector<float> p((size_t)n), s((size_t)n);
+                CHECK_OK(dbn4j_sigmoid_bernoulli(99, off, x.data(), with_b ? b.data() : nullptr, p.data(), s.data(), B, N));
+                Dev<float> dx(x), db(b), dp(n), ds(n);
+                CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli(99, off, dx.p, with_b ? db.p : nullptr, dp.p, ds.p, B, N, g_stream));
+                expect_bits("sigmoid_bernoulli p", dp.get(), p);
+                expect_bits("sigmoid_bernoulli s", ds.get(), s);
+                CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli(99, off, dx.p, with_b ? db.p : nullptr, dx.p, ds.p, B, N, g_stream));
+                expect_bits("sigmoid_bernoulli p in place", dx.get(), p);
+            }
+}
+
+static void test_elementwise() {
+    std::vector<float> x = activation_inputs();
+    int64_t n = (int64_t)x.size();
+    Rng rng(3);
+    std::vector<float> dy = random_floats(rng, n, -2, 2), y((size_t)n), dx((size_t)n);
+    Dev<float> dx_in(x), dout(n), ddy(dy), ddx(n);
+    struct Fwd { const char *name; int (*cpu)(const float *, float *, int64_t); int (*gpu)(const float *, float *, int64_t, void *); };
+    struct Bwd { const char *name; int (*cpu)(const float *, const float *, float *, int64_t);
+                 int (*gpu)(const float *, const float *, float *, int64_t, void *); };
+    const Fwd fwd[] = {{"sigmoid_forward", dbn4j_sigmoid_forward, dbn4j_cuda_sigmoid_forward},
+                       {"tanh_forward", dbn4j_tanh_forward, dbn4j_cuda_tanh_forward},
+                       {"relu_forward", dbn4j_relu_forward, dbn4j_cuda_relu_forward}};
+    const Bwd bwd[] = {{"sigmoid_backward", dbn4j_sigmoid_backward, dbn4j_cuda_sigmoid_backward},
+                       {"tanh_backward", dbn4j_tanh_backward, dbn4j_cuda_tanh_backward},
+                       {"relu_backward", dbn4j_relu_backward, dbn4j_cuda_relu_backward}};
+    for (int k = 0; k < 3; k++) {
+        CHECK_OK(fwd[k].cpu(x.data(), y.data(), n));
+        CHECK_CUDA(fwd[k].gpu(dx_in.p, dout.p, n, g_stream));
+        expect_bits(fwd[k].name, dout.get(), y);
+        // backward from the forward outputs
+        CHECK_OK(bwd[k].cpu(y.data(), dy.data(), dx.data(), n));
+        CHECK_CUDA(bwd[k].gpu(dout.p, ddy.p, ddx.p, n, g_stream));
+        expect_bits(bwd[k].name, ddx.get(), dx);
+    }
+    // in place
+    std::vector<float> yin = x;
+    CHECK_OK(dbn4j_sigmoid_forward(yin.data(), yin.data(), n));
+    CHECK_CUDA(dbn4j_cuda_sigmoid_forward(dx_in.p, dx_in.p, n, g_stream));
+    expect_bits("sigmoid_forward in place", dx_in.get(), yin);
+
+    // add_row_bias, axpy, scale, sgd_momentum
+    const int B = 37, N = 301;
+    std::vector<float> m = random_floats(rng, (int64_t)B * N, -5, 5), bias = random_floats(rng, N, -1, 1);
+    Dev<float> dmat(m), dbias(bias);
+    CHECK_OK(dbn4j_add_row_bias(m.data(), bias.data(), B, N));
+    CHECK_CUDA(dbn4j_cuda_add_row_bias(dmat.p, dbias.p, B, N, g_stream));
+    expect_bits("add_row_bias", dmat.get(), m);
+
+    const int64_t L = 100003;
+    std::vector<float> a = random_floats(rng, L, -3, 3), bb = random_floats(rng, L, -3, 3);
+    Dev<float> da(a), db(bb);
+    CHECK_OK(dbn4j_axpy(0.37f, a.data(), bb.data(), L));
+    CHECK_CUDA(dbn4j_cuda_axpy(0.37f, da.p, db.p, L, g_stream));
+    expect_bits("axpy", db.get(), bb);
+    CHECK_OK(dbn4j_scale(-1.7f, a.data(), L));
+    CHECK_CUDA(dbn4j_cuda_scale(-1.7f, da.p, L, g_stream));
+    expect_bits("scale", da.get(), a);
+    for (int nesterov = 0; nesterov < 2; nesterov++) {
+        std::vector<float> w = random_floats(rng, L, -1, 1), g = random_floats(rng, L, -1, 1),
+                           v = random_floats(rng, L, -0.1f, 0.1f);
+        Dev<float> dw(w), dg(g), dv(v);
+        for (int step = 0; step < 3; step++) {
+            CHECK_OK(dbn4j_sgd_momentum(w.data(), g.data(), v.data(), L, 0.05f, 0.9f, 1e-4f, nesterov));
+            CHECK_CUDA(dbn4j_cuda_sgd_momentum(dw.p, dg.p, dv.p, L, 0.05f, 0.9f, 1e-4f, nesterov, g_stream));
+        }
+        expect_bits(nesterov ? "sgd nesterov w" : "sgd w", dw.get(), w);
+        expect_bits(nesterov ? "sgd nesterov v" : "sgd v", dv.get(), v);
+    }
+}
+
+static void test_softmax_losses() {
+    Rng rng(5);
+    const int shapes[][2] = {{1, 1}, {5, 3}, {128, 10}, {64, 1000}, {300, 37}};
+    for (auto &sh : shapes) {
+        int B = sh[0], K = sh[1];
+        int64_t n = (int64_t)B * K;
+        std::vector<float> z = random_floats(rng, n, -30, 30), y((size_t)n);
+        Dev<float> dz_in(z), dy(n);
+        CHECK_OK(dbn4j_softmax_forward(z.data(), y.data(), B, K));
+        CHECK_CUDA(dbn4j_cuda_softmax_forward(dz_in.p, dy.p, B, K, g_stream));
+        expect_bits("softmax_forward", dy.get(), y);
+        CHECK_OK(dbn4j_log_softmax_forward(z.data(), y.data(), B, K));
+        CHECK_CUDA(dbn4j_cuda_log_softmax_forward(dz_in.p, dy.p, B, K, g_stream));
+        expect_close("log_softmax_forward", dy.get(), y, 1);
+
+        // targets: one-hot rows and soft rows alternate
+        std::vector<float> t((size_t)n, 0.0f);
+        for (int r = 0; r < B; r++) {
+            if (r % 2 == 0) {
+                t[(size_t)r * K + (size_t)(rng.next() % (uint64_t)K)] = 1.0f;
+            } else {
+                for (int k = 0; k < K; k++) t[(size_t)r * K + k] = 1.0f / (float)K;
+            }
+        }
+        Dev<float> dt(t), dp(n), dgrad(n);
+        Dev<double> dloss(1);
+        std::vector<float> p((size_t)n), g((size_t)n);
+        double loss = 0;
+        CHECK_OK(dbn4j_softmax_cross_entropy(z.data(), t.data(), p.data(), g.data(), B, K, &loss));
+        CHECK_CUDA(dbn4j_cuda_softmax_cross_entropy(dz_in.p, dt.p, dp.p, dgrad.p, B, K, dloss.p, g_stream));
+        expect_bits("softmax_ce p", dp.get(), p);
+        expect_bits("softmax_ce dz", dgrad.get(), g);
+        expect_rel("softmax_ce loss", get_loss(dloss), loss, 1e-12);
+
+        // sigmoid CE with targets in [0, 1], squared error
+        std::vector<float> tb = random_floats(rng, n, 0, 1);
+        Dev<float> dtb(tb);
+        CHECK_OK(dbn4j_sigmoid_cross_entropy(z.data(), tb.data(), p.data(), g.data(), B, K, &loss));
+        CHECK_CUDA(dbn4j_cuda_sigmoid_cross_entropy(dz_in.p, dtb.p, dp.p, dgrad.p, B, K, dloss.p, g_stream));
+        expect_bits("sigmoid_ce p", dp.get(), p);
+        expect_bits("sigmoid_ce dz", dgrad.get(), g);
+        expect_rel("sigmoid_ce loss", get_loss(dloss), loss, 1e-12);
+        CHECK_OK(dbn4j_squared_error(z.data(), tb.data(), g.data(), B, K, &loss));
+        CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, dgrad.p, B, K, dloss.p, g_stream));
+        expect_bits("squared_error dy", dgrad.get(), g);
+        expect_rel("squared_error loss", get_loss(dloss), loss, 1e-12);
+        // loss only, no gradient
+        CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, g_stream));
+        expect_rel("squared_error loss only", get_loss(dloss), loss, 1e-12);
+    }
+}
+
+static void test_rows() {
+    Rng rng(9);
+    const int B = 300, N = 513;
+    std::vector<float> x = random_floats(rng, (int64_t)B * N, -20, 20), out = random_floats(rng, N, -1, 1);
+    Dev<float> dx(x), dout(out);
+    std::vector<float> out0 = out;
+    CHECK_OK(dbn4j_column_sums(x.data(), out.data(), B, N, 0.5f, 0.25f));
+    CHECK_CUDA(dbn4j_cuda_column_sums(dx.p, dout.p, B, N, 0.5f, 0.25f, g_stream));
+    expect_bits("column_sums beta", dout.get(), out);
+    CHECK_OK(dbn4j_column_sums(x.data(), out.data(), B, N, -1.0f, 0.0f));
+    CHECK_CUDA(dbn4j_cuda_column_sums(dx.p, dout.p, B, N, -1.0f, 0.0f, g_stream));
+    expect_bits("column_sums", dout.get(), out);
+
+    std::vector<int32_t> idx(97);
+    for (auto &i : idx) i = (int32_t)(rng.next() % B);
+    std::vector<float> gathered((size_t)97 * N);
+    CHECK_OK(dbn4j_gather_rows(x.data(), B, N, idx.data(), 97, gathered.data()));
+    Dev<int32_t> didx(idx);
+    Dev<float> dgath((int64_t)97 * N);
+    CHECK_CUDA(dbn4j_cuda_gather_rows(dx.p, B, N, didx.p, 97, dgath.p, g_stream));
+    expect_bits("gather_rows", dgath.get(), gathered);
+    idx[5] = B;   // out of range: NaN row on the GPU
+    didx.put(idx);
+    CHECK_CUDA(dbn4j_cuda_gather_rows(dx.p, B, N, didx.p, 97, dgath.p, g_stream));
+    std::vector<float> gb = dgath.get();
+    CHECK(isnan(gb[(size_t)5 * N]) && isnan(gb[(size_t)5 * N + N - 1]));
+
+    std::vector<float> sp(B);
+    CHECK_OK(dbn4j_softplus_row_sums(x.data(), sp.data(), B, N));
+    Dev<float> dsp(B);
+    CHECK_CUDA(dbn4j_cuda_softplus_row_sums(dx.p, dsp.p, B, N, g_stream));
+    expect_close("softplus_row_sums", dsp.get(), sp, 1);
+}
+
+static void test_errors() {
+    void *p = (void *)1;
+    int rc = dbn4j_cuda_malloc(1LL << 50, &p);
+    CHECK_MSG(rc == DBN4J_ENOMEM && p == nullptr, "huge cudaMalloc: rc=%d p=%p", rc, p);
+    CHECK_MSG(strstr(dbn4j_cuda_last_error(), "cudaMalloc(1125899906842624 bytes)") != nullptr, "message: %s",
+              dbn4j_cuda_last_error());
+    CHECK(dbn4j_cuda_sigmoid_forward(nullptr, nullptr, -1, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_sigmoid_forward") != nullptr);
+    CHECK(dbn4j_cuda_softmax_forward(nullptr, nullptr, 2, 3, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_memcpy_async(&p, &p, 8, 99, g_stream) == DBN4J_EINVAL);
+    // The stream still works after those.
+    Dev<float> d(4);
+    CHECK_CUDA(dbn4j_cuda_memset_async(d.p, 0, 16, g_stream));
+    CHECK_CUDA(dbn4j_cuda_synchronize(g_stream));
+}
+
+// Last: an illegal address inside a kernel is reported at synchronize (this poisons the context for good).
+static void test_async_fault() {
+    float *bogus = (float *)(uintptr_t)0x10;
+    CHECK_CUDA(dbn4j_cuda_sigmoid_forward(bogus, bogus, 1 << 20, g_stream));   // queues fine
+    int rc = dbn4j_cuda_synchronize(g_stream);
+    CHECK_MSG(rc == DBN4J_ECUDA, "synchronize after a fault: rc=%d (%s)", rc, dbn4j_cuda_last_error());
+    CHECK_MSG(strstr(dbn4j_cuda_last_error(), "cudaStreamSynchronize") != nullptr, "message: %s",
+              dbn4j_cuda_last_error());
+    printf("async fault reported as: %s\n", dbn4j_cuda_last_error());
+}
+
+int main() {
+    int count = 0;
+    if (dbn4j_cuda_device_count(&count) != DBN4J_OK || count == 0) {
+        printf("SKIP: no CUDA device (%s)\n", dbn4j_cuda_last_error());
+        return 77;
+    }
+    char name[256];
+    int major = 0, minor = 0, sms = 0;
+    int64_t mem = 0;
+    CHECK_CUDA(dbn4j_cuda_device_info(0, name, sizeof name, &major, &minor, &mem, &sms));
+    printf("device 0: %s, sm_%d%d, %d SMs, %.1f GiB\n", name, major, minor, sms, mem / 1073741824.0);
+    CHECK_CUDA(dbn4j_cuda_set_device(0));
+    CHECK_CUDA(dbn4j_cuda_stream_create(&g_stream));
+    test_philox();
+    test_random_floats();
+    test_sigmoid_bernoulli();
+    test_elementwise();
+    test_softmax_losses();
+    test_rows();
+    test_errors();
+    if (!getenv("DBN4J_TEST_NO_FAULT")) test_async_fault();
+    return finish("cuda");
+}
