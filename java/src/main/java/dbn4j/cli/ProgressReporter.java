@@ -59,7 +59,8 @@ final class ProgressReporter implements BatchListener, TrainingListener {
         for (int i = 0; i < width; i++) {
             bar.append(i < filled ? '=' : i == filled ? '>' : ' ');
         }
-        out.print(String.format(Locale.ROOT, "\r%s epoch %d/%d [%s] %d/%d %s samples/s ETA %s   ", phase, epoch,
+        // "\r" returns to the line start and ESC [K erases what a longer earlier line left to the right.
+        out.print(String.format(Locale.ROOT, "\r%s epoch %d/%d [%s] %d/%d %s samples/s ETA %s\u001b[K", phase, epoch,
                 epochsOf.applyAsInt(phase), bar, batch, batches, si(rate), clock(eta)));
         out.flush();
     }
@@ -68,7 +69,7 @@ final class ProgressReporter implements BatchListener, TrainingListener {
     public void onEpoch(EpochMetrics m) {
         StringBuilder sb = new StringBuilder();
         if (terminal) {
-            sb.append('\r');
+            sb.append("\r\u001b[K");
         }
         sb.append(String.format(Locale.ROOT, "%s epoch %d/%d:", m.phase(), m.epoch(), epochsOf.applyAsInt(m.phase())));
         for (String k : SHOWN) {
@@ -79,9 +80,6 @@ final class ProgressReporter implements BatchListener, TrainingListener {
         }
         sb.append(String.format(Locale.ROOT, " (%s samples/s, %s elapsed)", si(m.get("samples_per_second")),
                 clock(m.get("elapsed_seconds"))));
-        if (terminal) {
-            sb.append("          ");
-        }
         out.println(sb);
         out.flush();
     }
