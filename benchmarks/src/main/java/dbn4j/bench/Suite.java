@@ -1,0 +1,711 @@
+package dbn4j.bench;
+
+import dbn4j.Matrix;
+import dbn4j.RandomStream;
+import dbn4j.Transpose;
+import dbn4j.cpu.CpuBackend;
+import dbn4j.data.Dataset;
+import dbn4j.io.Json;
+import dbn4j.nn.Activation;
+import dbn4j.nn.Dbn;
+import dbn4j.nn.LogisticRegression;
+import dbn4j.nn.Loss;
+import dbn4j.nn.Mlp;
+import dbn4j.nn.Rbm;
+import dbn4j.nn.RbmOptions;
+import dbn4j.nn.TrainConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The benchmark suite: measures this machine's ceilings (peak SGEMM, copy bandwidth), runs the JMH kernel
+ * benchmarks (through {@link KernelBenchmarks}), times training epochs of every model, reads the peer results of
+ * {@code benchmarks/peers/run-peers.sh}, and writes a report folder: report.md, the JMH JSON, charts (PNG).
+ * Normally started by {@code benchmarks/suite.sh}, which runs the peers first.
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar dbn4j.bench.Suite [--quick|--full] [--out DIR] [--threads T]
+ *     [--peers FILE] [--rows N] [--no-jmh]</pre>
+ */
+public final class Suite {
+    /** A result whose spread (max - min) exceeds this fraction of its median is flagged "noisy". */
+    static final double NOISY = 0.10;
+
+    private final boolean full;
+    private final Path out;
+    private final int threads;
+    private final Path peersFile;
+    private final int rowsOverride;
+    private final boolean jmh;
+    private final CpuBackend cpu;
+    private final StringBuilder md = new StringBuilder();
+
+    private double peakGflops;
+    private double copyGBs;
+
+    /** One timed training workload: its measured epochs (warm-up dropped) and the GEMM FLOPs of one epoch. */
+    record Training(String name, String peerKey, int batch, int rows, double[] epochS, double flopsPerEpoch,
+            double floorS) {
+        Training(String name, String peerKey, int batch, int rows, double[] epochS, double flopsPerEpoch) {
+            this(name, peerKey, batch, rows, epochS, flopsPerEpoch, Double.NaN);
+        }
+
+        double median() {
+            return TrainingBench.median(epochS);
+        }
+    }
+
+    private Suite(boolean full, Path out, int threads, Path peersFile, int rowsOverride, boolean jmh) {
+        this.full = full;
+        this.out = out;
+        this.threads = threads;
+        this.peersFile = peersFile;
+        this.rowsOverride = rowsOverride;
+        this.jmh = jmh;
+        this.cpu = CpuBackend.instance();
+        cpu.setThreads(threads);
+        cpu.setBlasThreads(threads);
+    }
+
+    public static void main(String[] args) throws IOException {
+        boolean full = false;
+        Path out = Path.of("benchmarks/report-" + LocalDate.now());
+        int threads = 1;
+        Path peers = null;
+        int rows = 0;
+        boolean jmh = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick": full = false; break;
+                case "--full": full = true; break;
+                case "--out": out = Path.of(args[++i]); break;
+                case "--threads": threads = Integer.parseInt(args[++i]); break;
+                case "--peers": peers = Path.of(args[++i]); break;
+                case "--rows": rows = Integer.parseInt(args[++i]); break;
+                case "--no-jmh": jmh = false; break;
+                default:
+                    System.err.println("usage: Suite [--quick|--full] [--out DIR] [--threads T] [--peers FILE]"
+                            + " [--rows N] [--no-jmh]");
+                    System.exit(2);
+            }
+        }
+        Files.createDirectories(out);
+        new Suite(full, out, threads, peers, rows, jmh).run();
+    }
+
+    private void run() throws IOException {
+        long t0 = System.nanoTime();
+        String loadBefore = loadAverage();
+        say("== machine");
+        machine();
+        say("== ceilings");
+        ceilings();
+        List<Kernel> kernels = jmh ? kernels() : List.of();
+        say("== training");
+        List<Training> training = training();
+        List<String> peerLines = peersFile != null && Files.exists(peersFile)
+                ? Files.readAllLines(peersFile, StandardCharsets.UTF_8) : null;
+        peers(training, peerLines);
+        if (full) {
+            theano();
+        }
+        charts(kernels, training, peerLines);
+        md.append("\n## Run\n\n")
+                .append(String.format(Locale.ROOT, "Mode %s, %d thread(s); load average before %s, after %s; suite"
+                        + " (without the peers) took %.0f s.%n", full ? "full" : "quick", threads, loadBefore,
+                        loadAverage(), (System.nanoTime() - t0) / 1e9));
+        Files.writeString(out.resolve("report.md"), "# dbn4j benchmark report\n\n" + md, StandardCharsets.UTF_8);
+        say("report: " + out.resolve("report.md"));
+    }
+
+    // ---- machine ----
+
+    private void machine() {
+        String cpuinfo = read("/proc/cpuinfo");
+        String model = field(cpuinfo, "model name");
+        String flags = field(cpuinfo, "flags");
+        TreeSet<String> wanted = new TreeSet<>();
+        for (String f : flags.split("\\s+")) {
+            if (f.matches("sse4_2|avx|avx2|fma|f16c|avx512.*|amx.*|hypervisor")) {
+                wanted.add(f);
+            }
+        }
+        String os = "?";
+        for (String l : read("/etc/os-release").split("\n")) {
+            if (l.startsWith("PRETTY_NAME=")) {
+                os = l.substring(12).replace("\"", "");
+            }
+        }
+        md.append("## Machine\n\n| | |\n|---|---|\n");
+        row2("CPU", model + " (" + Runtime.getRuntime().availableProcessors() + " logical CPUs; "
+                + field(cpuinfo, "cpu cores") + " cores per socket per /proc/cpuinfo)");
+        row2("CPU flags (selected)", String.join(" ", wanted));
+        row2("OS", os + ", kernel " + System.getProperty("os.version"));
+        row2("JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        row2("dbn4j backend", cpu.describe());
+        row2("OpenBLAS", "core " + cpu.blasCoreName().trim() + ", " + cpu.blasThreads() + " thread(s), "
+                + cpu.blasLibrary() + "; " + BenchSupport.blasEnvironment());
+        row2("threads (pinned)", "OpenBLAS " + cpu.blasThreads() + ", dbn4j kernels " + cpu.threads()
+                + " (option --threads)");
+        row2("GPU", gpu());
+        md.append('\n');
+    }
+
+    private static String gpu() {
+        try {
+            Process p = new ProcessBuilder("nvidia-smi", "-L").redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0 && !s.isEmpty()) {
+                return s.replace("\n", "; ");
+            }
+        } catch (IOException | InterruptedException e) {
+            // no nvidia-smi
+        }
+        return "none found (nvidia-smi missing or failing)";
+    }
+
+    // ---- ceilings ----
+
+    private void ceilings() {
+        int n = 2048;
+        int reps = full ? 8 : 5;
+        double[] gflops = new double[reps];
+        try (Matrix a = cpu.allocate(n, n); Matrix b = cpu.allocate(n, n); Matrix c = cpu.allocate(n, n)) {
+            RandomStream r = new RandomStream(11);
+            cpu.gaussian(r, null, 0.01f, a);
+            cpu.gaussian(r, null, 0.01f, b);
+            cpu.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, 0f, c); // warm-up
+            for (int i = 0; i < reps; i++) {
+                long t = System.nanoTime();
+                cpu.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, 0f, c);
+                gflops[i] = 2.0 * n * n * n / (System.nanoTime() - t);
+            }
+        }
+        peakGflops = max(gflops);
+        // STREAM-style copy of a 256 MB matrix (8192 x 8192 floats): 256 MB read + 256 MB written per copy.
+        int side = 8192;
+        double bytes = 2.0 * side * side * Float.BYTES;
+        double[] gbs = new double[10];
+        try (Matrix a = cpu.allocate(side, side); Matrix b = cpu.allocate(side, side)) {
+            cpu.uniform(new RandomStream(12), a);
+            cpu.copy(a, b); // warm-up: touches every page of b
+            for (int i = 0; i < gbs.length; i++) {
+                long t = System.nanoTime();
+                cpu.copy(a, b);
+                gbs[i] = bytes / (System.nanoTime() - t);
+            }
+        }
+        copyGBs = max(gbs);
+        md.append("## Ceilings (measured in this run)\n\n")
+                .append("| ceiling | how | best | median | spread (min–max) | flag |\n|---|---|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| peak SGEMM | `Backend.gemm` %dx%dx%d, best of %d after 1 warm-up |"
+                + " **%.1f GFLOP/s** | %.1f | %.1f–%.1f | %s |%n", n, n, n, reps, peakGflops,
+                TrainingBench.median(gflops), min(gflops), max(gflops), flag(gflops)));
+        md.append(String.format(Locale.ROOT, "| memory bandwidth | `Backend.copy` of a 256 MB matrix (8192 x 8192"
+                + " floats), bytes read + written, best of %d after 1 warm-up | **%.2f GB/s** | %.2f | %.2f–%.2f |"
+                + " %s |%n%n", gbs.length, copyGBs, TrainingBench.median(gbs), min(gbs), max(gbs), flag(gbs)));
+        md.append("Every GEMM and training result below is shown as a fraction of the SGEMM ceiling; every elementwise"
+                + " kernel as a fraction of the copy bandwidth, with the bytes per element stated. An elementwise"
+                + " kernel"
+                + " whose working set fits in cache (1000 x 1000 floats = 4 MB per matrix) can exceed 1; a GEMM"
+                + " above 1 means the ceiling run itself was slowed by other work (see its spread).\n\n");
+        say(String.format(Locale.ROOT, "peak SGEMM %.1f GFLOP/s, copy %.2f GB/s", peakGflops, copyGBs));
+    }
+
+    // ---- kernels (JMH) ----
+
+    /** One JMH result with its throughput in the unit of its ceiling. */
+    record Kernel(String name, String params, double median, double min, double max, int n, String unit,
+            double rate, String rateUnit, String assumption, double fraction) {}
+
+    /** Bytes read + written per element (float32) assumed for each elementwise kernel, and what they are. */
+    static final Map<String, Object[]> BYTES = new LinkedHashMap<>();
+
+    static {
+        bytes(8, "read x, write y", "sigmoid", "tanh", "relu", "softmax", "logSoftmax", "scale", "addRowBias",
+                "bernoulli", "javaSigmoid");
+        bytes(12, "read y and dy (or x and y), write dx (y)", "sigmoidBackward", "tanhBackward", "reluBackward",
+                "axpy", "squaredError");
+        bytes(4, "read x (column sums) or write out (generators)", "columnSums", "uniform", "gaussian");
+        bytes(12, "read x, write p and s", "sigmoidBernoulli", "javaSigmoidBernoulli", "javaSigmoidBernoulliPhilox");
+        bytes(16, "read z and t, write p and dz", "softmaxCrossEntropy", "sigmoidCrossEntropy");
+        bytes(20, "read w, g, v; write w, v", "sgdMomentum", "sgdNesterov");
+    }
+
+    private static void bytes(int b, String what, String... names) {
+        for (String n : names) {
+            BYTES.put(n, new Object[] {b, what});
+        }
+    }
+
+    private List<Kernel> kernels() throws IOException {
+        say("== JMH kernels");
+        Path json = out.resolve("jmh-kernels.json").toAbsolutePath();
+        List<String> args = new ArrayList<>(List.of("-rff", json.toString(), "-p", "threads=" + threads, "-f", "1"));
+        if (full) {
+            args.addAll(List.of("-e", "JniCallBenchmark|cblasSgemm|interleaved"));
+        } else {
+            args.addAll(List.of("GemmBenchmark.dbn4jGemm|ElementwiseBenchmark.(sigmoid|relu|axpy|sgdMomentum)$"
+                    + "|RandomBenchmark.sigmoidBernoulli", "-p", "shape=100x784x500,1000x784x500",
+                    "-wi", "1", "-w", "300ms", "-i", "1", "-r", "500ms", "-v", "SILENT"));
+        }
+        KernelBenchmarks.main(args.toArray(new String[0]));
+        List<Kernel> kernels = new ArrayList<>();
+        for (Object o : (List<?>) Json.parse(Files.readString(json, StandardCharsets.UTF_8))) {
+            Map<?, ?> r = (Map<?, ?>) o;
+            String bench = ((String) r.get("benchmark")).replace("dbn4j.bench.", "");
+            String method = bench.substring(bench.indexOf('.') + 1);
+            Map<?, ?> params = r.get("params") == null ? Map.of() : (Map<?, ?>) r.get("params");
+            Map<?, ?> pm = (Map<?, ?>) r.get("primaryMetric");
+            List<Double> raw = new ArrayList<>();
+            for (Object fork : (List<?>) pm.get("rawData")) {
+                for (Object v : (List<?>) fork) {
+                    raw.add(num(v));
+                }
+            }
+            double[] v = raw.stream().mapToDouble(Double::doubleValue).toArray();
+            String unit = (String) pm.get("scoreUnit");
+            double median = TrainingBench.median(v);
+            double rate;
+            String rateUnit;
+            String assumption;
+            double fraction;
+            if (bench.startsWith("GemmBenchmark")) {
+                String[] s = ((String) params.get("shape")).split("x");
+                double flops = 2.0 * Long.parseLong(s[0]) * Long.parseLong(s[1]) * Long.parseLong(s[2]);
+                rate = flops / (median * KernelBenchmarks.unitSeconds(unit.replace("/op", ""))) / 1e9;
+                rateUnit = "GFLOP/s";
+                assumption = "FLOP-bound: 2·M·K·N FLOPs";
+                fraction = rate / peakGflops;
+            } else if (BYTES.containsKey(method) && unit.startsWith("ops/")) {
+                int b = (Integer) BYTES.get(method)[0];
+                rate = median * b / 1e9;
+                rateUnit = "GB/s";
+                assumption = "memory-bound: " + b + " B/element (" + BYTES.get(method)[1] + ")";
+                fraction = rate / copyGBs;
+            } else {
+                rate = Double.NaN;
+                rateUnit = "";
+                assumption = "no ceiling (call overhead)";
+                fraction = Double.NaN;
+            }
+            StringBuilder p = new StringBuilder();
+            for (Map.Entry<?, ?> e : params.entrySet()) {
+                if (!e.getKey().equals("backend")) {
+                    p.append(p.length() == 0 ? "" : ",").append(e.getKey()).append('=').append(e.getValue());
+                }
+            }
+            kernels.add(new Kernel(bench, p.toString(), median, min(v), max(v), v.length, unit, rate, rateUnit,
+                    assumption, fraction));
+        }
+        md.append("## Kernels (JMH)\n\n");
+        md.append(full ? "JMH: all kernel benchmarks except the JNI-call and direct-cblas comparisons, 1 fork, "
+                + "3 x 1 s warm-up, 5 x 1 s iterations (KernelBenchmarks defaults).\n\n"
+                : "Quick mode: a short JMH filter, 1 fork, 1 x 300 ms warm-up and **1** x 500 ms iteration, so no"
+                        + " spread is available (shown as n/a); use --full for 5 iterations.\n\n");
+        md.append("| kernel | params | median | spread (min–max) | unit | throughput | bound and assumption |"
+                + " fraction of ceiling | flag |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (Kernel k : kernels) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", k.name,
+                    k.params, sig(k.median), k.n > 1 ? sig(k.min) + "–" + sig(k.max) : "n/a (1 iteration)", k.unit,
+                    Double.isNaN(k.rate) ? "–" : sig(k.rate) + " " + k.rateUnit, k.assumption,
+                    Double.isNaN(k.fraction) ? "–" : String.format(Locale.ROOT, "%.2f", k.fraction),
+                    k.n > 1 ? (spread(k.min, k.max, k.median) > NOISY ? "noisy" : "") : "single sample"));
+        }
+        md.append("\nRaw JMH JSON: `jmh-kernels.json`; KernelBenchmarks' own table with its bars: "
+                + "`jmh-kernels.txt`.\n\n");
+        return kernels;
+    }
+
+    // ---- training ----
+
+    private List<Training> training() throws IOException {
+        Dataset data = TrainingBench.sixtyThousand();
+        int[] batches = full ? new int[] {10, 100, 1000} : new int[] {100};
+        int epochs = 3; // measured, after 1 warm-up epoch
+        List<Training> results = new ArrayList<>();
+        for (int batch : batches) {
+            results.add(logistic(subset(data, 60_000), batch, epochs));
+            results.add(mlp(subset(data, full ? 60_000 : 10_000), batch, epochs));
+            results.add(rbm(subset(data, full ? 60_000 : 10_000), batch, epochs, 1, false));
+            if (full) {
+                results.add(rbm(subset(data, 60_000), batch, epochs, 10, false));
+            }
+            results.add(rbm(subset(data, full ? 60_000 : 2_000), batch, epochs, 15, true));
+            results.addAll(full ? dbn(subset(data, 60_000), batch, new int[] {784, 1000, 1000, 1000}, epochs)
+                    : dbn(subset(data, 5_000), batch, new int[] {784, 500, 500}, 2));
+        }
+        md.append("## Training epochs\n\n").append("Data: ").append(data.description()).append(" (first `rows`"
+                + " rows). Each workload: 1 warm-up epoch, then the measured epochs; an epoch's time is rows /"
+                + " `samples_per_second` of the training loop's own per-epoch timing (mini-batches and shuffle, not"
+                + " the monitoring), as in TrainingBench. Fixed seeds. GFLOP/epoch counts the GEMMs only (MLP:"
+                + " forward, weight and input gradients; RBM CD-k/PCD-k: (6 + 4k)·v·h per sample); the fraction"
+                + " is of the peak SGEMM ceiling. epoch / GEMM floor: TrainingBench's same GEMMs run alone after each"
+                + " epoch"
+                + " (MLP and RBM CD-1 only).\n\n");
+        md.append("| workload | batch | rows | epochs | epoch s median | spread (min–max) | samples/s | GFLOP/epoch |"
+                + " GFLOP/s | fraction of SGEMM peak | epoch / GEMM floor | flag |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Training t : results) {
+            double med = t.median();
+            double gf = t.flopsPerEpoch / med / 1e9;
+            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.4f | %.4f–%.4f | %s | %.2f | %.1f | %.2f |"
+                    + " %s | %s |%n", t.name, t.batch, t.rows, t.epochS.length, med, min(t.epochS), max(t.epochS),
+                    sig(t.rows / med), t.flopsPerEpoch / 1e9, gf, gf / peakGflops,
+                    Double.isNaN(t.floorS) ? "–" : String.format(Locale.ROOT, "%.2f", med / t.floorS),
+                    flag(t.epochS)));
+        }
+        md.append('\n');
+        return results;
+    }
+
+    private Dataset subset(Dataset d, int rows) {
+        int n = Math.min(d.rows(), rowsOverride > 0 ? Math.min(rows, rowsOverride) : rows);
+        return n == d.rows() ? d : d.subset(0, n);
+    }
+
+    private Training logistic(Dataset train, int batch, int epochs) {
+        say("logistic batch " + batch);
+        List<Double> times = new ArrayList<>();
+        try (Mlp m = LogisticRegression.multinomial(cpu, 784, 10)) {
+            m.fit(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.1f).seed(1)
+                    .listener(e -> times.add(train.rows() / e.get("samples_per_second"))));
+        }
+        return new Training("logistic regression 784-10", "logistic", batch, train.rows(), measured(times),
+                mlpFlops(new int[] {784, 10}) * train.rows());
+    }
+
+    private Training mlp(Dataset train, int batch, int epochs) {
+        say("MLP batch " + batch);
+        double[][] t = TrainingBench.mlpEpochs(cpu, train, batch, epochs + 1); // epochs, GEMM floors
+        return new Training("MLP 784-500-500-10 ReLU", "mlp-784-500-500-10-relu", batch, train.rows(), t[0],
+                mlpFlops(new int[] {784, 500, 500, 10}) * train.rows(), TrainingBench.median(t[1]));
+    }
+
+    private Training rbm(Dataset train, int batch, int epochs, int k, boolean persistent) {
+        String name = "RBM " + (persistent ? "PCD-" : "CD-") + k + " 784-500";
+        say(name + " batch " + batch);
+        double flops = (6.0 + 4 * k) * 784 * 500 * train.rows();
+        if (k == 1 && !persistent) { // the same epochs as TrainingBench's (and run-peers.sh's) RBM
+            double[][] t = TrainingBench.rbmEpochs(cpu, train, batch, epochs + 1); // epochs, GEMM floors
+            return new Training(name, "rbm-cd1-784-500", batch, train.rows(), t[0], flops,
+                    TrainingBench.median(t[1]));
+        }
+        List<Double> times = new ArrayList<>();
+        try (Rbm rbm = Rbm.create(cpu, 784, 500, Rbm.Visible.BERNOULLI, 1)) {
+            rbm.fit(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.05f)
+                    .momentum(0.5f, 5, 0.9f).weightDecay(2e-4f)
+                    .listener(e -> times.add(train.rows() / e.get("samples_per_second"))),
+                    new RbmOptions().k(k).persistent(persistent).monitorRows(100));
+        }
+        return new Training(name, null, batch, train.rows(), measured(times), flops);
+    }
+
+    /** DBN pre-training (CD-1, every layer; an epoch = one epoch of every layer) and fine-tuning, 10 classes. */
+    private List<Training> dbn(Dataset train, int batch, int[] sizes, int epochs) {
+        String arch = Arrays.toString(sizes).replaceAll("[\\[\\] ]", "").replace(',', '-') + "-10";
+        say("DBN " + arch + " batch " + batch);
+        Map<String, List<Double>> times = new LinkedHashMap<>();
+        try (Dbn dbn = Dbn.create(cpu, sizes, Rbm.Visible.BERNOULLI, 1)) {
+            dbn.pretrain(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.05f)
+                    .momentum(0.5f, 5, 0.9f).weightDecay(2e-4f).listener(e -> times.computeIfAbsent(e.phase(),
+                            p -> new ArrayList<>()).add(train.rows() / e.get("samples_per_second"))),
+                    new RbmOptions().monitorRows(100));
+            dbn.finetune(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.1f)
+                    .listener(e -> times.computeIfAbsent(e.phase(), p -> new ArrayList<>())
+                            .add(train.rows() / e.get("samples_per_second"))), 10);
+        }
+        double[] pre = new double[epochs];
+        double preFlops = 0;
+        List<Double> fine = null;
+        for (Map.Entry<String, List<Double>> e : times.entrySet()) {
+            if (e.getKey().startsWith("rbm")) {
+                double[] layer = measured(e.getValue());
+                for (int i = 0; i < epochs; i++) {
+                    pre[i] += layer[i]; // epoch i of every layer
+                }
+            } else {
+                fine = e.getValue();
+            }
+        }
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            preFlops += 10.0 * sizes[l] * sizes[l + 1] * train.rows();
+        }
+        int[] mlpSizes = Arrays.copyOf(sizes, sizes.length + 1);
+        mlpSizes[sizes.length] = 10;
+        return List.of(new Training("DBN " + arch + " pre-training CD-1 (all layers)", null, batch, train.rows(), pre,
+                        preFlops),
+                new Training("DBN " + arch + " fine-tuning", null, batch, train.rows(), measured(fine),
+                        mlpFlops(mlpSizes) * train.rows()));
+    }
+
+    /** GEMM FLOPs of one SGD step per sample: forward, weight gradients, and input gradients below the top. */
+    static double mlpFlops(int[] sizes) {
+        double sum = 0;
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            sum += sizes[l] * (double) sizes[l + 1];
+        }
+        return 6 * sum - 2.0 * sizes[0] * sizes[1];
+    }
+
+    private static double[] measured(List<Double> times) {
+        return times.subList(1, times.size()).stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    // ---- peers ----
+
+    private void peers(List<Training> training, List<String> lines) {
+        md.append("## Peers\n\n");
+        if (lines == null) {
+            md.append("**Missing**: no peer results (benchmarks/peers/run-peers.sh was not run or not found).\n\n");
+            return;
+        }
+        Map<String, Map<String, String>> results = new LinkedHashMap<>(); // "peer workload" -> fields
+        List<String> missing = new ArrayList<>();
+        for (String line : lines) {
+            String l = line.trim(); // run-peers.sh indents the RESULT lines it echoes
+            if (l.startsWith("RESULT ")) {
+                Map<String, String> f = new LinkedHashMap<>();
+                for (String kv : l.substring(7).trim().split("\\s+")) {
+                    int eq = kv.indexOf('=');
+                    if (eq > 0) {
+                        f.put(kv.substring(0, eq), kv.substring(eq + 1));
+                    }
+                }
+                results.put(f.get("peer") + " " + f.get("workload"), f);
+            } else if (l.startsWith("peer ") && l.contains(": missing:")) {
+                missing.add(l.substring(5));
+            }
+        }
+        md.append("From `peers.txt` (benchmarks/peers/run-peers.sh, same thread count; its dbn4j side is"
+                + " TrainingBench on the full 60,000 images, run in the same script, so the ratio compares"
+                + " like with like; in quick mode 1 warm-up + 1 measured epoch each, so no spread). ratio = peer"
+                + " epoch s / dbn4j epoch s (> 1: dbn4j is faster). The fraction of"
+                + " the SGEMM ceiling uses the same GEMM FLOP count as the training table.\n\n");
+        md.append("| workload | batch | dbn4j epoch s (peers run) | dbn4j fraction of SGEMM peak | peer |"
+                + " peer epoch s |"
+                + " ratio | flag |\n|---|---|---|---|---|---|---|---|\n");
+        Map<String, String> why = new LinkedHashMap<>(); // peer -> why it is missing
+        for (String m : missing) {
+            why.put(m.substring(0, m.indexOf(':')),
+                    m.substring(m.indexOf(':') + 1).trim().replaceFirst("^missing:\\s*", ""));
+        }
+        for (Training t : training) {
+            if (t.batch != 100) {
+                continue; // run-peers.sh runs batch 100
+            }
+            Map<String, String> d = t.peerKey == null ? null : results.get("dbn4j " + t.peerKey);
+            String ds = d == null ? "–" : d.get("epoch_s_median") + spreadOf(d);
+            String frac = d == null ? "–" : String.format(Locale.ROOT, "%.2f",
+                    t.flopsPerEpoch / t.rows * 60_000 / Double.parseDouble(d.get("epoch_s_median")) / 1e9 / peakGflops);
+            List<String> peers = t.peerKey == null ? List.of() : PEERS.getOrDefault(t.peerKey, List.of());
+            if (peers.isEmpty()) {
+                md.append(String.format(Locale.ROOT, "| %s | %d | – | – | none | missing (no peer implementation) |"
+                        + " – | |%n", t.name, t.batch));
+            }
+            for (String p : peers) {
+                Map<String, String> r = results.get(p + " " + t.peerKey);
+                if (r == null || d == null) {
+                    md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | missing%s | – | |%n", t.name,
+                            t.batch, ds, frac, p, why.containsKey(p) ? ": " + why.get(p).replace("|", "/")
+                                    : r == null ? " (no result; see peers.txt)" : ""));
+                    continue;
+                }
+                String ratio = String.format(Locale.ROOT, "%.2f",
+                        Double.parseDouble(r.get("epoch_s_median")) / Double.parseDouble(d.get("epoch_s_median")));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", t.name,
+                        r.get("batch"), ds, frac, p, r.get("epoch_s_median") + spreadOf(r), ratio,
+                        flag(epochs(d)) + (flag(epochs(r)).isEmpty() ? "" : " (" + p + ": " + flag(epochs(r)) + ")")));
+            }
+        }
+        md.append("\nPeers not installed (reported as missing):\n\n");
+        why.forEach((p, w) -> md.append("- ").append(p).append(": ").append(w).append('\n'));
+        if (why.isEmpty()) {
+            md.append("- none\n");
+        }
+        md.append("\nPeer implementations exist only for RBM CD-1 784-500 (numpy) and MLP 784-500-500-10 ReLU"
+                + " (PyTorch, Deeplearning4j); the other workloads have no peer (\"missing\").\n\n");
+    }
+
+    /** The peers of benchmarks/peers/ for each of its workloads. */
+    static final Map<String, List<String>> PEERS = Map.of("rbm-cd1-784-500", List.of("numpy"),
+            "mlp-784-500-500-10-relu", List.of("torch", "dl4j"));
+
+    /** The measured epoch times of a RESULT line (field epoch_s), empty when absent. */
+    private static double[] epochs(Map<String, String> result) {
+        if (result == null || result.get("epoch_s") == null) {
+            return new double[0];
+        }
+        return Arrays.stream(result.get("epoch_s").split(",")).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    private static String spreadOf(Map<String, String> result) {
+        double[] e = epochs(result);
+        return e.length < 2 ? "" : String.format(Locale.ROOT, " (%.3f–%.3f)", min(e), max(e));
+    }
+
+    // ---- Theano tutorial speed tests ----
+
+    private void theano() throws IOException {
+        Dataset data = subset(TrainingBench.sixtyThousand(), 50_000);
+        say("== Theano tutorial speed-test workloads");
+        md.append("## Theano deep-learning tutorial speed-test workloads\n\n").append("The workloads of the Theano"
+                + " tutorials' speed test, on ").append(data.description()).append(" (first ").append(data.rows())
+                .append(" rows, the size of MNIST's training split; Fashion-MNIST has MNIST's shape). Wall time of"
+                + " the whole training call (monitoring included), one run, seed 1, no warm-up.\n\n")
+                .append("| workload | dbn4j s | published Theano reference |\n|---|---|---|\n");
+        long t = System.nanoTime();
+        try (Mlp m = LogisticRegression.multinomial(cpu, 784, 10)) {
+            m.fit(data, null, new TrainConfig().epochs(30).batchSize(600).learningRate(0.13f).seed(1));
+        }
+        theanoRow("logistic SGD 784-10, 30 epochs, batch 600, lr 0.13", t);
+        t = System.nanoTime();
+        try (Mlp m = Mlp.create(cpu, new int[] {784, 500, 10}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY,
+                1)) {
+            m.fit(data, null, new TrainConfig().epochs(5).batchSize(20).learningRate(0.01f).weightDecay(1e-4f));
+        }
+        theanoRow("MLP 784-500-10 tanh, 5 epochs, batch 20, lr 0.01", t);
+        t = System.nanoTime();
+        try (Dbn dbn = Dbn.create(cpu, new int[] {784, 1000, 1000, 1000}, Rbm.Visible.BERNOULLI, 1)) {
+            dbn.pretrain(data, null, new TrainConfig().epochs(1).batchSize(300).learningRate(0.01f),
+                    new RbmOptions());
+            dbn.finetune(data, null, new TrainConfig().epochs(2).batchSize(300).learningRate(0.1f), 10);
+        }
+        theanoRow("DBN 784-1000-1000-1000-10, 1 pre-training (CD-1) + 2 fine-tuning epochs, batch 300", t);
+        t = System.nanoTime();
+        try (Rbm rbm = Rbm.create(cpu, 784, 500, Rbm.Visible.BERNOULLI, 1)) {
+            rbm.fit(data, null, new TrainConfig().epochs(1).batchSize(300).learningRate(0.1f),
+                    new RbmOptions().k(15).persistent(true));
+        }
+        theanoRow("RBM 784-500 PCD-15, 1 epoch, batch 300", t);
+        md.append('\n');
+    }
+
+    private void theanoRow(String name, long start) {
+        double s = (System.nanoTime() - start) / 1e9;
+        say(String.format(Locale.ROOT, "%s: %.2f s", name, s));
+        md.append(String.format(Locale.ROOT, "| %s | %.2f | not available here |%n", name, s));
+    }
+
+    // ---- charts ----
+
+    private void charts(List<Kernel> kernels, List<Training> training, List<String> peerLines) throws IOException {
+        List<SuiteCharts.Bar> thr = new ArrayList<>();
+        for (Training t : training) {
+            thr.add(new SuiteCharts.Bar(t.name + " b" + t.batch, "dbn4j cpu", t.rows / t.median(), noisy(t.epochS)));
+        }
+        if (peerLines != null) {
+            for (String line : peerLines) {
+                String l = line.trim();
+                if (l.startsWith("RESULT ")) {
+                    Map<String, String> f = new LinkedHashMap<>();
+                    for (String kv : l.substring(7).trim().split("\\s+")) {
+                        int eq = kv.indexOf('=');
+                        if (eq > 0) {
+                            f.put(kv.substring(0, eq), kv.substring(eq + 1));
+                        }
+                    }
+                    thr.add(new SuiteCharts.Bar("[peers run] " + f.get("workload") + " b" + f.get("batch"),
+                            f.get("peer").equals("dbn4j") ? "dbn4j cpu (peers run)" : f.get("peer"),
+                            60_000 / Double.parseDouble(f.get("epoch_s_median")), false));
+                }
+            }
+        }
+        SuiteCharts.horizontalBars(out.resolve("throughput.png"), "Training throughput per workload and backend"
+                + " (" + threads + " thread(s))", "samples per second (log scale)", thr, true, Double.NaN, Double.NaN);
+        List<SuiteCharts.Bar> eff = new ArrayList<>();
+        for (Kernel k : kernels) {
+            if (!Double.isNaN(k.fraction)) {
+                eff.add(new SuiteCharts.Bar(k.name + (k.params.contains("shape") ? " " + k.params.replaceAll(".*shape=",
+                        "").replaceAll(",.*", "") : ""), k.rateUnit.equals("GFLOP/s") ? "kernel / SGEMM peak"
+                        : "kernel / copy bandwidth", k.fraction, k.n > 1 && spread(k.min, k.max, k.median) > NOISY));
+            }
+        }
+        for (Training t : training) {
+            eff.add(new SuiteCharts.Bar(t.name + " b" + t.batch, "training / SGEMM peak",
+                    t.flopsPerEpoch / t.median() / 1e9 / peakGflops, noisy(t.epochS)));
+        }
+        SuiteCharts.horizontalBars(out.resolve("efficiency.png"), String.format(Locale.ROOT, "Efficiency against the"
+                + " ceiling (SGEMM peak %.1f GFLOP/s, copy %.2f GB/s)", peakGflops, copyGBs),
+                "fraction of the ceiling (bars beyond 1: cache-resident working set)", eff, false, 1.0, 1.0);
+        md.append("## Charts\n\n![throughput](throughput.png)\n\n![efficiency](efficiency.png)\n");
+    }
+
+    // ---- helpers ----
+
+    private void row2(String k, String v) {
+        md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n");
+    }
+
+    private static void say(String s) {
+        System.out.println("# suite: " + s);
+    }
+
+    private static String read(String file) {
+        try {
+            return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String field(String cpuinfo, String key) {
+        for (String l : cpuinfo.split("\n")) {
+            if (l.startsWith(key) && l.indexOf(':') > 0) {
+                return l.substring(l.indexOf(':') + 1).trim();
+            }
+        }
+        return "?";
+    }
+
+    private static String loadAverage() {
+        String[] f = read("/proc/loadavg").trim().split("\\s+");
+        return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : "n/a";
+    }
+
+    private static double num(Object o) {
+        return o instanceof Number ? ((Number) o).doubleValue() : Double.parseDouble(o.toString());
+    }
+
+    static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
+    }
+
+    static double max(double[] v) {
+        return Arrays.stream(v).max().orElse(Double.NaN);
+    }
+
+    static double spread(double min, double max, double median) {
+        return (max - min) / median;
+    }
+
+    static boolean noisy(double[] v) {
+        return v.length > 1 && spread(min(v), max(v), TrainingBench.median(v)) > NOISY;
+    }
+
+    static String flag(double[] v) {
+        return v.length == 0 ? "" : v.length < 2 ? "single sample" : noisy(v) ? "noisy" : "";
+    }
+
+    /** Three significant digits, plain notation where that is short. */
+    static String sig(double v) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        double a = Math.abs(v);
+        if (a >= 1e6) {
+            return String.format(Locale.ROOT, "%.3g", v).replace("e+0", "e").replace("e+", "e");
+        }
+        return a >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+    }
+}

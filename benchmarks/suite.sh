@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# dbn4j's benchmark suite: one command that measures this machine and writes a report folder.
+#   benchmarks/suite.sh [--quick|--full] [--out DIR] [--threads T]
+# Run from the repository root after `mvn -B -q package -DskipTests`. See benchmarks/README.md ("Suite").
+#   --quick    (default) batch 100 only, smaller workloads and data subsets, short JMH filter, 1 JMH iteration,
+#              peers with 1 measured epoch: a few minutes
+#   --full     batch sizes 10, 100, 1000 on 60,000 images, every workload, all kernel benchmarks, the Theano
+#              tutorial speed-test workloads, peers with 3 measured epochs: hours on 1 thread
+#   --out DIR  report folder (default benchmarks/report-YYYY-MM-DD)
+#   --threads T  OpenBLAS and dbn4j kernel threads, and the peers' threads (default 1)
+# Writes DIR/report.md, DIR/jmh-kernels.json (+ .txt), DIR/peers.txt, DIR/peers-logs/, DIR/suite.log,
+# DIR/throughput.png, DIR/efficiency.png.
+set -u -o pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+MODE=--quick
+OUT=""
+THREADS=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick|--full) MODE="$1"; shift ;;
+        --out) OUT="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "suite.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+case "$THREADS" in ''|*[!0-9]*|0) echo "suite.sh: --threads takes a positive integer" >&2; exit 2 ;; esac
+cd "$ROOT"
+OUT="${OUT:-benchmarks/report-$(date +%F)}"
+JAR=benchmarks/target/benchmarks.jar
+if [ ! -f "$JAR" ]; then
+    echo "suite.sh: $JAR not found: run 'mvn -B -q package -DskipTests' at the repository root first" >&2
+    exit 2
+fi
+mkdir -p "$OUT"
+JAVA="${JAVA:-java}"
+echo "suite: mode ${MODE#--}, threads $THREADS, report in $OUT"
+
+# Peers first (they run dbn4j's TrainingBench themselves, so their ratios compare one run).
+PEER_EPOCHS=3
+[ "$MODE" = --quick ] && PEER_EPOCHS=1
+PEER_ARGS=(--threads "$THREADS" --epochs "$PEER_EPOCHS" --logs "$OUT/peers-logs")
+[ "$MODE" = --quick ] && PEER_ARGS+=(--no-floor)
+if [ -x "$HERE/peers/run-peers.sh" ]; then
+    echo "suite: peers: benchmarks/peers/run-peers.sh ${PEER_ARGS[*]}"
+    "$HERE/peers/run-peers.sh" "${PEER_ARGS[@]}" >"$OUT/peers.txt" 2>&1
+    echo "suite: peers exit status $? (0 pass, 1 a bar failed, 3 a peer missing); output in $OUT/peers.txt"
+else
+    echo "peer all: missing: benchmarks/peers/run-peers.sh not found" >"$OUT/peers.txt"
+fi
+
+OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" \
+"$JAVA" "-Ddbn4j.threads=$THREADS" "-Ddbn4j.blas.threads=$THREADS" -Djava.awt.headless=true \
+    -cp "$JAR" dbn4j.bench.Suite "$MODE" --out "$OUT" --threads "$THREADS" --peers "$OUT/peers.txt" \
+    2>&1 | tee "$OUT/suite.log"
+rc=${PIPESTATUS[0]}
+echo "suite: report $OUT/report.md (exit $rc)"
+exit "$rc"
