@@ -3,6 +3,9 @@
 #   RBM CD-1 784-500:            dbn4j vs numpy (numpy_rbm.py)              bar: numpy/dbn4j >= 1.5
 #   MLP 784-500-500-10 ReLU:     dbn4j vs PyTorch CPU (torch_mlp.py)        bar: torch/dbn4j >= 1.2
 #                                dbn4j vs Deeplearning4j (dl4j/)            bar: dl4j/dbn4j  >= 3
+#                                dbn4j vs scikit-learn MLPClassifier        no bar (informational)
+#   RBM PCD-1 784-500:           scikit-learn BernoulliRBM (sklearn_rbm.py) against dbn4j's CD-1 epoch,
+#                                marked "(PCD-1 vs CD-1)", no bar (informational)
 # Installs nothing: a peer that cannot run is reported as missing, with what to install or build.
 # See benchmarks/peers/README.md.
 set -u -o pipefail
@@ -21,13 +24,14 @@ usage: benchmarks/peers/run-peers.sh [options]
   --avx512          unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the run, so that every OpenBLAS picks its
                     core from CPUID (SkylakeX/Cooperlake kernels where the CPU has AVX-512)
   --coretype NAME   force OPENBLAS_CORETYPE=NAME for every participant (e.g. Haswell, Zen, SkylakeX)
-  --only LIST       comma-separated subset of dbn4j,numpy,torch,dl4j (default: all)
+  --only LIST       comma-separated subset of dbn4j,numpy,torch,dl4j,sklearn (default: all); sklearn runs both
+                    sklearn_rbm.py and sklearn_mlp.py; the ratios need dbn4j in the list too
   --no-floor        skip the numpy/torch GEMM-only epochs (by default each peer also times its own GEMMs alone,
                     interleaved with its epochs: the context lines below the table)
   --build-dl4j      build the DL4J peer first if its jar is missing (downloads about 264 MB from Maven Central)
   --logs DIR        keep every participant's full output there (default: a new temporary directory)
-Environment: NUMPY_PYTHON / TORCH_PYTHON choose the interpreters (default: the first of python3, /usr/bin/python3
-that imports numpy / torch); JAVA (default java).
+Environment: NUMPY_PYTHON / TORCH_PYTHON / SKLEARN_PYTHON choose the interpreters (default: the first of python3,
+/usr/bin/python3 that imports numpy / torch / sklearn); JAVA (default java).
 Exit status: 0 all ran and passed; 1 some bar failed; 3 a participant was missing or failed to run.
 EOF
 }
@@ -40,7 +44,7 @@ BATCH=100
 DATA=""
 CORE_MODE="as-given"
 CORE_NAME=""
-ONLY="dbn4j,numpy,torch,dl4j"
+ONLY="dbn4j,numpy,torch,dl4j,sklearn"
 BUILD_DL4J=0
 FLOOR=(--floor)
 LOGS=""
@@ -144,6 +148,12 @@ if wants torch; then
         MISSING[torch]="no python3 with torch (apt-get install python3-torch python3-numpy libopenblas0-pthread)"
     fi
 fi
+if wants sklearn; then
+    SKLEARN_PYTHON="${SKLEARN_PYTHON:-$(pick_python sklearn || true)}"
+    if [ -z "$SKLEARN_PYTHON" ] || ! "$SKLEARN_PYTHON" -c "import sklearn, numpy" >/dev/null 2>&1; then
+        MISSING[sklearn]="no python3 with scikit-learn (apt-get install python3-sklearn)"
+    fi
+fi
 if wants dl4j; then
     if [ ! -f "$DL4J_JAR" ] && [ "$BUILD_DL4J" = 1 ]; then
         echo "building the DL4J peer (mvn -B -q -f benchmarks/peers/dl4j/pom.xml package) ..."
@@ -157,7 +167,7 @@ if wants dl4j; then
         MISSING[dl4j]+=" or --build-dl4j; ~264 MB from Maven Central)"
     fi
 fi
-for p in dbn4j numpy torch dl4j; do
+for p in dbn4j numpy torch dl4j sklearn; do
     if wants "$p"; then
         if [ -n "${MISSING[$p]:-}" ]; then echo "peer $p: missing: ${MISSING[$p]}"; else echo "peer $p: available"; fi
     fi
@@ -196,6 +206,15 @@ fi
 if wants dl4j && [ -z "${MISSING[dl4j]:-}" ]; then
     run dl4j "$JAVA" -jar "$DL4J_JAR" "${COMMON[@]}" "${DATA_ARGS[@]}"
 fi
+sklearn_both() { # both scikit-learn peers in one participant (one .out/.err); fails if either fails
+    local rc=0
+    "$SKLEARN_PYTHON" "$HERE/sklearn_rbm.py" "${COMMON[@]}" "${DATA_ARGS[@]}" || rc=$?
+    "$SKLEARN_PYTHON" "$HERE/sklearn_mlp.py" "${COMMON[@]}" "${DATA_ARGS[@]}" || rc=$?
+    return "$rc"
+}
+if wants sklearn && [ -z "${MISSING[sklearn]:-}" ]; then
+    run sklearn sklearn_both
+fi
 
 # ---- table ----
 field() { # line key -> value
@@ -222,10 +241,10 @@ core_of() { # participant line -> core type
 STATUS=0
 echo
 echo "== results: median epoch seconds of $EPOCHS measured epochs (after 1 warm-up), batch $BATCH, threads $THREADS"
-printf '%-24s %9s %-6s %9s %7s %6s  %s\n' workload "dbn4j s" peer "peer s" ratio bar result
-row() { # workload peer bar
-    local wl="$1" peer="$2" bar="$3" d p ds ps ratio verdict
-    d="$(result dbn4j "$wl")"; p="$(result "$peer" "$wl")"
+printf '%-24s %9s %-7s %9s %7s %6s  %s\n' workload "dbn4j s" peer "peer s" ratio bar result
+row() { # workload peer bar [dbn4j's workload, when it differs] [note]; bar "-": informational, no verdict
+    local wl="$1" peer="$2" bar="$3" dwl="${4:-$1}" note="${5:-}" d p ds ps ratio verdict
+    d="$(result dbn4j "$dwl")"; p="$(result "$peer" "$wl")"
     ds="$(field "$d" epoch_s_median)"; ps="$(field "$p" epoch_s_median)"
     ratio="-"
     if [ -n "${MISSING[$peer]:-}" ]; then
@@ -236,17 +255,26 @@ row() { # workload peer bar
         verdict="ERROR: dbn4j: ${MISSING[dbn4j]:-${FAILED[dbn4j]:-did not run}}"; ds="error"; STATUS=3
     else
         ratio="$(awk -v a="$ps" -v b="$ds" 'BEGIN { printf "%.2f", a / b }')"
-        if awk -v r="$ps" -v d="$ds" -v bar="$bar" 'BEGIN { exit !(r / d >= bar) }'; then
+        if [ "$bar" = "-" ]; then
+            verdict="INFO (no bar)"
+        elif awk -v r="$ps" -v d="$ds" -v bar="$bar" 'BEGIN { exit !(r / d >= bar) }'; then
             verdict="PASS"
         else
             verdict="FAIL"; [ "$STATUS" -eq 0 ] && STATUS=1
         fi
     fi
-    printf '%-24s %9s %-6s %9s %7s %6s  %s\n' "$wl" "${ds:--}" "$peer" "$ps" "$ratio" ">=$bar" "$verdict"
+    [ "$bar" = "-" ] || bar=">=$bar"
+    printf '%-24s %9s %-7s %9s %7s %6s  %s\n' "$wl" "${ds:--}" "$peer" "$ps" "$ratio" "$bar" "$verdict${note:+ $note}"
 }
 wants numpy && row rbm-cd1-784-500 numpy 1.5
 wants torch && row mlp-784-500-500-10-relu torch 1.2
 wants dl4j && row mlp-784-500-500-10-relu dl4j 3
+if wants sklearn; then
+    row mlp-784-500-500-10-relu sklearn -
+    # BernoulliRBM is PCD-1 (persistent chains, sampled negative visibles, no momentum/weight cost): a different
+    # algorithm with the same five GEMMs per batch, set beside dbn4j's CD-1 epoch for scale only.
+    row rbm-pcd1-784-500 sklearn - rbm-cd1-784-500 "(PCD-1 vs CD-1: sklearn PCD-1 epoch / dbn4j CD-1 epoch)"
+fi
 
 # Context for a noisy machine: the spread of the epochs, each participant's GEMM floor (the same GEMMs alone, in
 # the same process and library), and what each ratio would be at the floors.
@@ -265,7 +293,8 @@ stats() { # RESULT line -> "median min max floor"
         printf "%s %s %s %s", $1, mn, mx, ($3 == "" ? "-" : $3) }'
 }
 for pair in dbn4j:rbm-cd1-784-500 numpy:rbm-cd1-784-500 dbn4j:mlp-784-500-500-10-relu \
-            torch:mlp-784-500-500-10-relu dl4j:mlp-784-500-500-10-relu; do
+            torch:mlp-784-500-500-10-relu dl4j:mlp-784-500-500-10-relu sklearn:mlp-784-500-500-10-relu \
+            sklearn:rbm-pcd1-784-500; do
     who="${pair%%:*}"; wl="${pair#*:}"
     line="$(result "$who" "$wl")"
     [ -n "$line" ] || continue
@@ -274,15 +303,17 @@ for pair in dbn4j:rbm-cd1-784-500 numpy:rbm-cd1-784-500 dbn4j:mlp-784-500-500-10
         printf "%-7s %-24s %8.3f %8.3f %8.3f %8s %10s %7.2f\n", who, wl, med, mn, mx,
             (fl == "-" ? "-" : sprintf("%.3f", fl)), (fl == "-" ? "-" : sprintf("%.2f", med / fl)), mx / mn }'
 done
-for pair in numpy:rbm-cd1-784-500:1.5 torch:mlp-784-500-500-10-relu:1.2 dl4j:mlp-784-500-500-10-relu:3; do
-    IFS=: read -r peer wl bar <<<"$pair"
-    d="$(result dbn4j "$wl")"; p="$(result "$peer" "$wl")"
+for pair in numpy:rbm-cd1-784-500:1.5 torch:mlp-784-500-500-10-relu:1.2 dl4j:mlp-784-500-500-10-relu:3 \
+            sklearn:mlp-784-500-500-10-relu:- sklearn:rbm-pcd1-784-500:-:rbm-cd1-784-500; do
+    IFS=: read -r peer wl bar dwl <<<"$pair"
+    d="$(result dbn4j "${dwl:-$wl}")"; p="$(result "$peer" "$wl")"
     [ -n "$d" ] && [ -n "$p" ] || continue
     read -r dmed dmin dmax dfl <<<"$(stats "$d")"
     read -r pmed pmin pmax pfl <<<"$(stats "$p")"
-    awk -v peer="$peer" -v bar="$bar" -v dmin="$dmin" -v pmin="$pmin" -v dfl="$dfl" -v pmed="$pmed" -v pfl="$pfl" \
+    awk -v peer="$peer" -v wl="$wl" -v dwl="$dwl" -v bar="$bar" -v dmin="$dmin" -v pmin="$pmin" -v dfl="$dfl" -v pmed="$pmed" -v pfl="$pfl" \
         'BEGIN {
-        printf "%-6s ratio of the fastest epochs %.2f (bar >=%s)", peer, pmin / dmin, bar
+        printf "%-7s %-24s ratio of the fastest epochs %.2f (%s%s)", peer, wl, pmin / dmin,
+            (bar == "-" ? "no bar" : "bar >=" bar), (dwl != "" ? "; against dbn4j " dwl ": PCD-1 vs CD-1" : "")
         if (dfl != "-") printf "; ratio if dbn4j ran at its GEMM floor %.2f", pmed / dfl
         if (dfl != "-" && pfl != "-") printf "; ratio of the two GEMM floors %.2f", pfl / dfl
         printf "\n" }'
@@ -292,10 +323,10 @@ echo
 echo "participants (OpenBLAS core type and threads as each reported them;" \
      "OpenBLAS env: $(show OPENBLAS_CORETYPE) $(show OPENBLAS_L2_SIZE))"
 printf '%-7s %-24s %8s %-14s %-13s %s\n' who workload threads "OpenBLAS core" "process" "blas details"
-for who in dbn4j numpy torch dl4j; do
+for who in dbn4j numpy torch dl4j sklearn; do
     wants "$who" || continue
     found=0
-    for wl in rbm-cd1-784-500 mlp-784-500-500-10-relu; do
+    for wl in rbm-cd1-784-500 rbm-pcd1-784-500 mlp-784-500-500-10-relu; do
         line="$(result "$who" "$wl")"
         [ -n "$line" ] || continue
         found=1
@@ -308,7 +339,7 @@ for who in dbn4j numpy torch dl4j; do
         printf '%-7s %-24s %8s %-14s %-13s %s\n' "$who" - - - - "$why"
     fi
 done
-for who in numpy torch; do
+for who in numpy torch sklearn; do
     if [ -f "$LOGS/$who.out" ] && grep -q "blas=.*not-openblas" "$LOGS/$who.out"; then
         echo "WARNING: $who is not running on OpenBLAS (see its blas= field); with Debian's reference libblas3 it is" \
              "far slower than it should be: apt-get install libopenblas0-pthread"

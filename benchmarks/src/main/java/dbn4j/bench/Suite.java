@@ -513,18 +513,21 @@ public final class Suite {
                 md.append(String.format(Locale.ROOT, "| %s | %d | – | – | none | missing (no peer implementation) |"
                         + " – | |%n", t.name, t.batch));
             }
-            for (String p : peers) {
-                Map<String, String> r = results.get(p + " " + t.peerKey);
+            for (String spec : peers) {
+                String[] ps = spec.split(":", 3); // peer[:its own workload:note], where it differs from dbn4j's
+                String p = ps[0];
+                String label = ps.length == 3 ? p + " (" + ps[2] + ")" : p;
+                Map<String, String> r = results.get(p + " " + (ps.length == 3 ? ps[1] : t.peerKey));
                 if (r == null || d == null) {
                     md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | missing%s | – | |%n", t.name,
-                            t.batch, ds, frac, p, why.containsKey(p) ? ": " + why.get(p).replace("|", "/")
+                            t.batch, ds, frac, label, why.containsKey(p) ? ": " + why.get(p).replace("|", "/")
                                     : r == null ? " (no result; see peers.txt)" : ""));
                     continue;
                 }
                 String ratio = String.format(Locale.ROOT, "%.2f",
                         Double.parseDouble(r.get("epoch_s_median")) / Double.parseDouble(d.get("epoch_s_median")));
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", t.name,
-                        r.get("batch"), ds, frac, p, r.get("epoch_s_median") + spreadOf(r), ratio,
+                        r.get("batch"), ds, frac, label, r.get("epoch_s_median") + spreadOf(r), ratio,
                         flag(epochs(d)) + (flag(epochs(r)).isEmpty() ? "" : " (" + p + ": " + flag(epochs(r)) + ")")));
             }
         }
@@ -533,13 +536,15 @@ public final class Suite {
         if (why.isEmpty()) {
             md.append("- none\n");
         }
-        md.append("\nPeer implementations exist only for RBM CD-1 784-500 (numpy) and MLP 784-500-500-10 ReLU"
-                + " (PyTorch, Deeplearning4j); the other workloads have no peer (\"missing\").\n\n");
+        md.append("\nPeer implementations exist only for RBM CD-1 784-500 (numpy; scikit-learn's BernoulliRBM is PCD-1,"
+                + " shown beside dbn4j's CD-1 epoch for scale only) and MLP 784-500-500-10 ReLU"
+                + " (PyTorch, Deeplearning4j, scikit-learn); the other workloads have no peer (\"missing\").\n\n");
     }
 
-    /** The peers of benchmarks/peers/ for each of its workloads. */
-    static final Map<String, List<String>> PEERS = Map.of("rbm-cd1-784-500", List.of("numpy"),
-            "mlp-784-500-500-10-relu", List.of("torch", "dl4j"));
+    /** The peers of benchmarks/peers/ for each of its workloads ("peer:its workload:note" where they differ). */
+    static final Map<String, List<String>> PEERS = Map.of(
+            "rbm-cd1-784-500", List.of("numpy", "sklearn:rbm-pcd1-784-500:PCD-1 vs CD-1"),
+            "mlp-784-500-500-10-relu", List.of("torch", "dl4j", "sklearn"));
 
     /** The measured epoch times of a RESULT line (field epoch_s), empty when absent. */
     private static double[] epochs(Map<String, String> result) {
