@@ -12,7 +12,6 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -32,18 +31,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class ElementwiseBenchmark {
-    @Param("cpu")
-    public String backend;
-
-    /** Threads of dbn4j's kernels. */
-    @Param("1")
-    public int threads;
-
-    /** Instruction set of dbn4j's kernels: best, scalar, avx2 or avx512. */
-    @Param("best")
-    public String isa;
-
+public class ElementwiseBenchmark extends KernelState {
     private Backend b;
     private Matrix x;      // pre-activations, normal(0, 2)
     private Matrix act;    // activation outputs, uniform [-1, 1): half are > 0 (ReLU's branch is unpredictable)
@@ -59,7 +47,7 @@ public class ElementwiseBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        b = BenchSupport.open(backend, threads, isa, params);
+        b = open(params);
         SplittableRandom rng = new SplittableRandom(BenchSupport.SEED);
         int r = BenchSupport.ROWS;
         int c = BenchSupport.COLS;

@@ -11,7 +11,6 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,16 +28,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class JniCallBenchmark {
-    @Param("cpu")
-    public String backend;
-
-    @Param("1")
-    public int threads;
-
-    @Param("best")
-    public String isa;
-
+public class JniCallBenchmark extends KernelState {
     private Backend b;
     private Matrix x;
     private Matrix y;
@@ -47,7 +37,7 @@ public class JniCallBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        b = BenchSupport.open(backend, threads, isa, params);
+        b = open(params);
         float[] data = new float[16];
         for (int i = 0; i < data.length; i++) {
             data[i] = (i - 8) * 0.5f;

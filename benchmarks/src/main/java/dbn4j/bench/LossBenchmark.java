@@ -12,7 +12,6 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -31,16 +30,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class LossBenchmark {
-    @Param("cpu")
-    public String backend;
-
-    @Param("1")
-    public int threads;
-
-    @Param("best")
-    public String isa;
-
+public class LossBenchmark extends KernelState {
     private Backend b;
     private Matrix z;       // logits / outputs, normal(0, 2)
     private Matrix oneHot;  // softmax targets: one class per row
@@ -50,7 +40,7 @@ public class LossBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        b = BenchSupport.open(backend, threads, isa, params);
+        b = open(params);
         SplittableRandom rng = new SplittableRandom(BenchSupport.SEED);
         int r = BenchSupport.ROWS;
         int c = BenchSupport.COLS;

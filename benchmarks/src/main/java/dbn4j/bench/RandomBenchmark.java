@@ -13,7 +13,6 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -32,16 +31,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class RandomBenchmark {
-    @Param("cpu")
-    public String backend;
-
-    @Param("1")
-    public int threads;
-
-    @Param("best")
-    public String isa;
-
+public class RandomBenchmark extends KernelState {
     private Backend b;
     private RandomStream rng;
     private Matrix x;     // pre-activations, normal(0, 2)
@@ -52,7 +42,7 @@ public class RandomBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        b = BenchSupport.open(backend, threads, isa, params);
+        b = open(params);
         SplittableRandom data = new SplittableRandom(BenchSupport.SEED);
         int r = BenchSupport.ROWS;
         int c = BenchSupport.COLS;
