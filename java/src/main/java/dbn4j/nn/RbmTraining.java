@@ -160,7 +160,8 @@ final class RbmTraining {
                 }
                 m.put("learning_rate", (double) lr);
                 m.put("momentum", (double) momentum);
-                m.put("samples_per_second", train.rows() / seconds);
+                // A resumed epoch timed only the batches it ran.
+                m.put("samples_per_second", (train.rows() - Math.min(train.rows(), firstBatch * bs)) / seconds);
                 m.put("elapsed_seconds", (System.nanoTime() - start) / 1e9);
                 EpochMetrics metrics = new EpochMetrics(phase, epoch + 1, m);
                 progress.history.add(metrics);

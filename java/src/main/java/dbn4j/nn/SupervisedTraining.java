@@ -80,6 +80,9 @@ final class SupervisedTraining {
             long start = System.nanoTime();
             int firstEpoch = progress.epochsDone;
             for (int epoch = firstEpoch; epoch < cfg.epochs(); epoch++) {
+                if (validation != null && cfg.patience() > 0 && progress.sinceBest >= cfg.patience()) {
+                    break; // resumed from the checkpoint of a run that had already stopped early
+                }
                 long t0 = System.nanoTime();
                 float lr = cfg.learningRate(epoch);
                 float momentum = cfg.momentum(epoch);
@@ -136,7 +139,8 @@ final class SupervisedTraining {
                 }
                 m.put("learning_rate", (double) lr);
                 m.put("momentum", (double) momentum);
-                m.put("samples_per_second", train.rows() / seconds);
+                // A resumed epoch timed only the batches it ran.
+                m.put("samples_per_second", (train.rows() - Math.min(train.rows(), firstBatch * cfg.batchSize())) / seconds);
                 m.put("elapsed_seconds", (System.nanoTime() - start) / 1e9);
                 EpochMetrics metrics = new EpochMetrics(phase, epoch + 1, m);
                 progress.history.add(metrics);

@@ -213,4 +213,25 @@ class ModelFilesTest {
             assertArrayEquals(rbmExpected, r.params().toArray(), "RBM resumed mid-epoch");
         }
     }
+
+    @Test
+    void resumingARunThatStoppedEarlyTrainsNoFurther() {
+        Dataset all = MlpTest.blobs(600, 3, 9);
+        Dataset.Split s = all.split(0.3, 3);
+        Path ckpt = dir.resolve("early.ckpt");
+        // A large learning rate with patience 1 stops well before 40 epochs.
+        TrainConfig cfg = new TrainConfig().epochs(40).batchSize(20).learningRate(0.5f).patience(1).seed(4)
+                .checkpoint(ckpt, 1);
+        int epochs;
+        float[] stopped;
+        try (Mlp m = Mlp.create(BE, new int[] {10, 8, 3}, Activation.RELU, Activation.SOFTMAX, Loss.CROSS_ENTROPY, 2)) {
+            epochs = m.fit(s.train(), s.validation(), cfg.copy()).size();
+            stopped = m.params(0).toArray();
+        }
+        assertTrue(epochs < 40, "stopped early after " + epochs + " epochs");
+        try (Mlp m = Mlp.create(BE, new int[] {10, 8, 3}, Activation.RELU, Activation.SOFTMAX, Loss.CROSS_ENTROPY, 2)) {
+            assertEquals(epochs, m.fit(s.train(), s.validation(), cfg.copy()).size(), "no epoch added on resume");
+            assertArrayEquals(stopped, m.params(0).toArray(), "the best weights, as when it stopped");
+        }
+    }
 }
