@@ -121,7 +121,7 @@ final class StreamedBatches extends Batches {
     }
 
     private Matrix view(int chunk, int j, boolean inputs) {
-        if (chunk < fullChunks || rows() - fullChunks * chunkRows == chunkRows) {
+        if (chunk < fullChunks) {
             return inputs ? xb[j] : tb[j];
         }
         int rowsInChunk = rows() - fullChunks * chunkRows;
