@@ -506,21 +506,22 @@ public abstract class Backend {
         requireInPlaceOrDisjoint(y, "y", dx, "dx");
     }
 
-    private void lossArgs(Matrix z, String zName, Matrix t, Matrix p, String pName, Matrix dz, String dzName) {
-        requireOpen(z, zName);
-        requireOpen(t, "t");
-        requireSameShape(z, zName, t, "t");
-        requireDisjoint(t, "t", z, zName);
-        for (Matrix out : new Matrix[] {p, dz}) {
-            if (out == null) {
-                continue;
-            }
-            String name = out == p ? pName : dzName;
+    private void lossOutput(Matrix z, String zName, Matrix t, Matrix out, String name) {
+        if (out != null) {
             requireOpen(out, name);
             requireSameShape(z, zName, out, name);
             requireInPlaceOrDisjoint(z, zName, out, name);
             requireDisjoint(t, "t", out, name);
         }
+    }
+
+    private void lossArgs(Matrix z, String zName, Matrix t, Matrix p, String pName, Matrix dz, String dzName) {
+        requireOpen(z, zName);
+        requireOpen(t, "t");
+        requireSameShape(z, zName, t, "t");
+        requireDisjoint(t, "t", z, zName);
+        lossOutput(z, zName, t, p, pName);
+        lossOutput(z, zName, t, dz, dzName);
         if (p != null && dz != null) {
             requireDisjoint(p, pName, dz, dzName);
         }

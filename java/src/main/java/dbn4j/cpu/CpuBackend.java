@@ -24,6 +24,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 public final class CpuBackend extends Backend {
     private static volatile CpuBackend instance;
 
+    /** Per-thread out-parameter of the loss kernels, so that a mini-batch step allocates nothing. */
+    private static final ThreadLocal<double[]> LOSS = ThreadLocal.withInitial(() -> new double[1]);
+
     private final String blasPath;
 
     private CpuBackend() {
@@ -278,21 +281,21 @@ public final class CpuBackend extends Backend {
 
     @Override
     protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
-        double[] loss = new double[1];
+        double[] loss = LOSS.get();
         check(CpuKernels.dbn4j_softmax_cross_entropy(z, t, p, dz, rows, cols, loss), "dbn4j_softmax_cross_entropy");
         return loss[0];
     }
 
     @Override
     protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
-        double[] loss = new double[1];
+        double[] loss = LOSS.get();
         check(CpuKernels.dbn4j_sigmoid_cross_entropy(z, t, p, dz, rows, cols, loss), "dbn4j_sigmoid_cross_entropy");
         return loss[0];
     }
 
     @Override
     protected double squaredErrorK(long y, long t, long dy, int rows, int cols) {
-        double[] loss = new double[1];
+        double[] loss = LOSS.get();
         check(CpuKernels.dbn4j_squared_error(y, t, dy, rows, cols, loss), "dbn4j_squared_error");
         return loss[0];
     }
