@@ -190,6 +190,15 @@ public final class Matrix implements AutoCloseable {
         return rows + "x" + cols;
     }
 
+    /** Closes every matrix given, skipping nulls (for partly built sets of buffers). */
+    public static void closeAll(Matrix... matrices) {
+        for (Matrix m : matrices) {
+            if (m != null) {
+                m.close();
+            }
+        }
+    }
+
     /** Frees the memory now (views only mark themselves closed). Idempotent. */
     @Override
     public void close() {

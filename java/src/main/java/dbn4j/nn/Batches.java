@@ -55,11 +55,7 @@ class Batches implements AutoCloseable {
                 mts = targets == null ? null : be.allocate(rows, tcols);
             }
         } catch (RuntimeException e) {
-            for (Matrix m : new Matrix[] {mx, mt, mxs, mts}) {
-                if (m != null) {
-                    m.close();
-                }
-            }
+            Matrix.closeAll(mx, mt, mxs, mts);
             throw e;
         }
         x = mx;

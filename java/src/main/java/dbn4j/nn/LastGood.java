@@ -52,10 +52,6 @@ final class LastGood implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Matrix m : copies) {
-            if (m != null) {
-                m.close();
-            }
-        }
+        Matrix.closeAll(copies);
     }
 }

@@ -217,13 +217,8 @@ public final class Mlp implements AutoCloseable {
 
         @Override
         public void close() {
-            for (Matrix[] ms : new Matrix[][] {act, delta}) {
-                for (Matrix m : ms) {
-                    if (m != null) {
-                        m.close();
-                    }
-                }
-            }
+            Matrix.closeAll(act);
+            Matrix.closeAll(delta);
         }
     }
 
@@ -306,13 +301,8 @@ public final class Mlp implements AutoCloseable {
 
         @Override
         public void close() {
-            for (Matrix[] ms : new Matrix[][] {grad, velocity}) {
-                for (Matrix m : ms) {
-                    if (m != null) {
-                        m.close();
-                    }
-                }
-            }
+            Matrix.closeAll(grad);
+            Matrix.closeAll(velocity);
         }
     }
 
@@ -618,11 +608,7 @@ public final class Mlp implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Matrix m : params) {
-            if (m != null) {
-                m.close();
-            }
-        }
+        Matrix.closeAll(params);
     }
 
     @Override

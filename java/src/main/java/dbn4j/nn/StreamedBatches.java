@@ -73,11 +73,7 @@ final class StreamedBatches extends Batches {
                 mts = be.allocate(c, tcols);
             }
         } catch (RuntimeException e) {
-            for (Matrix m : new Matrix[] {mx, mt, mxs, mts}) {
-                if (m != null) {
-                    m.close();
-                }
-            }
+            Matrix.closeAll(mx, mt, mxs, mts);
             throw e;
         }
         x = mx;
@@ -172,10 +168,6 @@ final class StreamedBatches extends Batches {
 
     @Override
     public void close() {
-        for (Matrix m : new Matrix[] {x, t, xs, ts}) {
-            if (m != null) {
-                m.close();
-            }
-        }
+        Matrix.closeAll(x, t, xs, ts);
     }
 }
