@@ -277,7 +277,10 @@ static void test_random() {
     for (int64_t i = 0; i < n; i++) {
         float ui = (float)(w[i] >> 8) * 0x1p-24f;
         bad_u += u[i] != ui;
-        bad_b += bern[i] != (ui < p[i] ? 1.0f : 0.0f);
+        // Bernoulli: half word 2 off + i = the little-endian uint16 i of the words from off.
+        uint32_t wb = w[i / 2];
+        float hb = (float)(i & 1 ? wb >> 16 : wb & 0xffffu) * 0x1p-16f;
+        bad_b += bern[i] != (hb < p[i] ? 1.0f : 0.0f);
         sum_u += u[i];
         sum_b += bern[i];
         sum_p += p[i];

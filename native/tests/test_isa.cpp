@@ -1,7 +1,8 @@
 /*
  * Determinism: every kernel gives bit-identical outputs at every ISA level this CPU supports (scalar, AVX2,
  * AVX-512), for 1, 2 and 3 threads and for small split grains; random kernels called in two pieces equal one
- * call; in-place calls equal out-of-place ones; the fused Gibbs step equals its three-kernel composition.
+ * call; in-place calls equal out-of-place ones; the fused Gibbs step equals its three-kernel composition; the
+ * Bernoulli samplers follow the half-word definition of kernels.h at every half offset.
  * Run: ctest --test-dir <build> -R isa
  */
 #include <float.h>
@@ -211,11 +212,14 @@ static void check_splits(const char *level) {
                 CHECK_OK(dbn4j_random_uniform(SEED, o + n1, fb.data() + n1, n2));
                 CHECK_MSG(fa == fb, "%s: random_uniform split o=%llu n1=%lld", level, (unsigned long long)o,
                           (long long)n1);
+                // Bernoulli takes half a word per element: a call continues another at whole words, after an
+                // even number of elements.
+                const int64_t e1 = n1 & ~(int64_t)1;
                 CHECK_OK(dbn4j_random_bernoulli(SEED, o, P01.data(), fa.data(), n));
-                CHECK_OK(dbn4j_random_bernoulli(SEED, o, P01.data(), fb.data(), n1));
-                CHECK_OK(dbn4j_random_bernoulli(SEED, o + n1, P01.data() + n1, fb.data() + n1, n2));
+                CHECK_OK(dbn4j_random_bernoulli(SEED, o, P01.data(), fb.data(), e1));
+                CHECK_OK(dbn4j_random_bernoulli(SEED, o + (uint64_t)e1 / 2, P01.data() + e1, fb.data() + e1, n - e1));
                 CHECK_MSG(fa == fb, "%s: random_bernoulli split o=%llu n1=%lld", level, (unsigned long long)o,
-                          (long long)n1);
+                          (long long)e1);
                 // gaussian uses two words per element
                 CHECK_OK(dbn4j_random_gaussian(SEED, o, MEAN.data(), 2.0f, fa.data(), n));
                 CHECK_OK(dbn4j_random_gaussian(SEED, o, MEAN.data(), 2.0f, fb.data(), n1));
@@ -226,11 +230,55 @@ static void check_splits(const char *level) {
     // Gibbs step: rows r0.. of a call start at word offset + r0 * N.
     std::vector<float> pa(XS.size()), sa(XS.size()), pb(XS.size()), sb(XS.size());
     CHECK_OK(dbn4j_sigmoid_bernoulli(SEED, 1, XS.data(), BIAS.data(), pa.data(), sa.data(), BS, NS));
-    int r1 = 77;
+    int r1 = 78;   // r1 * NS even: the second call starts at a whole word
     CHECK_OK(dbn4j_sigmoid_bernoulli(SEED, 1, XS.data(), BIAS.data(), pb.data(), sb.data(), r1, NS));
-    CHECK_OK(dbn4j_sigmoid_bernoulli(SEED, 1 + (uint64_t)r1 * NS, XS.data() + r1 * NS, BIAS.data(),
+    CHECK_OK(dbn4j_sigmoid_bernoulli(SEED, 1 + (uint64_t)r1 * NS / 2, XS.data() + r1 * NS, BIAS.data(),
                                      pb.data() + r1 * NS, sb.data() + r1 * NS, BS - r1, NS));
     CHECK_MSG(pa == pb && sa == sb, "%s: sigmoid_bernoulli split by rows", level);
+}
+
+// The Bernoulli samplers of one level, called directly at any half word (odd ones too: the API passes them to
+// the kernels when threads split a call after an odd number of elements), against the definition in kernels.h:
+// s[i] = h(half + i) * 2^-16 < p[i], h(k) the low (even k) or high (odd k) 16 bits of word k / 2.
+static void check_half_words(int level) {
+    const dbn4j::KernelTable *K = dbn4j::kernels_for_level(level);
+    const uint64_t halves[] = {0, 1, 2, 3, 5, 7, 8, 9, 2 * OFFSET, 2 * OFFSET + 1};
+    const int64_t lengths[] = {1, 2, 3, 7, 16, 17, 191, 192, 193, 385, 1000};
+    for (uint64_t h0 : halves)
+        for (int64_t n : lengths) {
+            std::vector<uint32_t> w((size_t)(n + 3) / 2);
+            CHECK_OK(dbn4j_random_bits(SEED, h0 / 2, w.data(), (int64_t)w.size()));
+            // Inputs from a different place for every case, so that the odd first element meets many p.
+            const size_t at = (size_t)((h0 * 131 + (uint64_t)n * 17) % 10000);
+            std::vector<float> p(P01.begin() + at, P01.begin() + at + n), ref(n), got(n), q(n);
+            std::vector<float> zx(n), zp(n), zs(n);
+            for (int64_t i = 0; i < n; i++) zx[i] = XS[at + i] * 0.25f;   // p mostly away from 0 and 1
+            for (int64_t i = 0; i < n; i++) {
+                uint64_t k = h0 + (uint64_t)i, wi = k / 2 - h0 / 2;
+                float u = (float)(k & 1 ? w[wi] >> 16 : w[wi] & 0xffffu) * 0x1p-16f;
+                ref[i] = u < p[i] ? 1.0f : 0.0f;
+            }
+            K->random_bernoulli(SEED, h0, p.data(), got.data(), n);
+            CHECK_MSG(got == ref, "%s: random_bernoulli half %llu n %lld", K->name, (unsigned long long)h0,
+                      (long long)n);
+            // Fused, as one row and as rows of 7 with a bias: samples from the level's own sigmoid.
+            for (int64_t N : {n, (int64_t)7}) {
+                if (n % N != 0) continue;
+                const float *b = N == n ? nullptr : BIAS.data();
+                q = zx;
+                if (b) K->add_row_bias(q.data(), b, n / N, N);
+                K->sigmoid_forward(q.data(), q.data(), n);
+                for (int64_t i = 0; i < n; i++) {
+                    uint64_t k = h0 + (uint64_t)i, wi = k / 2 - h0 / 2;
+                    float u = (float)(k & 1 ? w[wi] >> 16 : w[wi] & 0xffffu) * 0x1p-16f;
+                    ref[i] = u < q[i] ? 1.0f : 0.0f;
+                }
+                K->sigmoid_bernoulli(SEED, h0, zx.data(), b, zp.data(), zs.data(), n / N, N);
+                CHECK_MSG(memcmp(zp.data(), q.data(), 4 * n) == 0 && zs == ref,
+                          "%s: sigmoid_bernoulli half %llu n %lld N %lld", K->name, (unsigned long long)h0,
+                          (long long)n, (long long)N);
+            }
+        }
 }
 
 // The fused step equals add_row_bias + sigmoid_forward + random_bernoulli, bit for bit: on the Gibbs-step input
@@ -384,6 +432,7 @@ int main() {
         CHECK_OK(dbn4j_set_num_threads(1));
         dbn4j::set_grain_elements_for_tests(0);
         check_splits(name);
+        check_half_words(level);
         printf("level %s: checked\n", name);
     }
     CHECK_OK(dbn4j_isa_force(-1));

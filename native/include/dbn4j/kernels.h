@@ -123,7 +123,13 @@ int dbn4j_softplus_row_sums(const float *x, float *out, int B, int N);
  * The stream of (seed, word index w) is word w % 4 of Philox4x32-10(counter = {w/4 low 32 bits, w/4 high 32
  * bits, 0, 0}, key = {seed low 32 bits, seed high 32 bits}). A call with offset o uses words o, o+1, ...;
  * the result depends only on (seed, o, n), never on threads, chunking or instruction set.
- * A uniform float from word u is (u >> 8) * 2^-24, in [0, 1). */
+ * A uniform float from word u is (u >> 8) * 2^-24, in [0, 1).
+ * The Bernoulli samplers use half a word per element: half word k of the stream is the low 16 bits of word k/2
+ * for even k and its high 16 bits for odd k (the little-endian uint16 view of the words); a call with offset o
+ * gives element i half word 2o + i, so n elements use ceil(n/2) words, o .. o + ceil(n/2) - 1, and a call of n
+ * then m elements equals one of n + m when n is even. The sample is h * 2^-16 < p: P(1) = ceil(65536 p) / 65536,
+ * within 2^-16 of p (exact for p = 0, p = 1 and multiples of 2^-16). Half the Philox work of a word per sample,
+ * far below the sampling noise of any mini-batch. These calls need o < 2^63. */
 
 /* One Philox4x32-10 block (for known-answer tests). */
 void dbn4j_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
@@ -131,7 +137,8 @@ void dbn4j_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t 
 int dbn4j_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_t n);
 /* out[i] = uniform from word o+i. */
 int dbn4j_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n);
-/* out[i] = uniform(o+i) < p[i] ? 1 : 0. In place (out == p) allowed. */
+/* out[i] = h(2o+i) * 2^-16 < p[i] ? 1 : 0, h(k) half word k (above). Uses ceil(n/2) words. In place (out == p)
+ * allowed. */
 int dbn4j_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n);
 /* out[i] = (mean ? mean[i] : 0) + stddev * z_i, z_i standard normal by Box-Muller from words o+2i, o+2i+1
  * (u1 = ((w >> 8) + 1) * 2^-24 in (0, 1], u2 = (w >> 8) * 2^-24, z = sqrt(-2 ln u1) cos(2 pi u2)).
@@ -141,8 +148,8 @@ int dbn4j_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, flo
 
 /* ---- fused Gibbs step ----
  * x(B,N) is a pre-activation (e.g. v W); b(N) a bias or NULL.
- * p = sigmoid(x + b) written to p (p == x allowed), s = uniform(o + r*N + c) < p ? 1 : 0 written to s.
- * One pass; uses B*N words. Bit-identical to add_row_bias + sigmoid_forward + random_bernoulli. */
+ * p = sigmoid(x + b) written to p (p == x allowed), s = h(2o + r*N + c) * 2^-16 < p ? 1 : 0 written to s.
+ * One pass; uses ceil(B*N/2) words. Bit-identical to add_row_bias + sigmoid_forward + random_bernoulli. */
 int dbn4j_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
                             float *s, int B, int N);
 

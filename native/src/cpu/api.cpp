@@ -129,6 +129,12 @@ int check_random(const char *fn, const void *out, int64_t n) {
     return DBN4J_OK;
 }
 
+// The Bernoulli samplers count half words: 2 * offset must not wrap.
+int check_half_offset(const char *fn, uint64_t offset) {
+    if (offset >> 63) return fail(DBN4J_EINVAL, "%s: offset=%llu >= 2^63", fn, (unsigned long long)offset);
+    return DBN4J_OK;
+}
+
 } // namespace
 
 } // namespace dbn4j
@@ -296,9 +302,10 @@ int dbn4j_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float
         if (int rc = check_random(fn, out, n)) return rc;
         if (n > 0 && !p) return fail(DBN4J_EINVAL, "%s: p is NULL with n=%lld", fn, (long long)n);
         if (partial(out, p, n)) return fail(DBN4J_EINVAL, "%s: out partially overlaps p (only out == p is allowed)", fn);
+        if (int rc = check_half_offset(fn, offset)) return rc;
         auto f = kernels().random_bernoulli;
         parallel_for(0, n, grain_elements(),
-                     [&](int64_t b, int64_t e) { f(seed, offset + b, p + b, out + b, e - b); });
+                     [&](int64_t b, int64_t e) { f(seed, 2 * offset + (uint64_t)b, p + b, out + b, e - b); });
         return DBN4J_OK;
     });
 }
@@ -329,9 +336,10 @@ int dbn4j_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, cons
         if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
         if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
         if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
+        if (int rc = check_half_offset(fn, offset)) return rc;
         auto f = kernels().sigmoid_bernoulli;
         parallel_for(0, B, row_grain(N), [&](int64_t r0, int64_t r1) {
-            f(seed, offset + (uint64_t)(r0 * N), x + r0 * N, b, p + r0 * N, s + r0 * N, r1 - r0, N);
+            f(seed, 2 * offset + (uint64_t)(r0 * N), x + r0 * N, b, p + r0 * N, s + r0 * N, r1 - r0, N);
         });
         return DBN4J_OK;
     });

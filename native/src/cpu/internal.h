@@ -42,11 +42,12 @@ struct KernelTable {
     void (*philox_blocks)(const uint32_t ctr[4], const uint32_t key[2], uint32_t *out, int64_t nblocks);
     void (*random_bits)(uint64_t seed, uint64_t offset, uint32_t *out, int64_t n);
     void (*random_uniform)(uint64_t seed, uint64_t offset, float *out, int64_t n);
-    void (*random_bernoulli)(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n);
+    // The Bernoulli samplers take the half word of element 0 (2 * the API's word offset, + elements before it).
+    void (*random_bernoulli)(uint64_t seed, uint64_t half, const float *p, float *out, int64_t n);
     void (*random_gaussian)(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out,
                             int64_t n);
-    // offset is the word of the first row; row r uses words offset + r*N ...
-    void (*sigmoid_bernoulli)(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,
+    // half is the half word of the first row; row r uses half words half + r*N ...
+    void (*sigmoid_bernoulli)(uint64_t seed, uint64_t half, const float *x, const float *b, float *p, float *s,
                               int64_t rows, int64_t N);
 };
 

@@ -127,6 +127,7 @@ __device__ __forceinline__ float cos_2pi(float u) {
 
 // (w >> 8) * 2^-24: the int -> float conversion is exact (24 bits), the product is a power-of-two scaling.
 __device__ __forceinline__ float uniform1(uint32_t w) { return __fmul_rn(__int2float_rn((int32_t)(w >> 8)), 0x1p-24f); }
+__device__ __forceinline__ float uniform16(uint16_t h) { return __fmul_rn(__int2float_rn((int32_t)h), 0x1p-16f); }
 
 __device__ __forceinline__ float gaussian1(uint32_t w1, uint32_t w2) {
     float u1 = __fmul_rn(__int2float_rn((int32_t)((w1 >> 8) + 1u)), 0x1p-24f);

@@ -3,25 +3,32 @@
  * random_bits, uniform, bernoulli, gaussian (Box-Muller with the CPU's log_pos/cos_2pi) and the fused
  * sigmoid_bernoulli. Words are bit-identical to the CPU's for the same (seed, offset); uniform, bernoulli, the
  * gaussian and sigmoid_bernoulli's p and s are bit-identical too (same float operations, no FMA).
- * One thread per Philox block (4 words / elements); gaussian: one thread per element. Test: ctest -R cuda.
+ * One thread per Philox block (4 words / elements; 8 half words / elements for the Bernoulli samplers); gaussian:
+ * one thread per element. Test: ctest -R cuda.
  */
 #include "internal.cuh"
 
 namespace dbn4j_cuda {
 namespace {
 
-// Thread t computes block (offset >> 2) + t and applies op to each of its 4 words that falls in [offset,
-// offset + n): element j = word - offset.
-template <class Op> __global__ void k_words(uint64_t seed, uint64_t offset, int64_t n, Op op) {
-    const int64_t head = (int64_t)(offset & 3);
-    const int64_t nblocks = (head + n + 3) >> 2;
+// Thread t computes block (offset >> 2) + t and applies op to each of its PER pieces that falls in the call:
+// PER = 4 words (element j = word offset + j), or PER = 8 half words for the Bernoulli samplers (kernels.h:
+// element j = half word 2 offset + j, the low 16 bits of word offset + j/2 for even j, the high 16 for odd j).
+template <int PER> __device__ __forceinline__ uint32_t piece(const Words4 &b, int l) {
+    if (PER == 4) return b.w[l];
+    return l & 1 ? b.w[l >> 1] >> 16 : b.w[l >> 1] & 0xffffu;
+}
+
+template <int PER, class Op> __global__ void k_stream(uint64_t seed, uint64_t offset, int64_t n, Op op) {
+    const int64_t head = (PER / 4) * (int64_t)(offset & 3);
+    const int64_t nblocks = (head + n + PER - 1) / PER;
     DBN4J_GRID_STRIDE(t, nblocks) {
         Words4 b = stream_block(seed, (offset >> 2) + (uint64_t)t);
-        int64_t j0 = 4 * t - head;
+        int64_t j0 = PER * t - head;
 #pragma unroll
-        for (int l = 0; l < 4; l++) {
+        for (int l = 0; l < PER; l++) {
             int64_t j = j0 + l;
-            if (j >= 0 && j < n) op(j, b.w[l]);
+            if (j >= 0 && j < n) op(j, piece<PER>(b, l));
         }
     }
 }
@@ -37,25 +44,28 @@ struct UniformOp {
 struct BernoulliOp {
     const float *p;
     float *out;
-    __device__ void operator()(int64_t j, uint32_t w) const { out[j] = uniform1(w) < p[j] ? 1.0f : 0.0f; }
+    __device__ void operator()(int64_t j, uint32_t h) const { out[j] = uniform16((uint16_t)h) < p[j] ? 1.0f : 0.0f; }
 };
-// p = sigmoid(x + b), s = uniform < p: add_row_bias + sigmoid_forward + random_bernoulli in one pass.
+// p = sigmoid(x + b), s = uniform16 < p: add_row_bias + sigmoid_forward + random_bernoulli in one pass.
 struct SigmoidBernoulliOp {
     const float *x, *b;
     float *p, *s;
     int N;
-    __device__ void operator()(int64_t j, uint32_t w) const {
+    __device__ void operator()(int64_t j, uint32_t h) const {
         float z = x[j];
         if (b) z = __fadd_rn(z, b[j % N]);
         float y = sigmoid1(z);
         p[j] = y;
-        s[j] = uniform1(w) < y ? 1.0f : 0.0f;
+        s[j] = uniform16((uint16_t)h) < y ? 1.0f : 0.0f;
     }
 };
 
-template <class Op> int launch_words(const char *fn, uint64_t seed, uint64_t offset, int64_t n, Op op, void *stream) {
-    int64_t nblocks = ((int64_t)(offset & 3) + n + 3) >> 2;
-    k_words<<<grid_for(nblocks), THREADS, 0, as_stream(stream)>>>(seed, offset, n, op);
+// PER = 4: words; PER = 8: half words, which count 2 offset + n and so need offset < 2^63.
+template <int PER, class Op>
+int launch_stream(const char *fn, uint64_t seed, uint64_t offset, int64_t n, Op op, void *stream) {
+    if (PER == 8 && (offset >> 63)) return fail(DBN4J_EINVAL, "%s: offset=%llu >= 2^63", fn, (unsigned long long)offset);
+    int64_t nblocks = ((PER / 4) * (int64_t)(offset & 3) + n + PER - 1) / PER;
+    k_stream<PER><<<grid_for(nblocks), THREADS, 0, as_stream(stream)>>>(seed, offset, n, op);
     return check_launch(fn);
 }
 
@@ -117,14 +127,14 @@ int dbn4j_cuda_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_
     const char *fn = "dbn4j_cuda_random_bits";
     if (int rc = check_random(fn, out, n)) return rc;
     if (n == 0) return DBN4J_OK;
-    return launch_words(fn, seed, offset, n, BitsOp{out}, stream);
+    return launch_stream<4>(fn, seed, offset, n, BitsOp{out}, stream);
 }
 
 int dbn4j_cuda_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n, void *stream) {
     const char *fn = "dbn4j_cuda_random_uniform";
     if (int rc = check_random(fn, out, n)) return rc;
     if (n == 0) return DBN4J_OK;
-    return launch_words(fn, seed, offset, n, UniformOp{out}, stream);
+    return launch_stream<4>(fn, seed, offset, n, UniformOp{out}, stream);
 }
 
 int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n, void *stream) {
@@ -133,7 +143,7 @@ int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, 
     if (n == 0) return DBN4J_OK;
     if (!p) return fail(DBN4J_EINVAL, "%s: p is NULL with n=%lld", fn, (long long)n);
     if (partial(out, p, n)) return fail(DBN4J_EINVAL, "%s: out partially overlaps p (only out == p is allowed)", fn);
-    return launch_words(fn, seed, offset, n, BernoulliOp{p, out}, stream);
+    return launch_stream<8>(fn, seed, offset, n, BernoulliOp{p, out}, stream);
 }
 
 int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n,
@@ -157,7 +167,7 @@ int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x,
     if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
     if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
     if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
-    return launch_words(fn, seed, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
+    return launch_stream<8>(fn, seed, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
 }
 
 } // extern "C"

@@ -324,10 +324,13 @@ public abstract class Backend {
         }
     }
 
-    /** out = 1 with probability p, else 0, elementwise (one word each); out may be p. */
+    /**
+     * out = 1 with probability p, else 0, elementwise; out may be p. Each element compares a 16-bit uniform, half a
+     * word of the stream: the probability of a 1 is within 2^-16 of p (exact for 0 and 1). Uses ceil(n / 2) words.
+     */
     public final void bernoulli(RandomStream rng, Matrix p, Matrix out) {
         unary(p, out, "p", "out");
-        long offset = rng.take(p.size());
+        long offset = rng.take(halfWords(p.size()));
         if (p.size() > 0) {
             bernoulliK(rng.seed(), offset, p.address(), out.address(), p.size());
         }
@@ -350,7 +353,8 @@ public abstract class Backend {
 
     /**
      * The fused Gibbs step: p = sigmoid(x + bias), s = 1 with probability p. x is (B, N), bias (1, N) or null,
-     * p and s (B, N); p may be x; s must be disjoint from the rest. Uses B * N words of the stream.
+     * p and s (B, N); p may be x; s must be disjoint from the rest. Samples as {@link #bernoulli}: uses
+     * ceil(B * N / 2) words of the stream.
      */
     public final void sigmoidBernoulli(RandomStream rng, Matrix x, Matrix bias, Matrix p, Matrix s) {
         unary(x, p, "x", "p");
@@ -364,11 +368,16 @@ public abstract class Backend {
             requireDisjoint(bias, "bias", p, "p");
             requireDisjoint(bias, "bias", s, "s");
         }
-        long offset = rng.take(x.size());
+        long offset = rng.take(halfWords(x.size()));
         if (x.size() > 0) {
             sigmoidBernoulliK(rng.seed(), offset, x.address(), addr(bias), p.address(), s.address(), x.rows(),
                     x.cols());
         }
+    }
+
+    /** Words used by n Bernoulli samples: half a word each. */
+    private static long halfWords(long n) {
+        return (n + 1) / 2;
     }
 
     // ---- the kernels each backend implements; arguments are already checked ----

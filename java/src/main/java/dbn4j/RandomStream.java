@@ -3,7 +3,8 @@ package dbn4j;
 /**
  * A position in the Philox4x32-10 random stream of one seed. Every sampling kernel takes the words it needs from
  * the current offset and advances it, so a sequence of calls gives the same numbers on every backend, for every
- * thread count, and when the calls are split differently (a call of n then m words equals one call of n + m).
+ * thread count, and when the calls are split differently (a call of n then m words equals one call of n + m; for
+ * the Bernoulli samplers, which use half a word per element, when n is even).
  * Not thread-safe; give each training run its own.
  */
 public final class RandomStream {

@@ -100,6 +100,16 @@ public final class Reference {
         return out[(int) (w & 3)];
     }
 
+    /**
+     * The Bernoulli threshold of half word k of the stream (kernels.h): the low 16 bits of word k / 2 for even k,
+     * the high 16 bits for odd k, times 2^-16.
+     */
+    public static float halfUniform(long seed, long k) {
+        int word = streamWord(seed, k >>> 1);
+        int h = (k & 1) == 0 ? word & 0xffff : word >>> 16;
+        return h * 0x1p-16f;
+    }
+
     /** The uniform float of a stream word: (u >>> 8) * 2^-24. */
     public static float uniform(int word) {
         return (word >>> 8) * 0x1p-24f;

@@ -109,16 +109,19 @@ public class JavaBaselineBenchmark {
         return s;
     }
 
-    /** The same with the uniforms of dbn4j's stream (Philox4x32-10, one block per 4 elements). */
+    /**
+     * The same with dbn4j's samples: half words of its stream (Philox4x32-10, one block per 8 elements, each
+     * element compares 16 bits, as kernels.h defines the Bernoulli samplers).
+     */
     @Benchmark
     public float[] javaSigmoidBernoulliPhilox() {
         int k0 = (int) philoxSeed;
         int k1 = (int) (philoxSeed >>> 32);
-        long blk = philoxOffset >>> 2; // the offset stays a multiple of 4 (COLS is)
-        philoxOffset += BenchSupport.ELEMENTS;
+        long blk = philoxOffset >>> 2; // the offset stays a multiple of 4 (COLS / 2 is)
+        philoxOffset += BenchSupport.ELEMENTS / 2;
         for (int r = 0; r < ROWS; r++) {
             int row = r * COLS;
-            for (int c = 0; c < COLS; c += 4, blk++) {
+            for (int c = 0; c < COLS; c += 8, blk++) {
                 int c0 = (int) blk;
                 int c1 = (int) (blk >>> 32);
                 int c2 = 0;
@@ -136,17 +139,21 @@ public class JavaBaselineBenchmark {
                     key1 += Philox.W1;
                 }
                 sample(row + c, c, c0);
-                sample(row + c + 1, c + 1, c1);
-                sample(row + c + 2, c + 2, c2);
-                sample(row + c + 3, c + 3, c3);
+                sample(row + c + 2, c + 2, c1);
+                sample(row + c + 4, c + 4, c2);
+                sample(row + c + 6, c + 6, c3);
             }
         }
         return s;
     }
 
+    /** Elements i (low half of the word) and i + 1 (high half). */
     private void sample(int i, int col, int word) {
-        float pr = sigmoid(x[i] + bias[col]);
-        p[i] = pr;
-        s[i] = (word >>> 8) * 0x1p-24f < pr ? 1f : 0f;
+        float p0 = sigmoid(x[i] + bias[col]);
+        float p1 = sigmoid(x[i + 1] + bias[col + 1]);
+        p[i] = p0;
+        p[i + 1] = p1;
+        s[i] = (word & 0xFFFF) * 0x1p-16f < p0 ? 1f : 0f;
+        s[i + 1] = (word >>> 16) * 0x1p-16f < p1 ? 1f : 0f;
     }
 }

@@ -90,6 +90,40 @@ class RandomTest {
         }
     }
 
+    /** Element i of a call at word offset o compares half word 2o + i (Reference.halfUniform) with p[i]. */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void bernoulliAndFusedStepFollowTheHalfWordLayout(int isa) {
+        CPU.forceIsa(isa);
+        long seed = 0x5DEECE66DL;
+        int rows = 3;
+        int cols = 67;  // odd: the second row starts in the high half of a word
+        SplittableRandom r = new SplittableRandom(11);
+        float[] p = KernelTest.random(r, rows * cols, 0, 1);
+        float[] x = KernelTest.random(r, rows * cols, -5, 5);
+        for (long offset : new long[] {0, 1, 7, 4_294_967_299L * 4 + 2}) {
+            RandomStream rng = new RandomStream(seed, offset);
+            try (Matrix mp = CPU.matrix(rows, cols, p); Matrix s = CPU.allocate(rows, cols);
+                    Matrix mx = CPU.matrix(rows, cols, x); Matrix q = CPU.allocate(rows, cols);
+                    Matrix t = CPU.allocate(rows, cols)) {
+                CPU.bernoulli(rng, mp, s);
+                assertEquals(offset + (rows * cols + 1) / 2, rng.offset(), "ceil(n / 2) words used");
+                long fused = rng.offset();
+                CPU.sigmoidBernoulli(rng, mx, null, q, t);
+                float[] sv = s.toArray();
+                float[] qv = q.toArray();
+                float[] tv = t.toArray();
+                for (int i = 0; i < rows * cols; i++) {
+                    float expect = Reference.halfUniform(seed, 2 * offset + i) < p[i] ? 1f : 0f;
+                    assertEquals(expect, sv[i], "bernoulli element " + i + " at offset " + offset);
+                    float fusedExpect = Reference.halfUniform(seed, 2 * fused + i) < qv[i] ? 1f : 0f;
+                    assertEquals(fusedExpect, tv[i], "fused sample " + i + " at offset " + fused);
+                    assertEquals(Reference.sigmoid(x[i]), qv[i], 1e-6, "fused probability " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void uniformMomentsAndChiSquare() {
         int n = 1 << 20;
@@ -256,13 +290,15 @@ class RandomTest {
                 RandomStream ru = new RandomStream(8, 5);
                 RandomStream rg = new RandomStream(8, 5);
                 try (Matrix ob = CPU.allocate(n, 1); Matrix ou = CPU.allocate(n, 1); Matrix og = CPU.allocate(n, 1)) {
-                    CPU.bernoulli(rb, mp.rows(0, split), ob.rows(0, split));
-                    CPU.bernoulli(rb, mp.rows(split, n), ob.rows(split, n));
+                    // Bernoulli uses half a word per element: calls continue each other after an even count.
+                    int even = split & ~1;
+                    CPU.bernoulli(rb, mp.rows(0, even), ob.rows(0, even));
+                    CPU.bernoulli(rb, mp.rows(even, n), ob.rows(even, n));
                     CPU.uniform(ru, ou.rows(0, split));
                     CPU.uniform(ru, ou.rows(split, n));
                     CPU.gaussian(rg, null, 1f, og.rows(0, split));
                     CPU.gaussian(rg, null, 1f, og.rows(split, n));
-                    assertArrayEquals(b.toArray(), ob.toArray(), "bernoulli split at " + split);
+                    assertArrayEquals(b.toArray(), ob.toArray(), "bernoulli split at " + even);
                     assertArrayEquals(u.toArray(), ou.toArray(), "uniform split at " + split);
                     assertArrayEquals(g.toArray(), og.toArray(), "gaussian split at " + split);
                 }
