@@ -1,6 +1,7 @@
 # Compiler flags of the dbn4j native kernels, shared by the library and its tests.
 #   DBN4J_X86_64        TRUE on x86-64, where the AVX2 and AVX-512 kernel tables are built
 #   DBN4J_KERNEL_FLAGS  every kernel source and test: -O3, and -ffp-contract=off so that no multiply-add is fused
+#                       but the explicit fma1 of kernels_impl.inc (the same single rounding in every build)
 #                       and the scalar, AVX2 and AVX-512 builds of one source round every operation alike
 #   DBN4J_AVX2_FLAGS / DBN4J_AVX512_FLAGS  the extra flags of the two vector builds of kernels_impl.inc
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")

@@ -1,7 +1,8 @@
 /*
  * Internals of the CUDA backend: error helpers, launch helpers, argument checks, and the device copies of the
  * CPU's scalar math (exp_neg, sigmoid1, tanh1, log_pos, cos_2pi, uniform1, gaussian1, Philox4x32-10).
- * The math is native/src/cpu/kernels_impl.inc operation for operation; with -fmad=false (no FMA contraction),
+ * The math is native/src/cpu/kernels_impl.inc operation for operation; with -fmad=false (no FMA contraction
+ * beyond the explicit __fmaf_rn that mirror the CPU's fma1),
  * IEEE division/sqrt (-prec-div/-prec-sqrt default true) and denormals kept (-ftz=false default) every function
  * here rounds exactly as the CPU's. Keep both in step: test_cuda compares them bit for bit.
  */
@@ -52,19 +53,20 @@ __device__ __forceinline__ float as_f32(uint32_t u) { return __uint_as_float(u);
 constexpr float LN2_HI = 0x1.62ep-1f;
 constexpr float LN2_LO = 0x1.0bfbe8p-15f;
 
-// exp(t) for t <= 0: kernels_impl.inc exp_neg, same constants, same operation order (Estrin).
+// exp(t) for t <= 0: kernels_impl.inc exp_neg, same constants, same operation order (Estrin), fused
+// multiply-adds (__fmaf_rn) exactly where the CPU's fma1 are.
 __device__ __forceinline__ float exp_neg(float t) {
     const float shifter = 0x1.8p23f;
     t = t < -104.0f ? -104.0f : t;
-    float kb = __fadd_rn(__fmul_rn(t, 0x1.715476p+0f), shifter);
+    float kb = __fmaf_rn(t, 0x1.715476p+0f, shifter);
     float kf = __fsub_rn(kb, shifter);
     uint32_t k = as_u32(kb) - as_u32(shifter);
-    float r = __fsub_rn(__fsub_rn(t, __fmul_rn(kf, LN2_HI)), __fmul_rn(kf, LN2_LO));
+    float r = __fmaf_rn(kf, -LN2_LO, __fmaf_rn(kf, -LN2_HI, t));
     float r2 = __fmul_rn(r, r);
-    float q01 = __fadd_rn(0x1.fffffcp-2f, __fmul_rn(0x1.555488p-3f, r));
-    float q23 = __fadd_rn(0x1.55591cp-5f, __fmul_rn(0x1.12408cp-7f, r));
-    float q = __fadd_rn(__fadd_rn(q01, __fmul_rn(r2, q23)), __fmul_rn(__fmul_rn(r2, r2), 0x1.6a18a4p-10f));
-    float p = __fadd_rn(1.0f, __fadd_rn(r, __fmul_rn(r2, q)));
+    float q01 = __fmaf_rn(0x1.555488p-3f, r, 0x1.fffffcp-2f);
+    float q23 = __fmaf_rn(0x1.12408cp-7f, r, 0x1.55591cp-5f);
+    float q = __fmaf_rn(__fmul_rn(r2, r2), 0x1.6a18a4p-10f, __fmaf_rn(r2, q23, q01));
+    float p = __fadd_rn(1.0f, __fmaf_rn(r2, q, r));
     return __fmul_rn(__fmul_rn(p, as_f32((k + 191u) << 23)), 0x1p-64f);
 }
 
