@@ -138,16 +138,40 @@ __device__ __forceinline__ float gaussian1(uint32_t w1, uint32_t w2) {
 }
 
 
-// Row max and float sum of exp(x - m) in index order: the CPU's row_max / row_sum_exp, run by one thread.
+// The CPU's LaneSum order (kernels_impl.inc): lane l = k % 16 adds element k in index order from +0, then
+// lane l += lane l + w for w = 8, 4, 2, 1; the sum is lane 0.
+struct LaneSum {
+    float a[16];
+    __device__ LaneSum() {
+#pragma unroll
+        for (int l = 0; l < 16; l++) a[l] = 0.0f;
+    }
+    __device__ void add(int k, float v) { a[k & 15] = __fadd_rn(a[k & 15], v); }
+    __device__ float total() {
+#pragma unroll
+        for (int w = 8; w > 0; w >>= 1)
+#pragma unroll
+            for (int l = 0; l < w; l++) a[l] = __fadd_rn(a[l], a[l + w]);
+        return a[0];
+    }
+};
+
+// Row max and float sum of exp(x - m) in lane order: the CPU's row_max / row_sum_exp, run by one thread.
 __device__ __forceinline__ float row_max(const float *x, int K) {
-    float m = -__int_as_float(0x7f800000);
-    for (int k = 0; k < K; k++) m = x[k] > m ? x[k] : m;
-    return m;
+    float a[16];
+#pragma unroll
+    for (int l = 0; l < 16; l++) a[l] = -__int_as_float(0x7f800000);
+    for (int k = 0; k < K; k++) a[k & 15] = x[k] > a[k & 15] ? x[k] : a[k & 15];
+#pragma unroll
+    for (int w = 8; w > 0; w >>= 1)
+#pragma unroll
+        for (int l = 0; l < w; l++) a[l] = a[l + w] > a[l] ? a[l + w] : a[l];
+    return a[0];
 }
 __device__ __forceinline__ float row_sum_exp(const float *x, float m, int K) {
-    float s = 0.0f;
-    for (int k = 0; k < K; k++) s = __fadd_rn(s, exp_neg(__fsub_rn(x[k], m)));
-    return s;
+    LaneSum s;
+    for (int k = 0; k < K; k++) s.add(k, exp_neg(__fsub_rn(x[k], m)));
+    return s.total();
 }
 
 // Sum of v over the 32 lanes of a warp by an xor butterfly: a fixed tree, and every lane gets the same bits.

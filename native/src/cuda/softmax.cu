@@ -1,6 +1,6 @@
 /*
  * softmax.cu: row softmax and log-softmax of x(B,K), max-subtracted.
- * One thread per row, which runs the CPU's loops (max, exp_neg, float sum in index order) unchanged: softmax is
+ * One thread per row, which runs the CPU's loops (max, exp_neg, float sum in lane order) unchanged: softmax is
  * bit-identical to dbn4j_cpu; log_softmax differs only where CUDA's double log(s) (<= 1 ulp of double) rounds to
  * another float than glibc's, i.e. practically never. Meant for class counts K up to a few thousand (a row is
  * serial work for one thread; rows are the parallelism). Test: ctest --test-dir <build> -R cuda.
@@ -17,8 +17,9 @@ __global__ void k_softmax(const float *x, float *y, int B, int K) {
         float *yr = y + (int64_t)r * K;
         float m = row_max(xr, K);
         for (int k = 0; k < K; k++) yr[k] = exp_neg(__fsub_rn(xr[k], m));
-        float s = 0.0f;
-        for (int k = 0; k < K; k++) s = __fadd_rn(s, yr[k]);
+        LaneSum sum;
+        for (int k = 0; k < K; k++) sum.add(k, yr[k]);
+        float s = sum.total();
         for (int k = 0; k < K; k++) yr[k] = __fdiv_rn(yr[k], s);
     }
 }
