@@ -349,7 +349,7 @@ public final class Suite {
                 + " rows). Each workload: 1 warm-up epoch, then the measured epochs; an epoch's time is rows /"
                 + " `samples_per_second` of the training loop's own per-epoch timing (mini-batches and shuffle, not"
                 + " the monitoring), as in TrainingBench. Fixed seeds. GFLOP/epoch counts the GEMMs only (MLP:"
-                + " forward, weight and input gradients; RBM CD-k/PCD-k: (6 + 4k)·v·h per sample); the fraction"
+                + " forward, weight and input gradients; RBM CD-k: (6 + 4k)·v·h per sample, PCD-k (8 + 4k)·v·h); the fraction"
                 + " is of the peak SGEMM ceiling. epoch / GEMM floor: TrainingBench's same GEMMs run alone after each"
                 + " epoch"
                 + " (MLP and RBM CD-1 only).\n\n");
@@ -376,13 +376,8 @@ public final class Suite {
 
     private Training logistic(Dataset train, int batch, int epochs) {
         say("logistic batch " + batch);
-        List<Double> times = new ArrayList<>();
-        try (Mlp m = LogisticRegression.multinomial(cpu, 784, 10)) {
-            m.fit(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.1f).seed(1)
-                    .listener(e -> times.add(train.rows() / e.get("samples_per_second"))));
-        }
-        return new Training("logistic regression 784-10", "logistic", batch, train.rows(), measured(times),
-                mlpFlops(new int[] {784, 10}) * train.rows());
+        return new Training("logistic regression 784-10", TrainingBench.LOGISTIC, batch, train.rows(),
+                TrainingBench.logisticEpochs(cpu, train, batch, epochs + 1), mlpFlops(new int[] {784, 10}) * train.rows());
     }
 
     private Training mlp(Dataset train, int batch, int epochs) {
@@ -395,58 +390,39 @@ public final class Suite {
     private Training rbm(Dataset train, int batch, int epochs, int k, boolean persistent) {
         String name = "RBM " + (persistent ? "PCD-" : "CD-") + k + " 784-500";
         say(name + " batch " + batch);
-        double flops = (6.0 + 4 * k) * 784 * 500 * train.rows();
+        double flops = rbmFlops(k, persistent) * train.rows();
         if (k == 1 && !persistent) { // the same epochs as TrainingBench's (and run-peers.sh's) RBM
             double[][] t = TrainingBench.rbmEpochs(cpu, train, batch, epochs + 1); // epochs, GEMM floors
             return new Training(name, "rbm-cd1-784-500", batch, train.rows(), t[0], flops,
                     TrainingBench.median(t[1]));
         }
-        List<Double> times = new ArrayList<>();
-        try (Rbm rbm = Rbm.create(cpu, 784, 500, Rbm.Visible.BERNOULLI, 1)) {
-            rbm.fit(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.05f)
-                    .momentum(0.5f, 5, 0.9f).weightDecay(2e-4f)
-                    .listener(e -> times.add(train.rows() / e.get("samples_per_second"))),
-                    new RbmOptions().k(k).persistent(persistent).monitorRows(100));
-        }
-        return new Training(name, null, batch, train.rows(), measured(times), flops);
+        return new Training(name, persistent && k == 15 ? TrainingBench.RBM_PCD15 : null, batch, train.rows(),
+                TrainingBench.rbmEpochs(cpu, train, batch, epochs + 1, k, persistent), flops);
+    }
+
+    /**
+     * GEMM FLOPs per sample of one CD-k or PCD-k step of RBM 784-500: 2·v·h per GEMM; CD-k runs 3 + 2k GEMMs (v0 W,
+     * k times h W^T and v W, two gradients), PCD-k one more (the chain's hidden states).
+     */
+    static double rbmFlops(int k, boolean persistent) {
+        return 2.0 * (3 + 2 * k + (persistent ? 1 : 0)) * 784 * 500;
     }
 
     /** DBN pre-training (CD-1, every layer; an epoch = one epoch of every layer) and fine-tuning, 10 classes. */
     private List<Training> dbn(Dataset train, int batch, int[] sizes, int epochs) {
         String arch = Arrays.toString(sizes).replaceAll("[\\[\\] ]", "").replace(',', '-') + "-10";
         say("DBN " + arch + " batch " + batch);
-        Map<String, List<Double>> times = new LinkedHashMap<>();
-        try (Dbn dbn = Dbn.create(cpu, sizes, Rbm.Visible.BERNOULLI, 1)) {
-            dbn.pretrain(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.05f)
-                    .momentum(0.5f, 5, 0.9f).weightDecay(2e-4f).listener(e -> times.computeIfAbsent(e.phase(),
-                            p -> new ArrayList<>()).add(train.rows() / e.get("samples_per_second"))),
-                    new RbmOptions().monitorRows(100));
-            dbn.finetune(train, null, new TrainConfig().epochs(epochs + 1).batchSize(batch).learningRate(0.1f)
-                    .listener(e -> times.computeIfAbsent(e.phase(), p -> new ArrayList<>())
-                            .add(train.rows() / e.get("samples_per_second"))), 10);
-        }
-        double[] pre = new double[epochs];
+        double[][] t = TrainingBench.dbnEpochs(cpu, train, batch, sizes, epochs + 1);
         double preFlops = 0;
-        List<Double> fine = null;
-        for (Map.Entry<String, List<Double>> e : times.entrySet()) {
-            if (e.getKey().startsWith("rbm")) {
-                double[] layer = measured(e.getValue());
-                for (int i = 0; i < epochs; i++) {
-                    pre[i] += layer[i]; // epoch i of every layer
-                }
-            } else {
-                fine = e.getValue();
-            }
-        }
         for (int l = 0; l + 1 < sizes.length; l++) {
             preFlops += 10.0 * sizes[l] * sizes[l + 1] * train.rows();
         }
         int[] mlpSizes = Arrays.copyOf(sizes, sizes.length + 1);
         mlpSizes[sizes.length] = 10;
-        return List.of(new Training("DBN " + arch + " pre-training CD-1 (all layers)", null, batch, train.rows(), pre,
-                        preFlops),
-                new Training("DBN " + arch + " fine-tuning", null, batch, train.rows(), measured(fine),
-                        mlpFlops(mlpSizes) * train.rows()));
+        return List.of(new Training("DBN " + arch + " pre-training CD-1 (all layers)",
+                        TrainingBench.dbnKey(sizes, true), batch, train.rows(), t[0], preFlops),
+                new Training("DBN " + arch + " fine-tuning", TrainingBench.dbnKey(sizes, false), batch, train.rows(),
+                        t[1], mlpFlops(mlpSizes) * train.rows()));
     }
 
     /** GEMM FLOPs of one SGD step per sample: forward, weight gradients, and input gradients below the top. */
@@ -456,10 +432,6 @@ public final class Suite {
             sum += sizes[l] * (double) sizes[l + 1];
         }
         return 6 * sum - 2.0 * sizes[0] * sizes[1];
-    }
-
-    private static double[] measured(List<Double> times) {
-        return times.subList(1, times.size()).stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     // ---- peers ----
@@ -488,13 +460,12 @@ public final class Suite {
             }
         }
         md.append("From `peers.txt` (benchmarks/peers/run-peers.sh, same thread count; its dbn4j side is"
-                + " TrainingBench on the full 60,000 images, run in the same script, so the ratio compares"
+                + " TrainingBench on the rows shown, run in the same script, so the ratio compares"
                 + " like with like; in quick mode 1 warm-up + 1 measured epoch each, so no spread). ratio = peer"
                 + " epoch s / dbn4j epoch s (> 1: dbn4j is faster). The fraction of"
                 + " the SGEMM ceiling uses the same GEMM FLOP count as the training table.\n\n");
-        md.append("| workload | batch | dbn4j epoch s (peers run) | dbn4j fraction of SGEMM peak | peer |"
-                + " peer epoch s |"
-                + " ratio | flag |\n|---|---|---|---|---|---|---|---|\n");
+        md.append("| workload | batch | rows | dbn4j epoch s (peers run) | dbn4j fraction of SGEMM peak | peer |"
+                + " peer epoch s | ratio | flag |\n|---|---|---|---|---|---|---|---|---|\n");
         Map<String, String> why = new LinkedHashMap<>(); // peer -> why it is missing
         for (String m : missing) {
             why.put(m.substring(0, m.indexOf(':')),
@@ -507,11 +478,11 @@ public final class Suite {
             Map<String, String> d = t.peerKey == null ? null : results.get("dbn4j " + t.peerKey);
             String ds = d == null ? "–" : d.get("epoch_s_median") + spreadOf(d);
             String frac = d == null ? "–" : String.format(Locale.ROOT, "%.2f",
-                    t.flopsPerEpoch / t.rows * 60_000 / Double.parseDouble(d.get("epoch_s_median")) / 1e9 / peakGflops);
-            List<String> peers = t.peerKey == null ? List.of() : PEERS.getOrDefault(t.peerKey, List.of());
+                    t.flopsPerEpoch / t.rows * rowsOf(d) / Double.parseDouble(d.get("epoch_s_median")) / 1e9 / peakGflops);
+            List<String> peers = t.peerKey == null ? List.of() : peersOf(t.peerKey);
             if (peers.isEmpty()) {
-                md.append(String.format(Locale.ROOT, "| %s | %d | – | – | none | missing (no peer implementation) |"
-                        + " – | |%n", t.name, t.batch));
+                md.append(String.format(Locale.ROOT, "| %s | %d | – | – | – | none | missing (no peer"
+                        + " implementation) | – | |%n", t.name, t.batch));
             }
             for (String spec : peers) {
                 String[] ps = spec.split(":", 3); // peer[:its own workload:note], where it differs from dbn4j's
@@ -519,15 +490,16 @@ public final class Suite {
                 String label = ps.length == 3 ? p + " (" + ps[2] + ")" : p;
                 Map<String, String> r = results.get(p + " " + (ps.length == 3 ? ps[1] : t.peerKey));
                 if (r == null || d == null) {
-                    md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | missing%s | – | |%n", t.name,
-                            t.batch, ds, frac, label, why.containsKey(p) ? ": " + why.get(p).replace("|", "/")
+                    md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | missing%s | – | |%n",
+                            t.name, t.batch, d == null ? "–" : String.format(Locale.ROOT, "%.0f", rowsOf(d)), ds,
+                            frac, label, why.containsKey(p) ? ": " + why.get(p).replace("|", "/")
                                     : r == null ? " (no result; see peers.txt)" : ""));
                     continue;
                 }
                 String ratio = String.format(Locale.ROOT, "%.2f",
                         Double.parseDouble(r.get("epoch_s_median")) / Double.parseDouble(d.get("epoch_s_median")));
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", t.name,
-                        r.get("batch"), ds, frac, label, r.get("epoch_s_median") + spreadOf(r), ratio,
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s |%n", t.name,
+                        r.get("batch"), rowsOf(r), ds, frac, label, r.get("epoch_s_median") + spreadOf(r), ratio,
                         flag(epochs(d)) + (flag(epochs(r)).isEmpty() ? "" : " (" + p + ": " + flag(epochs(r)) + ")")));
             }
         }
@@ -536,15 +508,38 @@ public final class Suite {
         if (why.isEmpty()) {
             md.append("- none\n");
         }
-        md.append("\nPeer implementations exist only for RBM CD-1 784-500 (numpy; scikit-learn's BernoulliRBM is PCD-1,"
-                + " shown beside dbn4j's CD-1 epoch for scale only) and MLP 784-500-500-10 ReLU"
-                + " (PyTorch, Deeplearning4j, scikit-learn); the other workloads have no peer (\"missing\").\n\n");
+        md.append("\nPeer implementations: RBM CD-1 784-500 (numpy; scikit-learn's BernoulliRBM is PCD-1, shown beside"
+                + " dbn4j's CD-1 epoch for scale only), MLP 784-500-500-10 ReLU (PyTorch, Deeplearning4j, scikit-learn),"
+                + " logistic regression 784-10 (numpy, PyTorch; scikit-learn's SGDClassifier is one-vs-rest per-sample"
+                + " SGD in float64, for scale only), RBM PCD-15 784-500 (numpy), DBN pre-training (numpy) and"
+                + " fine-tuning (PyTorch). Rows and architecture of PCD-15 and the DBN are the peers run's (quick: the"
+                + " subsets of the training table; full: 60,000 rows, 784-1000-1000-1000-10). RBM CD-10 has no peer"
+                + " (\"missing\").\n\n");
     }
 
     /** The peers of benchmarks/peers/ for each of its workloads ("peer:its workload:note" where they differ). */
-    static final Map<String, List<String>> PEERS = Map.of(
-            "rbm-cd1-784-500", List.of("numpy", "sklearn:rbm-pcd1-784-500:PCD-1 vs CD-1"),
-            "mlp-784-500-500-10-relu", List.of("torch", "dl4j", "sklearn"));
+    static final Map<String, List<String>> PEERS = new LinkedHashMap<>();
+
+    static {
+        PEERS.put("rbm-cd1-784-500", List.of("numpy", "sklearn:rbm-pcd1-784-500:PCD-1 vs CD-1"));
+        PEERS.put("mlp-784-500-500-10-relu", List.of("torch", "dl4j", "sklearn"));
+        PEERS.put(TrainingBench.LOGISTIC, List.of("numpy", "torch",
+                "sklearn:logistic-sgd-ovr-784-10:SGDClassifier one-vs-rest, per-sample SGD, float64"));
+        PEERS.put(TrainingBench.RBM_PCD15, List.of("numpy"));
+    }
+
+    /** The peers of a workload: DBN pre-training (numpy) and fine-tuning (PyTorch) of any architecture. */
+    static List<String> peersOf(String workload) {
+        if (workload.startsWith("dbn-")) {
+            return List.of(workload.endsWith("-pretrain") ? "numpy" : "torch");
+        }
+        return PEERS.getOrDefault(workload, List.of());
+    }
+
+    /** The training rows of a RESULT line (field rows; 60,000 where absent, as in the peers' older lines). */
+    static double rowsOf(Map<String, String> result) {
+        return result.get("rows") == null ? 60_000 : Double.parseDouble(result.get("rows"));
+    }
 
     /** The measured epoch times of a RESULT line (field epoch_s), empty when absent. */
     private static double[] epochs(Map<String, String> result) {
@@ -622,7 +617,7 @@ public final class Suite {
                     }
                     thr.add(new SuiteCharts.Bar("[peers run] " + f.get("workload") + " b" + f.get("batch"),
                             f.get("peer").equals("dbn4j") ? "dbn4j cpu (peers run)" : f.get("peer"),
-                            60_000 / Double.parseDouble(f.get("epoch_s_median")), false));
+                            rowsOf(f) / Double.parseDouble(f.get("epoch_s_median")), false));
                 }
             }
         }
