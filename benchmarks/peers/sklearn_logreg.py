@@ -19,7 +19,6 @@ Prints one line: RESULT peer=sklearn workload=logistic-sgd-ovr-784-10 ... epoch_
 import os
 import sys
 import time
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,15 +31,10 @@ LR = 0.1
 
 
 def main():
-    args = peerlib.parse_args("scikit-learn SGDClassifier (log loss, one-vs-rest, per-sample SGD) epoch timing")
-    limiter = sklearn_common.limit_threads(args.threads)
-    import sklearn
-    from sklearn.exceptions import ConvergenceWarning
+    args, limiter, version, x, y, desc = sklearn_common.setup(
+        "scikit-learn SGDClassifier (log loss, one-vs-rest, per-sample SGD) epoch timing")
     from sklearn.linear_model import SGDClassifier
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
-    x, y, desc = peerlib.load_train(args.data, args.seed)
-    x, y, desc = peerlib.first_rows(x, y, desc, args.rows)
     n = x.shape[0]
     rng = np.random.default_rng(args.seed)
     xs, ys = np.empty_like(x), np.empty_like(y)
@@ -66,7 +60,7 @@ def main():
     if args.floor:
         print("# --floor: not implemented for the sklearn peers (ignored)", file=sys.stderr)
     times = [epoch(e) for e in range(args.epochs + 1)]
-    blas = sklearn_common.blas_field(sklearn.__version__, limiter)
+    blas = sklearn_common.blas_field(version, limiter)
     print(peerlib.result_line("sklearn", "logistic-sgd-ovr-784-10", 1, args.threads, times[1:], blas, rows=n))
 
 
