@@ -7,8 +7,8 @@
 #   RBM PCD-1 784-500:           scikit-learn BernoulliRBM (sklearn_rbm.py) against dbn4j's CD-1 epoch,
 #                                marked "(PCD-1 vs CD-1)", no bar (informational)
 # and, without bars (informational): logistic regression 784-10 (numpy_logreg.py, torch_mlp.py --model logistic,
-# scikit-learn SGDClassifier OvR per-sample SGD as sklearn_logreg.py), RBM PCD-15 784-500 (numpy_rbm.py --k 15
-# --persistent), DBN pre-training (numpy_rbm.py --dbn) and fine-tuning (torch_mlp.py --model dbn-finetune).
+# scikit-learn SGDClassifier OvR per-sample SGD as sklearn_logreg.py), RBM CD-10 and PCD-15 784-500 (numpy_rbm.py
+# --k 10, --k 15 --persistent), DBN pre-training (numpy_rbm.py --dbn) and fine-tuning (torch_mlp.py --model dbn-finetune).
 # Installs nothing: a peer that cannot run is reported as missing, with what to install or build.
 # See benchmarks/peers/README.md.
 set -u -o pipefail
@@ -30,7 +30,7 @@ usage: benchmarks/peers/run-peers.sh [options]
   --only LIST       comma-separated subset of dbn4j,numpy,torch,dl4j,sklearn (default: all); sklearn runs
                     sklearn_rbm.py, sklearn_mlp.py (and sklearn_logreg.py); the ratios need dbn4j in the list too
   --workloads LIST  the workloads beside RBM CD-1 and the MLP (always run): a comma-separated subset of
-                    logistic,pcd15,dbn (default: all three), or "none"
+                    logistic,cd10,pcd15,dbn (default: all four), or "none"
   --pcd-rows N      rows of the PCD-15 epochs (default 60000)
   --dbn-rows N      rows of the DBN epochs (default 60000)
   --dbn-sizes LIST  DBN layer sizes below the 10 classes (default 784,1000,1000,1000)
@@ -56,7 +56,7 @@ ONLY="dbn4j,numpy,torch,dl4j,sklearn"
 BUILD_DL4J=0
 FLOOR=(--floor)
 LOGS=""
-WORKLOADS="logistic,pcd15,dbn"
+WORKLOADS="logistic,cd10,pcd15,dbn"
 PCD_ROWS=60000
 DBN_ROWS=60000
 DBN_SIZES="784,1000,1000,1000"
@@ -92,7 +92,10 @@ done
 case "$DBN_SIZES" in 784,*[0-9]) ;; *) echo "run-peers.sh: --dbn-sizes takes 784,H1[,H2...]" >&2; exit 2 ;; esac
 [ "$WORKLOADS" = none ] && WORKLOADS=""
 for w in ${WORKLOADS//,/ }; do
-    case "$w" in logistic|pcd15|dbn) ;; *) echo "run-peers.sh: --workloads takes logistic,pcd15,dbn or none" >&2; exit 2 ;; esac
+    case "$w" in
+        logistic|cd10|pcd15|dbn) ;;
+        *) echo "run-peers.sh: --workloads takes logistic,cd10,pcd15,dbn or none" >&2; exit 2 ;;
+    esac
 done
 wants() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 runs() { case ",$WORKLOADS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
@@ -239,6 +242,7 @@ if runs logistic; then
     NUMPY_RUNS+=("$HERE/numpy_logreg.py"); TORCH_RUNS+=("$HERE/torch_mlp.py --model logistic")
     SKLEARN_RUNS+=("$HERE/sklearn_logreg.py")
 fi
+runs cd10 && NUMPY_RUNS+=("$HERE/numpy_rbm.py --k 10")
 runs pcd15 && NUMPY_RUNS+=("$HERE/numpy_rbm.py --k 15 --persistent --rows $PCD_ROWS")
 if runs dbn; then
     NUMPY_RUNS+=("$HERE/numpy_rbm.py --dbn $DBN_SIZES --rows $DBN_ROWS")
@@ -322,6 +326,7 @@ if runs logistic; then
     wants sklearn && row logistic-sgd-ovr-784-10 sklearn - logistic-784-10 \
         "(SGDClassifier: one-vs-rest, per-sample SGD, float64, vs dbn4j softmax batch $BATCH)"
 fi
+runs cd10 && wants numpy && row rbm-cd10-784-500 numpy -
 runs pcd15 && wants numpy && row rbm-pcd15-784-500 numpy - rbm-pcd15-784-500 "($PCD_ROWS rows)"
 if runs dbn; then
     wants numpy && row "$DBN_PRE" numpy - "$DBN_PRE" "($DBN_ROWS rows)"
@@ -347,7 +352,8 @@ stats() { # RESULT line -> "median min max floor"
 for pair in dbn4j:rbm-cd1-784-500 numpy:rbm-cd1-784-500 dbn4j:mlp-784-500-500-10-relu \
             torch:mlp-784-500-500-10-relu dl4j:mlp-784-500-500-10-relu sklearn:mlp-784-500-500-10-relu \
             sklearn:rbm-pcd1-784-500 dbn4j:logistic-784-10 numpy:logistic-784-10 torch:logistic-784-10 \
-            sklearn:logistic-sgd-ovr-784-10 dbn4j:rbm-pcd15-784-500 numpy:rbm-pcd15-784-500 "dbn4j:$DBN_PRE" \
+            sklearn:logistic-sgd-ovr-784-10 dbn4j:rbm-cd10-784-500 numpy:rbm-cd10-784-500 \
+            dbn4j:rbm-pcd15-784-500 numpy:rbm-pcd15-784-500 "dbn4j:$DBN_PRE" \
             "numpy:$DBN_PRE" "dbn4j:$DBN_FINE" "torch:$DBN_FINE"; do
     who="${pair%%:*}"; wl="${pair#*:}"
     line="$(result "$who" "$wl")"
@@ -381,7 +387,7 @@ for who in dbn4j numpy torch dl4j sklearn; do
     wants "$who" || continue
     found=0
     for wl in rbm-cd1-784-500 rbm-pcd1-784-500 mlp-784-500-500-10-relu logistic-784-10 logistic-sgd-ovr-784-10 \
-              rbm-pcd15-784-500 "$DBN_PRE" "$DBN_FINE"; do
+              rbm-cd10-784-500 rbm-pcd15-784-500 "$DBN_PRE" "$DBN_FINE"; do
         line="$(result "$who" "$wl")"
         [ -n "$line" ] || continue
         found=1

@@ -546,7 +546,9 @@ public final class Suite {
             return new Training(name, "rbm-cd1-784-500", batch, train.rows(), t[0], flops,
                     TrainingBench.median(t[1]));
         }
-        return new Training(name, persistent && k == 15 ? TrainingBench.RBM_PCD15 : null, batch, train.rows(),
+        String key = persistent && k == 15 ? TrainingBench.RBM_PCD15 : !persistent && k == 10 ? TrainingBench.RBM_CD10
+                : null;
+        return new Training(name, key, batch, train.rows(),
                 TrainingBench.rbmEpochs(cpu, train, batch, epochs + 1, k, persistent), flops);
     }
 
@@ -657,10 +659,10 @@ public final class Suite {
         md.append("\nPeer implementations: RBM CD-1 784-500 (numpy; scikit-learn's BernoulliRBM is PCD-1, shown beside"
                 + " dbn4j's CD-1 epoch for scale only), MLP 784-500-500-10 ReLU (PyTorch, Deeplearning4j, scikit-learn),"
                 + " logistic regression 784-10 (numpy, PyTorch; scikit-learn's SGDClassifier is one-vs-rest per-sample"
-                + " SGD in float64, for scale only), RBM PCD-15 784-500 (numpy), DBN pre-training (numpy) and"
-                + " fine-tuning (PyTorch). Rows and architecture of PCD-15 and the DBN are the peers run's (quick: the"
-                + " subsets of the training table; full: 60,000 rows, 784-1000-1000-1000-10). RBM CD-10 has no peer"
-                + " (\"missing\").\n\n");
+                + " SGD in float64, for scale only), RBM CD-10 (full mode) and PCD-15 784-500 (numpy), DBN"
+                + " pre-training (numpy) and fine-tuning (PyTorch). Rows and architecture of PCD-15 and the DBN are the"
+                + " peers run's (quick: the subsets of the training table; full: 60,000 rows,"
+                + " 784-1000-1000-1000-10).\n\n");
     }
 
     /** The peers of benchmarks/peers/ for each of its workloads ("peer:its workload:note" where they differ). */
@@ -671,6 +673,7 @@ public final class Suite {
         PEERS.put("mlp-784-500-500-10-relu", List.of("torch", "dl4j", "sklearn"));
         PEERS.put(TrainingBench.LOGISTIC, List.of("numpy", "torch",
                 "sklearn:logistic-sgd-ovr-784-10:SGDClassifier one-vs-rest, per-sample SGD, float64"));
+        PEERS.put(TrainingBench.RBM_CD10, List.of("numpy"));
         PEERS.put(TrainingBench.RBM_PCD15, List.of("numpy"));
     }
 

@@ -37,8 +37,8 @@ import java.util.Map;
  *     [--peers-format] [--also LIST] [--pcd-rows N] [--dbn-rows N] [--dbn-sizes 784,1000,1000,1000]</pre>
  *
  * <p>{@code --also} adds, after the two workloads above, the epochs of other models for the peer comparison (no
- * GEMM floor): {@code logistic} (multinomial logistic regression 784-10), {@code pcd15} (RBM PCD-15 784-500 on the
- * first {@code --pcd-rows} rows), {@code dbn} (DBN pre-training, CD-1 every layer, and fine-tuning of
+ * GEMM floor): {@code logistic} (multinomial logistic regression 784-10), {@code cd10} (RBM CD-10 784-500),
+ * {@code pcd15} (RBM PCD-15 784-500 on the first {@code --pcd-rows} rows), {@code dbn} (DBN pre-training, CD-1 every layer, and fine-tuning of
  * {@code --dbn-sizes} plus 10 classes on the first {@code --dbn-rows} rows). The suite's training table uses the
  * same methods ({@link #logisticEpochs}, {@link #rbmEpochs(Backend, Dataset, int, int, int, boolean)},
  * {@link #dbnEpochs}).
@@ -73,13 +73,13 @@ public final class TrainingBench {
                     break;
                 default:
                     System.err.println("usage: TrainingBench [--epochs N] [--batch B] [--blas-threads T] [--peers-format]"
-                            + " [--also logistic,pcd15,dbn] [--pcd-rows N] [--dbn-rows N] [--dbn-sizes 784,1000,...]");
+                            + " [--also logistic,cd10,pcd15,dbn] [--pcd-rows N] [--dbn-rows N] [--dbn-sizes 784,1000,...]");
                     System.exit(2);
             }
         }
         for (String w : also) {
-            if (!w.matches("logistic|pcd15|dbn")) {
-                System.err.println("TrainingBench: --also takes logistic, pcd15, dbn; not " + w);
+            if (!w.matches("logistic|cd10|pcd15|dbn")) {
+                System.err.println("TrainingBench: --also takes logistic, cd10, pcd15, dbn; not " + w);
                 System.exit(2);
             }
         }
@@ -119,6 +119,8 @@ public final class TrainingBench {
         for (String w : also) {
             if (w.equals("logistic")) {
                 more.put(LOGISTIC, new Object[] {train.rows(), logisticEpochs(cpu, train, batch, epochs + 1)});
+            } else if (w.equals("cd10")) {
+                more.put(RBM_CD10, new Object[] {train.rows(), rbmEpochs(cpu, train, batch, epochs + 1, 10, false)});
             } else if (w.equals("pcd15")) {
                 Dataset d = firstRows(train, pcdRows);
                 more.put(RBM_PCD15, new Object[] {d.rows(), rbmEpochs(cpu, d, batch, epochs + 1, 15, true)});
@@ -141,6 +143,7 @@ public final class TrainingBench {
 
     /** Peer workload names (benchmarks/peers/) of the models beside the two with a GEMM floor. */
     static final String LOGISTIC = "logistic-784-10";
+    static final String RBM_CD10 = "rbm-cd10-784-500";
     static final String RBM_PCD15 = "rbm-pcd15-784-500";
 
     /** "dbn-784-500-500-pretrain" or "dbn-784-500-500-10-finetune": the peer workload names of a DBN. */
