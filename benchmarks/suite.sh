@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dbn4j's benchmark suite: one command that measures this machine and writes a report folder.
-#   benchmarks/suite.sh [--quick|--full] [--out DIR] [--threads T]
+#   benchmarks/suite.sh [--quick|--full] [--out DIR] [--threads T] [--theano]
 # Run from the repository root after `mvn -B -q package -DskipTests`. See benchmarks/README.md ("Suite").
 #   --quick    (default) batch 100 only, smaller workloads and data subsets, short JMH filter, 1 JMH iteration,
 #              peers with 1 measured epoch: a few minutes
@@ -8,6 +8,7 @@
 #              tutorial speed-test workloads, peers with 3 measured epochs: hours on 1 thread
 #   --out DIR  report folder (default benchmarks/report-YYYY-MM-DD)
 #   --threads T  OpenBLAS and dbn4j kernel threads, and the peers' threads (default 1)
+#   --theano   quick mode too runs the Theano tutorials' speed-test workloads (about 1.5 minutes more on 1 thread)
 # Writes DIR/report.md, DIR/jmh-kernels.json (+ .txt), DIR/peers.txt, DIR/peers-logs/, DIR/suite.log,
 # DIR/throughput.png, DIR/efficiency.png.
 set -u -o pipefail
@@ -17,12 +18,14 @@ ROOT="$(cd "$HERE/.." && pwd)"
 MODE=--quick
 OUT=""
 THREADS=1
+EXTRA=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick|--full) MODE="$1"; shift ;;
         --out) OUT="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --theano) EXTRA+=(--theano); shift ;;
+        -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "suite.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -42,7 +45,10 @@ echo "suite: mode ${MODE#--}, threads $THREADS, report in $OUT"
 PEER_EPOCHS=3
 [ "$MODE" = --quick ] && PEER_EPOCHS=1
 PEER_ARGS=(--threads "$THREADS" --epochs "$PEER_EPOCHS" --logs "$OUT/peers-logs")
-[ "$MODE" = --quick ] && PEER_ARGS+=(--no-floor)
+# Quick: the subsets of Suite's quick training table (PCD-15 on 2,000 rows, DBN 784-500-500-10 on 5,000 rows).
+# No CD-10 (the quick training table has none).
+[ "$MODE" = --quick ] && PEER_ARGS+=(--no-floor --workloads logistic,pcd15,dbn --pcd-rows 2000 --dbn-rows 5000 \
+    --dbn-sizes 784,500,500)
 if [ -x "$HERE/peers/run-peers.sh" ]; then
     echo "suite: peers: benchmarks/peers/run-peers.sh ${PEER_ARGS[*]}"
     "$HERE/peers/run-peers.sh" "${PEER_ARGS[@]}" >"$OUT/peers.txt" 2>&1
@@ -54,6 +60,7 @@ fi
 OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" \
 "$JAVA" "-Ddbn4j.threads=$THREADS" "-Ddbn4j.blas.threads=$THREADS" -Djava.awt.headless=true \
     -cp "$JAR" dbn4j.bench.Suite "$MODE" --out "$OUT" --threads "$THREADS" --peers "$OUT/peers.txt" \
+    "${EXTRA[@]}" \
     2>&1 | tee "$OUT/suite.log"
 rc=${PIPESTATUS[0]}
 echo "suite: report $OUT/report.md (exit $rc)"

@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""Peer of dbn4j's RBM epoch: CD-1 on a Bernoulli-Bernoulli RBM 784-500 in plain vectorised numpy (float32).
+"""Peer of dbn4j's RBM epochs in plain vectorised numpy (float32): CD-k or PCD-k on a Bernoulli-Bernoulli RBM 784-500,
+or the greedy CD-1 pre-training of a DBN (--dbn 784,500,500).
 
-The same algorithm and the same amount of work per mini-batch as dbn4j's RbmTraining with k=1:
-  h0p = sigmoid(v0 W + c); h0s = (u < h0p)              5 GEMMs per batch, all float32 through numpy's BLAS
-  v1p = sigmoid(h0s W^T + b)                             (np.dot with out=, transposes passed to BLAS as flags)
-  h1p = sigmoid(v1p W + c)
-  gW = (v0^T h0p - v1p^T h1p) / B,  gc, gb likewise (column sums)
+The same algorithm and the same amount of work per mini-batch as dbn4j's RbmTraining:
+  h0p = sigmoid(v0 W + c); hs ~ Bernoulli(h0p)           data-driven hidden states are sampled
+  PCD: hp = sigmoid(chain W + c); hs ~ Bernoulli(hp)     the chain's hidden states replace them
+  k Gibbs steps: vp = sigmoid(hs W^T + b), then          every visible step but CD's last one is sampled
+    (not last) vs ~ Bernoulli(vp), hp = sigmoid(vs W + c), hs ~ Bernoulli(hp)
+    (last)     v_k = vs (PCD) or vp (CD), hp = sigmoid(v_k W + c); PCD: chain <- vs
+  gW = (v0^T h0p - v_k^T hp) / B,  gc, gb likewise (column sums)
   vW = m vW + lr (gW - wc W); W += vW;  vc, vb the same without weight cost
-plus, like dbn4j, the squared reconstruction error of each batch and a per-epoch shuffle (one gather of the data
-into a shuffled copy). Buffers are allocated once; the loop allocates nothing large.
+plus, like dbn4j, the squared error of the first reconstruction of each batch and a per-epoch shuffle (one gather
+of the data into a shuffled copy). All GEMMs go through numpy's BLAS (np.dot with out=, transposes passed as flags).
+Buffers are allocated once; the loop allocates nothing large. PCD chains start at a Bernoulli sample of the first
+mini-batch of the shuffled data.
 
-Prints one line: RESULT peer=numpy workload=rbm-cd1-784-500 ... epoch_s_median=...
+--dbn SIZES: one RBM per pair of layers, trained with CD-1 for 1 warm-up + --epochs epochs each, bottom first; the
+next layer trains on sigmoid(x W + c) of the layer below (computed once, not timed, as in dbn4j). A pre-training
+epoch is epoch i of every layer summed.
+
+Prints one line: RESULT peer=numpy workload=rbm-cd1-784-500 | rbm-pcd15-784-500 | dbn-784-500-500-pretrain ...
 """
 
 import os
@@ -28,119 +37,182 @@ HIDDEN = 500
 LR = 0.05
 WEIGHT_COST = 2e-4
 MOMENTUM_EARLY, MOMENTUM_SWITCH, MOMENTUM_LATE = 0.5, 5, 0.9
+F32 = np.float32
 
 
 def sigmoid_(a):
     """a <- 1 / (1 + exp(-a)) in place."""
     np.negative(a, out=a)
     np.exp(a, out=a)
-    a += np.float32(1.0)
+    a += F32(1.0)
     np.reciprocal(a, out=a)
 
 
-def main():
-    args = peerlib.parse_args("numpy CD-1 RBM 784-500 epoch timing")
-    peerlib.set_openblas_threads(args.threads)
-    x, _, desc = peerlib.load_train(args.data, args.seed)
-    n, nv = x.shape
-    nh = HIDDEN
-    bs = args.batch
-    f32 = np.float32
-    rng = np.random.default_rng(args.seed)
+class NumpyRbm:
+    """A Bernoulli-Bernoulli RBM nv x nh with its momentum buffers and per-batch work buffers (batch bs)."""
 
-    w = (rng.standard_normal((nv, nh), dtype=f32) * f32(0.01)).astype(f32)
-    c = np.zeros(nh, dtype=f32)
-    p = np.clip(x.mean(axis=0, dtype=np.float64), 0.001, 0.999)
-    b = np.log(p / (1 - p)).astype(f32)
+    def __init__(self, x, nh, bs, rng, k=1, persistent=False):
+        n, nv = x.shape
+        self.x, self.n, self.bs, self.rng, self.k, self.persistent = x, n, bs, rng, k, persistent
+        self.w = (rng.standard_normal((nv, nh), dtype=F32) * F32(0.01)).astype(F32)
+        self.c = np.zeros(nh, dtype=F32)
+        p = np.clip(x.mean(axis=0, dtype=np.float64), 0.001, 0.999)
+        self.b = np.log(p / (1 - p)).astype(F32)
+        self.vw, self.vc, self.vb = np.zeros_like(self.w), np.zeros_like(self.c), np.zeros_like(self.b)
+        self.gw, self.tw = np.empty_like(self.w), np.empty_like(self.w)
+        self.xs = np.empty_like(x)
+        self.h0p, self.hs, self.hu, self.hp = (np.empty((bs, nh), dtype=F32) for _ in range(4))
+        self.vp, self.vs, self.vu, self.dv = (np.empty((bs, nv), dtype=F32) for _ in range(4))
+        self.chain = None
+        if persistent:
+            np.take(x, rng.permutation(n)[:bs], axis=0, out=self.vp)
+            self.chain = (rng.random((bs, nv), dtype=F32) < self.vp).astype(F32)
 
-    vw = np.zeros_like(w)
-    vc = np.zeros_like(c)
-    vb = np.zeros_like(b)
-    gw = np.empty_like(w)
-    tw = np.empty_like(w)
-    xs = np.empty_like(x)
-    h0p = np.empty((bs, nh), dtype=f32)
-    hs = np.empty((bs, nh), dtype=f32)
-    u = np.empty((bs, nh), dtype=f32)
-    hp = np.empty((bs, nh), dtype=f32)
-    vp = np.empty((bs, nv), dtype=f32)
-    dv = np.empty((bs, nv), dtype=f32)
+    def _hidden(self, v, out):
+        np.dot(v, self.w, out=out)
+        out += self.c
+        sigmoid_(out)
 
-    def epoch(e):
-        nonlocal w, c, b, vw, vc, vb, gw
-        lr = f32(LR)
-        m = f32(MOMENTUM_EARLY if e < MOMENTUM_SWITCH else MOMENTUM_LATE)
+    def _sample(self, p, u, out):
+        self.rng.random(out=u, dtype=F32)
+        np.less(u, p, out=out)
+
+    def epoch(self, e):
+        """One epoch (shuffle + every mini-batch); returns (seconds, squared error of the first reconstructions)."""
+        lr = F32(LR)
+        m = F32(MOMENTUM_EARLY if e < MOMENTUM_SWITCH else MOMENTUM_LATE)
         t0 = time.perf_counter()
-        np.take(x, rng.permutation(n), axis=0, out=xs)
+        np.take(self.x, self.rng.permutation(self.n), axis=0, out=self.xs)
         err = 0.0
-        for start in range(0, n, bs):
-            v0 = xs[start:start + bs]
+        for start in range(0, self.n, self.bs):
+            v0 = self.xs[start:start + self.bs]
             r = v0.shape[0]
-            a_h0p, a_hs, a_u, a_hp, a_vp, a_dv = (t[:r] for t in (h0p, hs, u, hp, vp, dv))
-            # positive phase and a sample of the hidden states
-            np.dot(v0, w, out=a_h0p)
-            a_h0p += c
-            sigmoid_(a_h0p)
-            rng.random(out=a_u, dtype=f32)
-            np.less(a_u, a_h0p, out=a_hs)
-            # reconstruction (probabilities) and its hidden probabilities
-            np.dot(a_hs, w.T, out=a_vp)
-            a_vp += b
-            sigmoid_(a_vp)
-            np.subtract(a_vp, v0, out=a_dv)
-            flat = a_dv.reshape(-1)
-            err += float(np.dot(flat, flat))
-            np.dot(a_vp, w, out=a_hp)
-            a_hp += c
-            sigmoid_(a_hp)
+            h0p, hs, hu, hp, vp, vs, vu, dv = (t[:r] for t in (self.h0p, self.hs, self.hu, self.hp, self.vp,
+                                                                 self.vs, self.vu, self.dv))
+            self._hidden(v0, h0p)
+            self._sample(h0p, hu, hs)
+            if self.persistent:
+                chain = self.chain[:r]
+                self._hidden(chain, hp)
+                self._sample(hp, hu, hs)
+            vk = vp
+            for step in range(1, self.k + 1):
+                last = step == self.k
+                np.dot(hs, self.w.T, out=vp)
+                vp += self.b
+                sigmoid_(vp)
+                if step == 1:
+                    np.subtract(vp, v0, out=dv)
+                    flat = dv.reshape(-1)
+                    err += float(np.dot(flat, flat))
+                if not last or self.persistent:
+                    self._sample(vp, vu, vs)
+                    vk = vs
+                else:
+                    vk = vp
+                self._hidden(vk, hp)
+                if not last:
+                    self._sample(hp, hu, hs)
+            if self.persistent:
+                np.copyto(chain, vs)
             # gradient (ascent direction) and momentum updates
-            scale = f32(1.0 / r)
-            np.dot(v0.T, a_h0p, out=gw)
-            np.dot(a_vp.T, a_hp, out=tw)
-            gw -= tw
-            gw *= lr * scale
-            np.multiply(w, lr * f32(WEIGHT_COST), out=tw)
-            gw -= tw
-            vw *= m
-            vw += gw
-            w += vw
-            vc *= m
-            vc += (lr * scale) * (a_h0p.sum(axis=0) - a_hp.sum(axis=0))
-            c += vc
-            vb *= m
-            vb += (lr * scale) * (v0.sum(axis=0) - a_vp.sum(axis=0))
-            b += vb
+            scale = F32(1.0 / r)
+            np.dot(v0.T, h0p, out=self.gw)
+            np.dot(vk.T, hp, out=self.tw)
+            self.gw -= self.tw
+            self.gw *= lr * scale
+            np.multiply(self.w, lr * F32(WEIGHT_COST), out=self.tw)
+            self.gw -= self.tw
+            self.vw *= m
+            self.vw += self.gw
+            self.w += self.vw
+            self.vc *= m
+            self.vc += (lr * scale) * (h0p.sum(axis=0) - hp.sum(axis=0))
+            self.c += self.vc
+            self.vb *= m
+            self.vb += (lr * scale) * (v0.sum(axis=0) - vk.sum(axis=0))
+            self.b += self.vb
         seconds = time.perf_counter() - t0
         if not np.isfinite(err):
             raise SystemExit(f"numpy RBM diverged in epoch {e + 1}")
-        print(f"# numpy rbm epoch {e + 1}: {seconds:.3f} s, reconstruction error {err / n:.3f}", file=sys.stderr)
-        return seconds
+        return seconds, err / self.n
 
-    def floor_epoch():
+    def floor_epoch(self):
         """The 5 GEMMs of every CD-1 step alone (same shapes, transposes and buffers; the values do not matter)."""
         t0 = time.perf_counter()
-        for start in range(0, n, bs):
-            v0 = xs[start:start + bs]
+        for start in range(0, self.n, self.bs):
+            v0 = self.xs[start:start + self.bs]
             r = v0.shape[0]
-            np.dot(v0, w, out=h0p[:r])
-            np.dot(h0p[:r], w.T, out=vp[:r])
-            np.dot(vp[:r], w, out=hp[:r])
-            np.dot(v0.T, h0p[:r], out=gw)
-            np.dot(vp[:r].T, hp[:r], out=tw)
+            np.dot(v0, self.w, out=self.h0p[:r])
+            np.dot(self.h0p[:r], self.w.T, out=self.vp[:r])
+            np.dot(self.vp[:r], self.w, out=self.hp[:r])
+            np.dot(v0.T, self.h0p[:r], out=self.gw)
+            np.dot(self.vp[:r].T, self.hp[:r], out=self.tw)
         return time.perf_counter() - t0
 
+    def features(self):
+        """sigmoid(x W + c) of every training row: the next DBN layer's data."""
+        h = np.dot(self.x, self.w)
+        h += self.c
+        sigmoid_(h)
+        return h
+
+
+def main():
+    parser = peerlib.argument_parser("numpy RBM 784-500 (CD-k / PCD-k) or DBN pre-training epoch timing")
+    parser.add_argument("--k", type=int, default=1, help="Gibbs steps per update (default 1)")
+    parser.add_argument("--persistent", action="store_true", help="PCD-k instead of CD-k")
+    parser.add_argument("--dbn", default=None, help="DBN layer sizes, e.g. 784,500,500: CD-1 pre-training of "
+                                                    "every layer (ignores --k, --persistent, --floor)")
+    args = peerlib.parse_args(None, parser=parser)
+    peerlib.set_openblas_threads(args.threads)
+    x, _, desc = peerlib.load_train(args.data, args.seed)
+    x, _, desc = peerlib.first_rows(x, None, desc, args.rows)
+    bs = args.batch
+    rng = np.random.default_rng(args.seed)
     print(f"# data: {desc}; batch {bs}; threads {args.threads}; {peerlib.env_summary()}", file=sys.stderr)
+    blas = peerlib.blas_field(f"numpy-{np.__version__}")
+
+    if args.dbn:
+        sizes = [int(s) for s in args.dbn.split(",")]
+        if sizes[0] != x.shape[1] or len(sizes) < 2:
+            raise SystemExit(f"--dbn {args.dbn}: the first size must be {x.shape[1]}, and at least two sizes")
+        totals = [0.0] * args.epochs
+        data = x
+        for layer, nh in enumerate(sizes[1:]):
+            rbm = NumpyRbm(data, nh, bs, rng)
+            for e in range(args.epochs + 1):
+                seconds, err = rbm.epoch(e)
+                print(f"# numpy dbn layer {layer} epoch {e + 1}: {seconds:.3f} s, reconstruction error {err:.3f}",
+                      file=sys.stderr)
+                if e > 0:
+                    totals[e - 1] += seconds
+            if layer + 2 < len(sizes):
+                data = rbm.features()
+        workload = "dbn-" + "-".join(map(str, sizes)) + "-pretrain"
+        print(peerlib.result_line("numpy", workload, bs, args.threads, totals, blas, rows=x.shape[0]))
+        return
+
+    if args.k < 1:
+        raise SystemExit("--k must be >= 1")
+    floor = args.floor and args.k == 1 and not args.persistent
+    if args.floor and not floor:
+        print("# --floor: only for CD-1 (ignored)", file=sys.stderr)
+    rbm = NumpyRbm(x, HIDDEN, bs, rng, args.k, args.persistent)
+    name = f"{'pcd' if args.persistent else 'cd'}{args.k}"
     times = []
     floors = []
     for e in range(args.epochs + 1):
-        times.append(epoch(e))
-        if args.floor:
+        seconds, err = rbm.epoch(e)
+        times.append(seconds)
+        print(f"# numpy rbm {name} epoch {e + 1}: {seconds:.3f} s, reconstruction error {err:.3f}", file=sys.stderr)
+        if floor:
             # Interleaved with the epochs, so that both see the same machine noise.
-            floors.append(floor_epoch())
+            floors.append(rbm.floor_epoch())
             print(f"# numpy rbm GEMM-only epoch: {floors[-1]:.3f} s", file=sys.stderr)
-    blas = peerlib.blas_field(f"numpy-{np.__version__}")
-    extra = f"gemm_floor_s_median={statistics.median(floors[1:]):.4f}" if args.floor else ""
-    print(peerlib.result_line("numpy", "rbm-cd1-784-500", bs, args.threads, times[1:], blas, extra))
+    extra = f"gemm_floor_s_median={statistics.median(floors[1:]):.4f}" if floor else ""
+    print(peerlib.result_line("numpy", f"rbm-{name}-784-{HIDDEN}", bs, args.threads, times[1:], blas, extra,
+                              rows=x.shape[0]))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,21 @@ ROWS = 60000
 COLS = 784
 
 
-def parse_args(description, default_threads=1):
+def parse_args(description, default_threads=1, parser=None):
+    """Parses the common arguments (and any a peer added to `parser`, from argument_parser)."""
+    p = parser or _parser(description, default_threads)
+    a = p.parse_args()
+    if a.epochs < 1 or a.batch < 1 or a.threads < 1 or a.rows < 1:
+        p.error("--epochs, --batch, --threads and --rows must be >= 1")
+    return a
+
+
+def argument_parser(description, default_threads=1):
+    """The common arguments' parser, for a peer that adds its own arguments before parse_args(parser=...)."""
+    return _parser(description, default_threads)
+
+
+def _parser(description, default_threads):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--epochs", type=int, default=3, help="measured epochs (after 1 warm-up epoch)")
     p.add_argument("--batch", type=int, default=100)
@@ -26,13 +40,11 @@ def parse_args(description, default_threads=1):
                    help="thread count; the runner also sets OMP/OPENBLAS/MKL_NUM_THREADS to it before start")
     p.add_argument("--data", default=DEFAULT_DATA, help="directory with train-images-idx3-ubyte.gz (and labels)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rows", type=int, default=ROWS, help="train on the first ROWS images only (default all)")
     p.add_argument("--floor", action="store_true",
                    help="after each epoch also time the same GEMMs alone (same shapes, no other work) and report "
                         "their median as gemm_floor_s_median: the peer's own BLAS floor")
-    a = p.parse_args()
-    if a.epochs < 1 or a.batch < 1 or a.threads < 1:
-        p.error("--epochs, --batch and --threads must be >= 1")
-    return a
+    return p
 
 
 def _idx(path, magic):
@@ -158,11 +170,21 @@ def env_summary():
     return " ".join(f"{k}={os.environ.get(k, '<unset>')}" for k in keys)
 
 
-def result_line(peer, workload, batch, threads, measured, blas, extra=""):
+def first_rows(x, y, desc, rows):
+    """The first `rows` rows of (x, y) and their description (all of them when there are no more)."""
+    if rows >= x.shape[0]:
+        return x, y, desc
+    return x[:rows], None if y is None else y[:rows], f"{desc}, first {rows} rows"
+
+
+def result_line(peer, workload, batch, threads, measured, blas, extra="", rows=None):
+    """One RESULT line; `rows` (the training rows of one epoch) is printed as rows=N when given."""
     med = statistics.median(measured)
     times = ",".join(f"{t:.3f}" for t in measured)
     line = (f"RESULT peer={peer} workload={workload} batch={batch} threads={threads} epoch_s_median={med:.4f} "
             f"epochs={len(measured)} epoch_s={times} blas={blas}")
+    if rows is not None:
+        line += f" rows={rows}"
     if extra:
         line += " " + extra
     return line

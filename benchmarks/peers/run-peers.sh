@@ -6,6 +6,9 @@
 #                                dbn4j vs scikit-learn MLPClassifier        no bar (informational)
 #   RBM PCD-1 784-500:           scikit-learn BernoulliRBM (sklearn_rbm.py) against dbn4j's CD-1 epoch,
 #                                marked "(PCD-1 vs CD-1)", no bar (informational)
+# and, without bars (informational): logistic regression 784-10 (numpy_logreg.py, torch_mlp.py --model logistic,
+# scikit-learn SGDClassifier OvR per-sample SGD as sklearn_logreg.py), RBM CD-10 and PCD-15 784-500 (numpy_rbm.py
+# --k 10, --k 15 --persistent), DBN pre-training (numpy_rbm.py --dbn) and fine-tuning (torch_mlp.py --model dbn-finetune).
 # Installs nothing: a peer that cannot run is reported as missing, with what to install or build.
 # See benchmarks/peers/README.md.
 set -u -o pipefail
@@ -24,8 +27,13 @@ usage: benchmarks/peers/run-peers.sh [options]
   --avx512          unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the run, so that every OpenBLAS picks its
                     core from CPUID (SkylakeX/Cooperlake kernels where the CPU has AVX-512)
   --coretype NAME   force OPENBLAS_CORETYPE=NAME for every participant (e.g. Haswell, Zen, SkylakeX)
-  --only LIST       comma-separated subset of dbn4j,numpy,torch,dl4j,sklearn (default: all); sklearn runs both
-                    sklearn_rbm.py and sklearn_mlp.py; the ratios need dbn4j in the list too
+  --only LIST       comma-separated subset of dbn4j,numpy,torch,dl4j,sklearn (default: all); sklearn runs
+                    sklearn_rbm.py, sklearn_mlp.py (and sklearn_logreg.py); the ratios need dbn4j in the list too
+  --workloads LIST  the workloads beside RBM CD-1 and the MLP (always run): a comma-separated subset of
+                    logistic,cd10,pcd15,dbn (default: all four), or "none"
+  --pcd-rows N      rows of the PCD-15 epochs (default 60000)
+  --dbn-rows N      rows of the DBN epochs (default 60000)
+  --dbn-sizes LIST  DBN layer sizes below the 10 classes (default 784,1000,1000,1000)
   --no-floor        skip the numpy/torch GEMM-only epochs (by default each peer also times its own GEMMs alone,
                     interleaved with its epochs: the context lines below the table)
   --build-dl4j      build the DL4J peer first if its jar is missing (downloads about 264 MB from Maven Central)
@@ -48,6 +56,10 @@ ONLY="dbn4j,numpy,torch,dl4j,sklearn"
 BUILD_DL4J=0
 FLOOR=(--floor)
 LOGS=""
+WORKLOADS="logistic,cd10,pcd15,dbn"
+PCD_ROWS=60000
+DBN_ROWS=60000
+DBN_SIZES="784,1000,1000,1000"
 JAVA="${JAVA:-java}"
 
 while [ $# -gt 0 ]; do
@@ -63,16 +75,32 @@ while [ $# -gt 0 ]; do
         --build-dl4j) BUILD_DL4J=1; shift ;;
         --no-floor) FLOOR=(); shift ;;
         --logs) LOGS="$2"; shift 2 ;;
+        --workloads) WORKLOADS="$2"; shift 2 ;;
+        --pcd-rows) PCD_ROWS="$2"; shift 2 ;;
+        --dbn-rows) DBN_ROWS="$2"; shift 2 ;;
+        --dbn-sizes) DBN_SIZES="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run-peers.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
 done
-for v in "$THREADS" "$EPOCHS" "$BATCH"; do
+for v in "$THREADS" "$EPOCHS" "$BATCH" "$PCD_ROWS" "$DBN_ROWS"; do
     case "$v" in
-        ''|*[!0-9]*|0) echo "run-peers.sh: --threads, --epochs and --batch take positive integers" >&2; exit 2 ;;
+        ''|*[!0-9]*|0) echo "run-peers.sh: --threads, --epochs, --batch and the row counts take positive integers" >&2
+                        exit 2 ;;
+    esac
+done
+case "$DBN_SIZES" in 784,*[0-9]) ;; *) echo "run-peers.sh: --dbn-sizes takes 784,H1[,H2...]" >&2; exit 2 ;; esac
+[ "$WORKLOADS" = none ] && WORKLOADS=""
+for w in ${WORKLOADS//,/ }; do
+    case "$w" in
+        logistic|cd10|pcd15|dbn) ;;
+        *) echo "run-peers.sh: --workloads takes logistic,cd10,pcd15,dbn or none" >&2; exit 2 ;;
     esac
 done
 wants() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+runs() { case ",$WORKLOADS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+DBN_PRE="dbn-${DBN_SIZES//,/-}-pretrain"
+DBN_FINE="dbn-${DBN_SIZES//,/-}-10-finetune"
 
 if [ -z "$LOGS" ]; then
     LOGS="$(mktemp -d "${TMPDIR:-/tmp}/dbn4j-peers.XXXXXX")"
@@ -192,28 +220,45 @@ run() { # name, command...: output into $LOGS/name.out (stdout) and name.err (st
     fi
     echo "   ($((SECONDS - t0)) s; $(cpu_use "$name"))"
 }
+ALSO=()
+[ -n "$WORKLOADS" ] && ALSO=(--also "$WORKLOADS" --pcd-rows "$PCD_ROWS" --dbn-rows "$DBN_ROWS" --dbn-sizes "$DBN_SIZES")
 if wants dbn4j && [ -z "${MISSING[dbn4j]:-}" ]; then
     run dbn4j "$JAVA" "-Ddbn4j.threads=$THREADS" "-Ddbn4j.blas.threads=$THREADS" "${DBN4J_DATA[@]}" \
         -cp "$DBN4J_JAR" dbn4j.bench.TrainingBench --epochs "$EPOCHS" --batch "$BATCH" --blas-threads "$THREADS" \
-        --peers-format
+        --peers-format "${ALSO[@]}"
+fi
+all_of() { # interpreter, then "script args..." strings: runs each in turn; fails if any fails
+    local py="$1" rc=0 cmd; shift
+    for cmd in "$@"; do
+        # shellcheck disable=SC2086  # each string is a script and its own options, split on purpose
+        "$py" $cmd "${COMMON[@]}" "${DATA_ARGS[@]}" || rc=$?
+    done
+    return "$rc"
+}
+NUMPY_RUNS=("$HERE/numpy_rbm.py ${FLOOR[*]}")
+TORCH_RUNS=("$HERE/torch_mlp.py ${FLOOR[*]}")
+SKLEARN_RUNS=("$HERE/sklearn_rbm.py" "$HERE/sklearn_mlp.py")
+if runs logistic; then
+    NUMPY_RUNS+=("$HERE/numpy_logreg.py"); TORCH_RUNS+=("$HERE/torch_mlp.py --model logistic")
+    SKLEARN_RUNS+=("$HERE/sklearn_logreg.py")
+fi
+runs cd10 && NUMPY_RUNS+=("$HERE/numpy_rbm.py --k 10")
+runs pcd15 && NUMPY_RUNS+=("$HERE/numpy_rbm.py --k 15 --persistent --rows $PCD_ROWS")
+if runs dbn; then
+    NUMPY_RUNS+=("$HERE/numpy_rbm.py --dbn $DBN_SIZES --rows $DBN_ROWS")
+    TORCH_RUNS+=("$HERE/torch_mlp.py --model dbn-finetune --sizes $DBN_SIZES --rows $DBN_ROWS")
 fi
 if wants numpy && [ -z "${MISSING[numpy]:-}" ]; then
-    run numpy "$NUMPY_PYTHON" "$HERE/numpy_rbm.py" "${COMMON[@]}" "${DATA_ARGS[@]}" "${FLOOR[@]}"
+    run numpy all_of "$NUMPY_PYTHON" "${NUMPY_RUNS[@]}"
 fi
 if wants torch && [ -z "${MISSING[torch]:-}" ]; then
-    run torch "$TORCH_PYTHON" "$HERE/torch_mlp.py" "${COMMON[@]}" "${DATA_ARGS[@]}" "${FLOOR[@]}"
+    run torch all_of "$TORCH_PYTHON" "${TORCH_RUNS[@]}"
 fi
 if wants dl4j && [ -z "${MISSING[dl4j]:-}" ]; then
     run dl4j "$JAVA" -jar "$DL4J_JAR" "${COMMON[@]}" "${DATA_ARGS[@]}"
 fi
-sklearn_both() { # both scikit-learn peers in one participant (one .out/.err); fails if either fails
-    local rc=0
-    "$SKLEARN_PYTHON" "$HERE/sklearn_rbm.py" "${COMMON[@]}" "${DATA_ARGS[@]}" || rc=$?
-    "$SKLEARN_PYTHON" "$HERE/sklearn_mlp.py" "${COMMON[@]}" "${DATA_ARGS[@]}" || rc=$?
-    return "$rc"
-}
 if wants sklearn && [ -z "${MISSING[sklearn]:-}" ]; then
-    run sklearn sklearn_both
+    run sklearn all_of "$SKLEARN_PYTHON" "${SKLEARN_RUNS[@]}"
 fi
 
 # ---- table ----
@@ -241,7 +286,7 @@ core_of() { # participant line -> core type
 STATUS=0
 echo
 echo "== results: median epoch seconds of $EPOCHS measured epochs (after 1 warm-up), batch $BATCH, threads $THREADS"
-printf '%-24s %9s %-7s %9s %7s %6s  %s\n' workload "dbn4j s" peer "peer s" ratio bar result
+printf '%-36s %9s %-7s %9s %7s %6s  %s\n' workload "dbn4j s" peer "peer s" ratio bar result
 row() { # workload peer bar [dbn4j's workload, when it differs] [note]; bar "-": informational, no verdict
     local wl="$1" peer="$2" bar="$3" dwl="${4:-$1}" note="${5:-}" d p ds ps ratio verdict
     d="$(result dbn4j "$dwl")"; p="$(result "$peer" "$wl")"
@@ -264,7 +309,7 @@ row() { # workload peer bar [dbn4j's workload, when it differs] [note]; bar "-":
         fi
     fi
     [ "$bar" = "-" ] || bar=">=$bar"
-    printf '%-24s %9s %-7s %9s %7s %6s  %s\n' "$wl" "${ds:--}" "$peer" "$ps" "$ratio" "$bar" "$verdict${note:+ $note}"
+    printf '%-36s %9s %-7s %9s %7s %6s  %s\n' "$wl" "${ds:--}" "$peer" "$ps" "$ratio" "$bar" "$verdict${note:+ $note}"
 }
 wants numpy && row rbm-cd1-784-500 numpy 1.5
 wants torch && row mlp-784-500-500-10-relu torch 1.2
@@ -275,13 +320,25 @@ if wants sklearn; then
     # algorithm with the same five GEMMs per batch, set beside dbn4j's CD-1 epoch for scale only.
     row rbm-pcd1-784-500 sklearn - rbm-cd1-784-500 "(PCD-1 vs CD-1: sklearn PCD-1 epoch / dbn4j CD-1 epoch)"
 fi
+if runs logistic; then
+    wants numpy && row logistic-784-10 numpy -
+    wants torch && row logistic-784-10 torch -
+    wants sklearn && row logistic-sgd-ovr-784-10 sklearn - logistic-784-10 \
+        "(SGDClassifier: one-vs-rest, per-sample SGD, float64, vs dbn4j softmax batch $BATCH)"
+fi
+runs cd10 && wants numpy && row rbm-cd10-784-500 numpy -
+runs pcd15 && wants numpy && row rbm-pcd15-784-500 numpy - rbm-pcd15-784-500 "($PCD_ROWS rows)"
+if runs dbn; then
+    wants numpy && row "$DBN_PRE" numpy - "$DBN_PRE" "($DBN_ROWS rows)"
+    wants torch && row "$DBN_FINE" torch - "$DBN_FINE" "($DBN_ROWS rows)"
+fi
 
 # Context for a noisy machine: the spread of the epochs, each participant's GEMM floor (the same GEMMs alone, in
 # the same process and library), and what each ratio would be at the floors.
 echo
 echo "context: epoch s median/min/max of the measured epochs; GEMM s = the same GEMMs alone (median);" \
      "spread = max/min"
-printf '%-7s %-24s %8s %8s %8s %8s %10s %7s
+printf '%-7s %-36s %8s %8s %8s %8s %10s %7s
 ' who workload median min max "GEMM s" epoch/GEMM spread
 stats() { # RESULT line -> "median min max floor"
     local list
@@ -294,13 +351,16 @@ stats() { # RESULT line -> "median min max floor"
 }
 for pair in dbn4j:rbm-cd1-784-500 numpy:rbm-cd1-784-500 dbn4j:mlp-784-500-500-10-relu \
             torch:mlp-784-500-500-10-relu dl4j:mlp-784-500-500-10-relu sklearn:mlp-784-500-500-10-relu \
-            sklearn:rbm-pcd1-784-500; do
+            sklearn:rbm-pcd1-784-500 dbn4j:logistic-784-10 numpy:logistic-784-10 torch:logistic-784-10 \
+            sklearn:logistic-sgd-ovr-784-10 dbn4j:rbm-cd10-784-500 numpy:rbm-cd10-784-500 \
+            dbn4j:rbm-pcd15-784-500 numpy:rbm-pcd15-784-500 "dbn4j:$DBN_PRE" \
+            "numpy:$DBN_PRE" "dbn4j:$DBN_FINE" "torch:$DBN_FINE"; do
     who="${pair%%:*}"; wl="${pair#*:}"
     line="$(result "$who" "$wl")"
     [ -n "$line" ] || continue
     read -r med mn mx fl <<<"$(stats "$line")"
     awk -v who="$who" -v wl="$wl" -v med="$med" -v mn="$mn" -v mx="$mx" -v fl="$fl" 'BEGIN {
-        printf "%-7s %-24s %8.3f %8.3f %8.3f %8s %10s %7.2f\n", who, wl, med, mn, mx,
+        printf "%-7s %-36s %8.3f %8.3f %8.3f %8s %10s %7.2f\n", who, wl, med, mn, mx,
             (fl == "-" ? "-" : sprintf("%.3f", fl)), (fl == "-" ? "-" : sprintf("%.2f", med / fl)), mx / mn }'
 done
 for pair in numpy:rbm-cd1-784-500:1.5 torch:mlp-784-500-500-10-relu:1.2 dl4j:mlp-784-500-500-10-relu:3 \
@@ -322,21 +382,22 @@ done
 echo
 echo "participants (OpenBLAS core type and threads as each reported them;" \
      "OpenBLAS env: $(show OPENBLAS_CORETYPE) $(show OPENBLAS_L2_SIZE))"
-printf '%-7s %-24s %8s %-14s %-13s %s\n' who workload threads "OpenBLAS core" "process" "blas details"
+printf '%-7s %-36s %8s %-14s %-13s %s\n' who workload threads "OpenBLAS core" "process" "blas details"
 for who in dbn4j numpy torch dl4j sklearn; do
     wants "$who" || continue
     found=0
-    for wl in rbm-cd1-784-500 rbm-pcd1-784-500 mlp-784-500-500-10-relu; do
+    for wl in rbm-cd1-784-500 rbm-pcd1-784-500 mlp-784-500-500-10-relu logistic-784-10 logistic-sgd-ovr-784-10 \
+              rbm-cd10-784-500 rbm-pcd15-784-500 "$DBN_PRE" "$DBN_FINE"; do
         line="$(result "$who" "$wl")"
         [ -n "$line" ] || continue
         found=1
-        printf '%-7s %-24s %8s %-14s %-13s %s\n' "$who" "$wl" "$(field "$line" threads)" \
+        printf '%-7s %-36s %8s %-14s %-13s %s\n' "$who" "$wl" "$(field "$line" threads)" \
             "$(core_of "$who" "$line")" "$(cpu_use "$who")" "$(field "$line" blas)"
     done
     if [ "$found" = 0 ]; then
         why="${FAILED[$who]:-no result}"
         [ -n "${MISSING[$who]:-}" ] && why="missing: ${MISSING[$who]}"
-        printf '%-7s %-24s %8s %-14s %-13s %s\n' "$who" - - - - "$why"
+        printf '%-7s %-36s %8s %-14s %-13s %s\n' "$who" - - - - "$why"
     fi
 done
 for who in numpy torch sklearn; do

@@ -1,6 +1,7 @@
 """Helpers shared by sklearn_rbm.py and sklearn_mlp.py: thread pinning through threadpoolctl and the blas= field."""
 
 import sys
+import warnings
 
 import numpy as np
 
@@ -56,3 +57,17 @@ def _pools():
 
 def blas_field(sklearn_version, limiter=None):
     return peerlib.blas_field(f"sklearn-{sklearn_version}:numpy-{np.__version__}") + ":" + _pools()
+
+
+def setup(description):
+    """The start of every scikit-learn peer: parses the common arguments, pins the threads, silences
+    ConvergenceWarning (one epoch per call is the point), loads the training data (--rows of it).
+    Returns (args, thread limiter to keep alive, scikit-learn version, x, y, description)."""
+    args = peerlib.parse_args(description)
+    limiter = limit_threads(args.threads)
+    import sklearn
+    from sklearn.exceptions import ConvergenceWarning
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    x, y, desc = peerlib.load_train(args.data, args.seed)
+    x, y, desc = peerlib.first_rows(x, y, desc, args.rows)
+    return args, limiter, sklearn.__version__, x, y, desc

@@ -16,7 +16,6 @@ Prints one line: RESULT peer=sklearn workload=mlp-784-500-500-10-relu ... epoch_
 import os
 import sys
 import time
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,14 +29,10 @@ MOMENTUM = 0.9
 
 
 def main():
-    args = peerlib.parse_args("scikit-learn MLPClassifier 784-500-500-10 epoch timing")
-    limiter = sklearn_common.limit_threads(args.threads)
-    import sklearn
-    from sklearn.exceptions import ConvergenceWarning
+    args, limiter, version, x, y, desc = sklearn_common.setup(
+        "scikit-learn MLPClassifier 784-500-500-10 epoch timing")
     from sklearn.neural_network import MLPClassifier
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
-    x, y, desc = peerlib.load_train(args.data, args.seed)
     n = x.shape[0]
     bs = args.batch
     classes = np.arange(10, dtype=y.dtype)
@@ -64,8 +59,9 @@ def main():
     if args.floor:
         print("# --floor: not implemented for the sklearn peers (ignored)", file=sys.stderr)
     times = [epoch(e) for e in range(args.epochs + 1)]
-    blas = sklearn_common.blas_field(sklearn.__version__, limiter)
-    print(peerlib.result_line("sklearn", "mlp-784-500-500-10-relu", bs, args.threads, times[1:], blas))
+    blas = sklearn_common.blas_field(version, limiter)
+    print(peerlib.result_line("sklearn", "mlp-784-500-500-10-relu", bs, args.threads, times[1:], blas,
+                              rows=n))
 
 
 if __name__ == "__main__":

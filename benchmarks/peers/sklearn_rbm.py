@@ -22,7 +22,6 @@ Prints one line: RESULT peer=sklearn workload=rbm-pcd1-784-500 ... epoch_s_media
 import os
 import sys
 import time
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,14 +36,10 @@ LR = 0.05
 
 def main():
     mode = sklearn_common.pop_mode(("fit", "partial_fit"), "fit")
-    args = peerlib.parse_args("scikit-learn BernoulliRBM (PCD-1) 784-500 epoch timing")
-    limiter = sklearn_common.limit_threads(args.threads)
-    import sklearn
-    from sklearn.exceptions import ConvergenceWarning
+    args, limiter, version, x, _, desc = sklearn_common.setup(
+        "scikit-learn BernoulliRBM (PCD-1) 784-500 epoch timing")
     from sklearn.neural_network import BernoulliRBM
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
-    x, _, desc = peerlib.load_train(args.data, args.seed)
     n = x.shape[0]
     bs = args.batch
     rng = np.random.default_rng(args.seed)
@@ -73,8 +68,9 @@ def main():
     if args.floor:
         print("# --floor: not implemented for the sklearn peers (ignored)", file=sys.stderr)
     times = [epoch(e) for e in range(args.epochs + 1)]
-    blas = sklearn_common.blas_field(sklearn.__version__, limiter) + f":mode={mode}"
-    print(peerlib.result_line("sklearn", "rbm-pcd1-784-500", bs, args.threads, times[1:], blas))
+    blas = sklearn_common.blas_field(version, limiter) + f":mode={mode}"
+    print(peerlib.result_line("sklearn", "rbm-pcd1-784-500", bs, args.threads, times[1:], blas,
+                              rows=n))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Peer of dbn4j's MLP epoch: 784-500-500-10 ReLU, softmax cross-entropy, SGD with momentum 0.9, in PyTorch (CPU,
-float32, eager mode).
+float32, eager mode). The same loop also times dbn4j's other feed-forward workloads (--model):
+  logistic       multinomial logistic regression 784-10 (one Linear layer), lr 0.1, momentum 0.9
+  dbn-finetune   a DBN's fine-tuning (--sizes 784,500,500): sigmoid hidden layers and a 10-way softmax output,
+                 lr 0.1, momentum 0.9 (dbn4j starts from the pre-trained RBM weights; the epoch time does not
+                 depend on the values)
 
 The loop is the plain one a PyTorch user writes, over tensors made once before timing (no DataLoader): per epoch
 one randperm and one gather of inputs and labels into shuffled copies (as dbn4j does), then for every batch of the
@@ -8,7 +12,7 @@ shuffled copy zero_grad, forward through an nn.Sequential, nn.CrossEntropyLoss (
 backward, optim.SGD step, and the batch loss read back (dbn4j sums the batch losses too). Like dbn4j, no gradient
 with respect to the input data is computed.
 
-Prints one line: RESULT peer=torch workload=mlp-784-500-500-10-relu ... epoch_s_median=...
+Prints one line: RESULT peer=torch workload=mlp-784-500-500-10-relu | logistic-784-10 | dbn-...-10-finetune ...
 """
 
 import os
@@ -34,7 +38,11 @@ def parallel_summary(torch):
 
 
 def main():
-    args = peerlib.parse_args("PyTorch MLP 784-500-500-10 epoch timing")
+    parser = peerlib.argument_parser("PyTorch MLP 784-500-500-10 (or logistic regression, DBN fine-tuning) epoch "
+                                     "timing")
+    parser.add_argument("--model", choices=("mlp", "logistic", "dbn-finetune"), default="mlp")
+    parser.add_argument("--sizes", default="784,1000,1000,1000", help="DBN layer sizes for --model dbn-finetune")
+    args = peerlib.parse_args(None, parser=parser)
     import torch
     from torch import nn
 
@@ -45,21 +53,35 @@ def main():
         pass
     torch.manual_seed(args.seed)
     x, y, desc = peerlib.load_train(args.data, args.seed)
+    x, y, desc = peerlib.first_rows(x, y, desc, args.rows)
     peerlib.set_openblas_threads(args.threads)
     xt = torch.from_numpy(x)
     yt = torch.from_numpy(y)
     n = xt.shape[0]
     bs = args.batch
 
-    model = nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 500), nn.ReLU(), nn.Linear(500, 10))
-    # Same initial scales as dbn4j (He normal for ReLU layers, sqrt(1/in) for the output, zero biases); the epoch
-    # time does not depend on them, the loss sanity print does a little.
+    if args.model == "mlp":
+        sizes, act, lr, workload = [784, 500, 500, 10], nn.ReLU, LR, "mlp-784-500-500-10-relu"
+    elif args.model == "logistic":
+        sizes, act, lr, workload = [784, 10], None, 0.1, "logistic-784-10"
+    else:
+        sizes = [int(s) for s in args.sizes.split(",")] + [10]
+        act, lr, workload = nn.Sigmoid, 0.1, "dbn-" + "-".join(map(str, sizes)) + "-finetune"
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i + 2 < len(sizes):
+            layers.append(act())
+    model = nn.Sequential(*layers)
+    # Same initial scales as dbn4j's MLP (He normal for ReLU layers, sqrt(1/in) for the output, zero biases); the
+    # epoch time does not depend on them, the loss sanity print does a little.
     with torch.no_grad():
-        for i, layer in enumerate(m for m in model if isinstance(m, nn.Linear)):
-            std = (2.0 / layer.in_features) ** 0.5 if i < 2 else (1.0 / layer.in_features) ** 0.5
+        linear = [m for m in model if isinstance(m, nn.Linear)]
+        for i, layer in enumerate(linear):
+            std = (2.0 / layer.in_features) ** 0.5 if i + 1 < len(linear) else (1.0 / layer.in_features) ** 0.5
             layer.weight.normal_(0.0, std)
             layer.bias.zero_()
-    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=MOMENTUM)
     loss_fn = nn.CrossEntropyLoss()
     model.train()
 
@@ -78,10 +100,9 @@ def main():
             opt.step()
             total += loss.item() * xb.shape[0]
         seconds = time.perf_counter() - t0
-        print(f"# torch mlp epoch {e + 1}: {seconds:.3f} s, train loss {total / n:.4f}", file=sys.stderr)
+        print(f"# torch {args.model} epoch {e + 1}: {seconds:.3f} s, train loss {total / n:.4f}", file=sys.stderr)
         return seconds
 
-    sizes = [784, 500, 500, 10]
     acts = [torch.rand(bs, s) * 0.01 for s in sizes]
     weights = [layer.weight.detach().clone() for layer in model if isinstance(layer, nn.Linear)]  # (out, in)
     grads = [torch.empty_like(wt) for wt in weights]
@@ -102,15 +123,18 @@ def main():
     print(f"# data: {desc}; batch {bs}; threads {args.threads}; {peerlib.env_summary()}", file=sys.stderr)
     times = []
     floors = []
+    floor = args.floor and args.model == "mlp"
+    if args.floor and not floor:
+        print("# --floor: only for the MLP (ignored)", file=sys.stderr)
     for e in range(args.epochs + 1):
         times.append(epoch(e))
-        if args.floor:
+        if floor:
             # Interleaved with the epochs, so that both see the same machine noise.
             floors.append(floor_epoch())
             print(f"# torch mlp GEMM-only epoch: {floors[-1]:.3f} s", file=sys.stderr)
     blas = peerlib.blas_field(f"torch-{torch.__version__}") + ":" + parallel_summary(torch)
-    extra = f"gemm_floor_s_median={statistics.median(floors[1:]):.4f}" if args.floor else ""
-    print(peerlib.result_line("torch", "mlp-784-500-500-10-relu", bs, args.threads, times[1:], blas, extra))
+    extra = f"gemm_floor_s_median={statistics.median(floors[1:]):.4f}" if floor else ""
+    print(peerlib.result_line("torch", workload, bs, args.threads, times[1:], blas, extra, rows=n))
 
 
 if __name__ == "__main__":

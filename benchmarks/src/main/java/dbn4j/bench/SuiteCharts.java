@@ -96,8 +96,12 @@ final class SuiteCharts {
                 ticks.add(t);
             }
         } else {
-            for (int i = 0; i <= 5; i++) {
-                ticks.add(axisHi * i / 5);
+            // About five gridlines at a round step (1, 2, 2.5 or 5 times a power of ten).
+            double raw = axisHi / 5;
+            double pow = Math.pow(10, Math.floor(Math.log10(raw)));
+            double step = pow * (raw <= pow ? 1 : raw <= 2 * pow ? 2 : raw <= 2.5 * pow ? 2.5 : raw <= 5 * pow ? 5 : 10);
+            for (int i = 0; i * step <= axisHi * 1.0001; i++) {
+                ticks.add(i * step);
             }
         }
         for (double t : ticks) {

@@ -9,17 +9,22 @@ import dbn4j.cpu.CpuBackend;
 import dbn4j.data.Dataset;
 import dbn4j.data.FashionMnist;
 import dbn4j.nn.Activation;
+import dbn4j.nn.Dbn;
 import dbn4j.nn.EpochMetrics;
+import dbn4j.nn.LogisticRegression;
 import dbn4j.nn.Loss;
 import dbn4j.nn.Mlp;
 import dbn4j.nn.Rbm;
 import dbn4j.nn.RbmOptions;
 import dbn4j.nn.TrainConfig;
+import dbn4j.nn.TrainingListener;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Training epochs against their GEMM floor: one epoch of RBM CD-1 784-500 and of MLP 784-500-500-10 (ReLU, SGD with
@@ -29,7 +34,14 @@ import java.util.Locale;
  * shuffle; not the per-epoch monitoring).
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dbn4j.bench.TrainingBench [--epochs N] [--batch B] [--blas-threads T]
- *     [--peers-format]</pre>
+ *     [--peers-format] [--also LIST] [--pcd-rows N] [--dbn-rows N] [--dbn-sizes 784,1000,1000,1000]</pre>
+ *
+ * <p>{@code --also} adds, after the two workloads above, the epochs of other models for the peer comparison (no
+ * GEMM floor): {@code logistic} (multinomial logistic regression 784-10), {@code cd10} (RBM CD-10 784-500),
+ * {@code pcd15} (RBM PCD-15 784-500 on the first {@code --pcd-rows} rows), {@code dbn} (DBN pre-training, CD-1 every layer, and fine-tuning of
+ * {@code --dbn-sizes} plus 10 classes on the first {@code --dbn-rows} rows). The suite's training table uses the
+ * same methods ({@link #logisticEpochs}, {@link #rbmEpochs(Backend, Dataset, int, int, int, boolean)},
+ * {@link #dbnEpochs}).
  *
  * <p>{@code --peers-format} also prints, for each workload, one machine-readable line in the format of the peer
  * benchmarks in {@code benchmarks/peers/} ({@code RESULT peer=dbn4j workload=... epoch_s_median=...}), which
@@ -43,16 +55,32 @@ public final class TrainingBench {
         int batch = 100;
         int blasThreads = 1;
         boolean peersFormat = false;
+        List<String> also = List.of();
+        int pcdRows = 60_000;
+        int dbnRows = 60_000;
+        int[] dbnSizes = {784, 1000, 1000, 1000};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--epochs": epochs = Integer.parseInt(args[++i]); break;
                 case "--batch": batch = Integer.parseInt(args[++i]); break;
                 case "--blas-threads": blasThreads = Integer.parseInt(args[++i]); break;
                 case "--peers-format": peersFormat = true; break;
+                case "--also": also = List.of(args[++i].split(",")); break;
+                case "--pcd-rows": pcdRows = Integer.parseInt(args[++i]); break;
+                case "--dbn-rows": dbnRows = Integer.parseInt(args[++i]); break;
+                case "--dbn-sizes":
+                    dbnSizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                    break;
                 default:
-                    System.err.println(
-                            "usage: TrainingBench [--epochs N] [--batch B] [--blas-threads T] [--peers-format]");
+                    System.err.println("usage: TrainingBench [--epochs N] [--batch B] [--blas-threads T] [--peers-format]"
+                            + " [--also logistic,cd10,pcd15,dbn] [--pcd-rows N] [--dbn-rows N] [--dbn-sizes 784,1000,...]");
                     System.exit(2);
+            }
+        }
+        for (String w : also) {
+            if (!w.matches("logistic|cd10|pcd15|dbn")) {
+                System.err.println("TrainingBench: --also takes logistic, cd10, pcd15, dbn; not " + w);
+                System.exit(2);
             }
         }
         CpuBackend cpu = Backends.cpu();
@@ -83,13 +111,54 @@ public final class TrainingBench {
             System.out.printf(Locale.ROOT, "%-26s %10s %10s %7s %6s %s%n", (Object[]) r);
         }
         if (peersFormat) {
-            System.out.println(resultLine(cpu, "rbm-cd1-784-500", batch, rbmTimes, rbmFloor));
-            System.out.println(resultLine(cpu, "mlp-784-500-500-10-relu", batch, mlpTimes, mlpFloor));
+            System.out.println(resultLine(cpu, "rbm-cd1-784-500", batch, train.rows(), rbmTimes, rbmFloor));
+            System.out.println(resultLine(cpu, "mlp-784-500-500-10-relu", batch, train.rows(), mlpTimes, mlpFloor));
+        }
+        // The other models, without a GEMM floor: epoch times only (printed as RESULT lines with --peers-format).
+        Map<String, Object[]> more = new LinkedHashMap<>(); // workload -> {rows, epoch times}
+        for (String w : also) {
+            if (w.equals("logistic")) {
+                more.put(LOGISTIC, new Object[] {train.rows(), logisticEpochs(cpu, train, batch, epochs + 1)});
+            } else if (w.equals("cd10")) {
+                more.put(RBM_CD10, new Object[] {train.rows(), rbmEpochs(cpu, train, batch, epochs + 1, 10, false)});
+            } else if (w.equals("pcd15")) {
+                Dataset d = firstRows(train, pcdRows);
+                more.put(RBM_PCD15, new Object[] {d.rows(), rbmEpochs(cpu, d, batch, epochs + 1, 15, true)});
+            } else {
+                Dataset d = firstRows(train, dbnRows);
+                double[][] t = dbnEpochs(cpu, d, batch, dbnSizes, epochs + 1);
+                more.put(dbnKey(dbnSizes, true), new Object[] {d.rows(), t[0]});
+                more.put(dbnKey(dbnSizes, false), new Object[] {d.rows(), t[1]});
+            }
+        }
+        for (Map.Entry<String, Object[]> e : more.entrySet()) {
+            double[] t = (double[]) e.getValue()[1];
+            System.out.printf(Locale.ROOT, "%-34s rows %6d  epoch s median %.3f%n", e.getKey(), e.getValue()[0],
+                    median(t));
+            if (peersFormat) {
+                System.out.println(resultLine(cpu, e.getKey(), batch, (Integer) e.getValue()[0], t, Double.NaN));
+            }
         }
     }
 
+    /** Peer workload names (benchmarks/peers/) of the models beside the two with a GEMM floor. */
+    static final String LOGISTIC = "logistic-784-10";
+    static final String RBM_CD10 = "rbm-cd10-784-500";
+    static final String RBM_PCD15 = "rbm-pcd15-784-500";
+
+    /** "dbn-784-500-500-pretrain" or "dbn-784-500-500-10-finetune": the peer workload names of a DBN. */
+    static String dbnKey(int[] sizes, boolean pretrain) {
+        String arch = Arrays.toString(sizes).replaceAll("[\\[\\] ]", "").replace(',', '-');
+        return "dbn-" + arch + (pretrain ? "-pretrain" : "-10-finetune");
+    }
+
+    /** The first {@code rows} rows of {@code d} (all of it when it has no more). */
+    static Dataset firstRows(Dataset d, int rows) {
+        return rows >= d.rows() ? d : d.subset(0, rows);
+    }
+
     /** One line in the peer benchmarks' format (benchmarks/peers/): space-separated key=value, no spaces inside. */
-    static String resultLine(CpuBackend cpu, String workload, int batch, double[] times, double gemmFloor) {
+    static String resultLine(CpuBackend cpu, String workload, int batch, int rows, double[] times, double gemmFloor) {
         StringBuilder list = new StringBuilder();
         for (double t : times) {
             list.append(list.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", t));
@@ -98,11 +167,11 @@ public final class TrainingBench {
                 : java.nio.file.Path.of(cpu.blasLibrary()).getFileName().toString();
         return String.format(Locale.ROOT,
                 "RESULT peer=dbn4j workload=%s batch=%d threads=%d epoch_s_median=%.4f epochs=%d epoch_s=%s"
-                        + " blas=dbn4j:openblas:core=%s:threads=%d:%s:kernels=%s:kernel-threads=%d"
-                        + " gemm_floor_s_median=%.4f",
+                        + " blas=dbn4j:openblas:core=%s:threads=%d:%s:kernels=%s:kernel-threads=%d rows=%d%s",
                 workload, batch, cpu.blasThreads(), median(times), times.length, list,
                 cpu.blasCoreName().trim().replace(' ', '_'), cpu.blasThreads(), lib.replace(' ', '_'),
-                CpuBackend.isaName(cpu.activeIsa()), cpu.threads(), gemmFloor);
+                CpuBackend.isaName(cpu.activeIsa()), cpu.threads(), rows, Double.isNaN(gemmFloor) ? ""
+                        : String.format(Locale.ROOT, " gemm_floor_s_median=%.4f", gemmFloor));
     }
 
     private static String[] row(String name, double epoch, double floor, double bar) {
@@ -144,8 +213,7 @@ public final class TrainingBench {
         List<Double> times = new ArrayList<>();
         List<Double> floors = new ArrayList<>();
         try (Rbm rbm = Rbm.create(be, 784, 500, Rbm.Visible.BERNOULLI, 1); RbmFloor floor = new RbmFloor(be, batch)) {
-            rbm.fit(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.05f)
-                    .momentum(0.5f, 5, 0.9f).weightDecay(2e-4f).listener(m -> {
+            rbm.fit(train, null, rbmConfig(batch, epochs).listener(m -> {
                         times.add(epochSeconds(m, train));
                         floors.add(floor.epoch(train.rows() / batch));
                     }), new RbmOptions().monitorRows(100));
@@ -166,6 +234,64 @@ public final class TrainingBench {
                     }));
         }
         return new double[][] {measured(times), measured(floors)};
+    }
+
+    /** Epoch times of multinomial logistic regression 784-10 (SGD, lr 0.1, momentum 0.9); warm-up dropped. */
+    static double[] logisticEpochs(Backend be, Dataset train, int batch, int epochs) {
+        List<Double> times = new ArrayList<>();
+        try (Mlp m = LogisticRegression.multinomial(be, 784, 10)) {
+            m.fit(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.1f).seed(1)
+                    .listener(e -> times.add(epochSeconds(e, train))));
+        }
+        return measured(times);
+    }
+
+    /**
+     * Epoch times of RBM CD-k or PCD-k 784-500 with the hyper-parameters of {@link #rbmEpochs(Backend, Dataset, int,
+     * int)} (lr 0.05, momentum 0.5 then 0.9 after 5 epochs, weight cost 2e-4), without a GEMM floor; warm-up dropped.
+     */
+    static double[] rbmEpochs(Backend be, Dataset train, int batch, int epochs, int k, boolean persistent) {
+        List<Double> times = new ArrayList<>();
+        try (Rbm rbm = Rbm.create(be, 784, 500, Rbm.Visible.BERNOULLI, 1)) {
+            rbm.fit(train, null, rbmConfig(batch, epochs).listener(m -> times.add(epochSeconds(m, train))),
+                    new RbmOptions().k(k).persistent(persistent).monitorRows(100));
+        }
+        return measured(times);
+    }
+
+    private static TrainConfig rbmConfig(int batch, int epochs) {
+        return new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.05f).momentum(0.5f, 5, 0.9f)
+                .weightDecay(2e-4f);
+    }
+
+    /**
+     * DBN {@code sizes} (Bernoulli visible layer) and 10 classes: {pre-training epoch times, fine-tuning epoch times},
+     * warm-up dropped. Pre-training is CD-1 on every layer with the RBM hyper-parameters, {@code epochs} epochs each;
+     * a pre-training epoch is epoch i of every layer summed (the features passed between layers are not timed).
+     * Fine-tuning: sigmoid MLP with a softmax output, SGD lr 0.1, momentum 0.9.
+     */
+    static double[][] dbnEpochs(Backend be, Dataset train, int batch, int[] sizes, int epochs) {
+        Map<String, List<Double>> times = new LinkedHashMap<>(); // phase -> epoch times
+        TrainingListener byPhase = e -> times.computeIfAbsent(e.phase(), p -> new ArrayList<>())
+                .add(epochSeconds(e, train));
+        try (Dbn dbn = Dbn.create(be, sizes, Rbm.Visible.BERNOULLI, 1)) {
+            dbn.pretrain(train, null, rbmConfig(batch, epochs).listener(byPhase), new RbmOptions().monitorRows(100));
+            dbn.finetune(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.1f)
+                    .listener(byPhase), 10);
+        }
+        double[] pre = new double[epochs - 1];
+        double[] fine = null;
+        for (Map.Entry<String, List<Double>> e : times.entrySet()) {
+            double[] t = measured(e.getValue());
+            if (e.getKey().startsWith("rbm")) {
+                for (int i = 0; i < pre.length; i++) {
+                    pre[i] += t[i];
+                }
+            } else {
+                fine = t;
+            }
+        }
+        return new double[][] {pre, fine};
     }
 
     private static double epochSeconds(EpochMetrics m, Dataset train) {
