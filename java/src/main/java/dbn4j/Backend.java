@@ -3,8 +3,8 @@ package dbn4j;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Where matrices live and kernels run: the CPU ({@code dbn4j.cpu.CpuBackend}) or, later, an NVIDIA GPU. Get the
- * configured one with {@link Backends#get()}.
+ * Where matrices live and kernels run: the CPU ({@code dbn4j.cpu.CpuBackend}) or an NVIDIA GPU
+ * ({@code dbn4j.cuda.CudaBackend}). Get the configured one with {@link Backends#get()}.
  *
  * <p>Every public method checks its arguments in Java first (open, same backend, shapes, overlap) and throws
  * {@link IllegalArgumentException} or {@link IllegalStateException} naming the bad argument, so that misuse never
@@ -19,6 +19,13 @@ public abstract class Backend {
 
     /** One line describing the hardware and libraries in use (CPU model, ISA level, BLAS core and threads). */
     public abstract String describe();
+
+    /**
+     * Waits until all work queued by earlier calls has run, and reports a failure of any of it as a
+     * {@link Dbn4jException}. The CPU backend's kernels run when called, so there it returns at once; the CUDA
+     * backend queues kernels on a stream, and a timing or a fault check needs this.
+     */
+    public void synchronize() {}
 
     // ---- memory ----
 
