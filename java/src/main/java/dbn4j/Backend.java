@@ -213,6 +213,17 @@ public abstract class Backend {
     }
 
     /**
+     * {@link #softmaxCrossEntropy} without the loss value: writes p and dz only. A device backend then only queues
+     * the work, where returning the value would wait for the device; for loops that do not read the loss each step.
+     */
+    public final void softmaxCrossEntropyGradient(Matrix z, Matrix t, Matrix p, Matrix dz) {
+        lossArgs(z, "z", t, p, "p", dz, "dz");
+        if (z.rows() > 0) {
+            softmaxCrossEntropyGradientK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
+        }
+    }
+
+    /**
      * Sigmoid binary cross-entropy of logits z(B, N) against targets t in [0, 1]. Writes p = sigmoid(z) and
      * dz = (p - t) / B where not null. Returns (1/B) sum [max(z,0) - z t + log(1 + exp(-|z|))].
      */
@@ -412,6 +423,11 @@ public abstract class Backend {
     protected abstract void logSoftmaxK(long x, long y, int rows, int cols);
 
     protected abstract double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols);
+
+    /** The loss-free variant; by default the full kernel with its value dropped. */
+    protected void softmaxCrossEntropyGradientK(long z, long t, long p, long dz, int rows, int cols) {
+        softmaxCrossEntropyK(z, t, p, dz, rows, cols);
+    }
 
     protected abstract double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols);
 

@@ -99,6 +99,22 @@ class BackendsTest {
     }
 
     @Test
+    void lossGradientVariantWritesWhatTheFullLossWrites() {
+        Backend b = Backends.cpu();
+        float[] z = {2f, -1f, 0.5f, 0f, 3f, -2f};
+        float[] t = {0f, 1f, 0f, 1f, 0f, 0f};
+        try (Matrix mz = b.matrix(2, 3, z); Matrix mt = b.matrix(2, 3, t); Matrix p1 = b.allocate(2, 3);
+                Matrix d1 = b.allocate(2, 3); Matrix p2 = b.allocate(2, 3); Matrix d2 = b.allocate(2, 3)) {
+            assertTrue(b.softmaxCrossEntropy(mz, mt, p1, d1) > 0);
+            b.softmaxCrossEntropyGradient(mz, mt, p2, d2);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(p1.toArray(), p2.toArray());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(d1.toArray(), d2.toArray());
+            assertTrue(d2.get(0, 0) > 0 && d2.get(0, 1) < 0, "dz = (p - t) / B");
+            assertThrows(IllegalArgumentException.class, () -> b.softmaxCrossEntropyGradient(mz, p1, null, mz.rows(0, 1)));
+        }
+    }
+
+    @Test
     void unknownBackendIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.choose("tpu"));
         assertTrue(e.getMessage().contains("tpu"), e.getMessage());

@@ -349,6 +349,12 @@ public final class CudaBackend extends Backend {
         }
     }
 
+    /** No loss pointer: the kernel then needs no scratch and nothing waits for the device. */
+    @Override
+    protected void softmaxCrossEntropyGradientK(long z, long t, long p, long dz, int rows, int cols) {
+        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, stream), "dbn4j_cuda_softmax_cross_entropy");
+    }
+
     @Override
     protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
         synchronized (lock) {

@@ -271,6 +271,13 @@ class CudaKernelTest {
             assertEquals(loss[0], loss[1], 1e-12 * Math.abs(loss[0]), name + " loss");
             assertTrue(loss[0] > 0, name + " loss is positive on these inputs");
         }
+        float[][] gradientOnly = both(be -> {
+            try (Matrix mz = be.matrix(rows, k, z); Matrix mt = be.matrix(rows, k, t); Matrix dz = be.allocate(rows, k)) {
+                be.softmaxCrossEntropyGradient(mz, mt, null, dz);
+                return dz.toArray();
+            }
+        });
+        assertBitIdentical(gradientOnly, "softmaxCrossEntropyGradient dz");
     }
 
     // ---- reductions, BLAS-1, updates, rows ----
