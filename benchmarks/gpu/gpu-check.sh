@@ -47,7 +47,8 @@ run=target/gpu-run
 if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
   rm -rf "$run" && mkdir -p "$run"
   tar -xzf gpu-carry/jre.tar.gz -C "$run" && tar -xf gpu-carry/jars.tar -C "$run"
-  java="$run/jre/bin/java"
+  # JavaCPP unpacks the native libraries from the jars into its cache: keep it inside the run folder.
+  java="$run/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$run/javacpp-cache"
   # The bytedeco cuda presets load libcudart.so.13, libcublas.so.13 and libcublasLt.so.13 from the machine: add
   # every folder that holds one (toolkit, system, pip wheels of PyTorch), the toolkit's first.
   libdirs=""
@@ -67,7 +68,7 @@ if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" > "$out/java-env.txt"
   cp="$run/jars/benchmarks.jar:$run/jars/dbn4j-tests.jar"
   # Test classes are selected one by one: scanning a package inside a jar needs jdk.zipfs, not in the runtime.
-  if timeout 240 "$java" -Ddbn4j.backend=auto -jar "$run/jars/junit-platform-console-standalone.jar" execute \
+  if timeout 150 $java -Ddbn4j.backend=auto -jar "$run/jars/junit-platform-console-standalone.jar" execute \
       --disable-banner --details=tree --class-path "$cp" --select-class dbn4j.cuda.CudaKernelTest \
       --select-class dbn4j.cuda.GemmCallTest --select-class dbn4j.nn.CudaTrainingTest \
       --select-class dbn4j.BackendsTest > "$out/java-tests.log" 2>&1; then
@@ -77,7 +78,7 @@ if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
       | tr -s ' ' | paste -sd, -)"; status=1
   fi
   if [ "$gpu" = yes ]; then
-    if timeout 240 "$java" -Ddbn4j.backend=cuda -cp "$cp" dbn4j.bench.GpuBench > "$out/dbn4j.txt" 2>&1; then
+    if timeout 180 $java -Ddbn4j.backend=cuda -cp "$cp" dbn4j.bench.GpuBench > "$out/dbn4j.txt" 2>&1; then
       java_bench=ok
     else
       java_bench="FAILED (see dbn4j.txt)"; status=1
@@ -91,7 +92,7 @@ fi
 if [ "$gpu" = no ]; then
   echo "torch: skipped, no GPU" > "$out/torch.txt"
 elif python3 -c "import torch" 2> /dev/null; then
-  PYTHONUNBUFFERED=1 timeout 240 python3 benchmarks/gpu/torch_reference.py > "$out/torch.txt" 2>&1 || status=1
+  PYTHONUNBUFFERED=1 timeout 180 python3 benchmarks/gpu/torch_reference.py > "$out/torch.txt" 2>&1 || status=1
 else
   echo "torch: missing" > "$out/torch.txt"
 fi

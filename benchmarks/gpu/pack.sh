@@ -2,8 +2,8 @@
 # Packs what benchmarks/gpu/gpu-check.sh needs on a GPU machine that has CUDA but no Java and no network:
 #   1. builds dbn4j with the CUDA backend (mvn package -Ddbn4j.cuda=true: needs nvcc here, no GPU),
 #   2. a jlink runtime of this JDK (java.base, jdk.unsupported, java.management, java.logging; stripped, compressed),
-#   3. the jars: benchmarks.jar (shaded, less natives it never loads: dbn4j with its CUDA JNI library, javacpp, openblas and the cuda presets,
-#      each with its linux-x86_64 natives), the test classes, the JUnit console launcher,
+#   3. the jars: benchmarks.jar (shaded: dbn4j with its CUDA JNI library, javacpp, openblas and the cuda presets,
+#      each with its linux-x86_64 natives, less those it never loads), the test classes, the JUnit console launcher,
 # into gpu-carry/ (ignored by git) as two archives, and prints their size (the device tool carries at most 64 MiB).
 # Usage (repository root): benchmarks/gpu/pack.sh      Set MVN_LOCK=/path/to/lockfile to serialise the Maven build.
 set -euo pipefail

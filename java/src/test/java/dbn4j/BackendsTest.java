@@ -110,7 +110,8 @@ class BackendsTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(p1.toArray(), p2.toArray());
             org.junit.jupiter.api.Assertions.assertArrayEquals(d1.toArray(), d2.toArray());
             assertTrue(d2.get(0, 0) > 0 && d2.get(0, 1) < 0, "dz = (p - t) / B");
-            assertThrows(IllegalArgumentException.class, () -> b.softmaxCrossEntropyGradient(mz, p1, null, mz.rows(0, 1)));
+            assertThrows(IllegalArgumentException.class,
+                    () -> b.softmaxCrossEntropyGradient(mz, p1, null, mz.rows(0, 1)));
         }
     }
 

@@ -116,7 +116,8 @@ public final class GpuBench {
         float lr = 0.05f;
         try (Matrix v0 = be.matrix(batch, nv, binary(r, batch * nv, 0.3)); Matrix w = be.allocate(nv, nh);
                 Matrix b = be.allocate(1, nv); Matrix c = be.allocate(1, nh); Matrix vw = be.allocate(nv, nh);
-                Matrix pre = be.allocate(batch, nh); Matrix h0 = be.allocate(batch, nh); Matrix hs = be.allocate(batch, nh);
+                Matrix pre = be.allocate(batch, nh); Matrix h0 = be.allocate(batch, nh);
+                Matrix hs = be.allocate(batch, nh);
                 Matrix v1 = be.allocate(batch, nv); Matrix h1 = be.allocate(batch, nh); Matrix g = be.allocate(nv, nh);
                 Matrix gb = be.allocate(1, nv); Matrix gc = be.allocate(1, nh)) {
             be.gaussian(rng, null, 0.01f, w);
@@ -161,7 +162,8 @@ public final class GpuBench {
             Matrix x = all[at++] = be.matrix(batch, 784, binary(r, batch * 784, 0.5));
             Matrix target = all[at++] = be.matrix(batch, 10, t);
             Matrix dz = all[at++] = be.allocate(batch, 10);
-            Matrix[] w = new Matrix[layers], bias = new Matrix[layers], gw = new Matrix[layers], gb = new Matrix[layers];
+            Matrix[] w = new Matrix[layers], bias = new Matrix[layers];
+            Matrix[] gw = new Matrix[layers], gb = new Matrix[layers];
             Matrix[] vw = new Matrix[layers], vb = new Matrix[layers], a = new Matrix[layers];
             RandomStream rng = new RandomStream(3);
             for (int l = 0; l < layers; l++) {
@@ -228,7 +230,8 @@ public final class GpuBench {
     static double rbmFitSamplesPerSecond(Backend be, int rows) {
         try (Rbm rbm = Rbm.create(be, 784, 500, Rbm.Visible.BERNOULLI, 1)) {
             List<EpochMetrics> h = rbm.fit(synthetic(rows), null,
-                    new TrainConfig().epochs(2).batchSize(100).learningRate(0.05f), new RbmOptions().k(1).monitorRows(100));
+                    new TrainConfig().epochs(2).batchSize(100).learningRate(0.05f),
+                    new RbmOptions().k(1).monitorRows(100));
             return h.get(1).get("samples_per_second");
         }
     }

@@ -43,7 +43,8 @@ public final class CudaKernels {
     public static native int dbn4j_cuda_device_info(int device, @Cast("char*") byte[] name, int nameLen,
             int[] ccMajor, int[] ccMinor, @Cast("int64_t*") long[] totalBytes, int[] multiprocessors);
     public static native int dbn4j_cuda_set_device(int device);
-    public static native int dbn4j_cuda_mem_info(@Cast("int64_t*") long[] freeBytes, @Cast("int64_t*") long[] totalBytes);
+    public static native int dbn4j_cuda_mem_info(@Cast("int64_t*") long[] freeBytes,
+            @Cast("int64_t*") long[] totalBytes);
 
     public static native int dbn4j_cuda_stream_create(@Cast("void**") long[] stream);
     public static native int dbn4j_cuda_stream_destroy(@Cast("void*") long stream);

@@ -11,6 +11,7 @@ import dbn4j.Backends;
 import dbn4j.Dbn4jException;
 import dbn4j.Matrix;
 import dbn4j.RandomStream;
+import dbn4j.Reference;
 import dbn4j.Transpose;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -60,7 +61,8 @@ class CudaKernelTest {
         for (int i = 0; i < r[0].length; i++) {
             float a = r[0][i], b = r[1][i];
             float d = Math.abs(a - b);
-            assertTrue(d <= ulps * Math.ulp(Math.max(Math.abs(a), Math.abs(b))), what + " at " + i + ": " + a + " vs " + b);
+            assertTrue(d <= ulps * Math.ulp(Math.max(Math.abs(a), Math.abs(b))),
+                    what + " at " + i + ": " + a + " vs " + b);
         }
     }
 
@@ -150,21 +152,27 @@ class CudaKernelTest {
             }
         });
         double u = 0x1p-24;
+        // sum_k |a_ik b_kj| for every (i, j): the reference product of the absolute values.
+        float[] absProducts = Reference.gemm(tA, tB, 1f, abs(a), ar, ac, abs(b), br, bc, 0f, null);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                double abs = 0;
-                for (int p = 0; p < k; p++) {
-                    double av = tA ? a[p * ac + i] : a[i * ac + p];
-                    double bv = tB ? b[j * bc + p] : b[p * bc + j];
-                    abs += Math.abs(av * bv);
-                }
+                double abs = absProducts[i * n + j];
                 // + 3 roundings per side for alpha s + beta c.
-                double bound = inputRounding * alpha * abs + 2 * (k + 3) * u * (alpha * abs + beta * Math.abs(c[i * n + j]));
+                double bound = inputRounding * alpha * abs
+                        + 2 * (k + 3) * u * (alpha * abs + beta * Math.abs(c[i * n + j]));
                 double d = Math.abs(r[0][i * n + j] - r[1][i * n + j]);
                 assertTrue(d <= bound, ta + "/" + tb + " (" + i + "," + j + "): cpu " + r[0][i * n + j] + " cuda "
                         + r[1][i * n + j] + ", |d| " + d + " > bound " + bound);
             }
         }
+    }
+
+    static float[] abs(float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = Math.abs(x[i]);
+        }
+        return out;
     }
 
     // ---- elementwise ----
@@ -272,7 +280,8 @@ class CudaKernelTest {
             assertTrue(loss[0] > 0, name + " loss is positive on these inputs");
         }
         float[][] gradientOnly = both(be -> {
-            try (Matrix mz = be.matrix(rows, k, z); Matrix mt = be.matrix(rows, k, t); Matrix dz = be.allocate(rows, k)) {
+            try (Matrix mz = be.matrix(rows, k, z); Matrix mt = be.matrix(rows, k, t);
+                    Matrix dz = be.allocate(rows, k)) {
                 be.softmaxCrossEntropyGradient(mz, mt, null, dz);
                 return dz.toArray();
             }

@@ -54,7 +54,8 @@ class GemmCallTest {
                         c, g.ldc);
                 for (int i = 0; i < c.length; i++) {
                     // Both sum the same K products in double and round once: equal up to one float rounding.
-                    assertEquals(expected[i], c[i], 1e-6f * (1 + Math.abs(expected[i])), ta + "/" + tb + " " + g + " at " + i);
+                    assertEquals(expected[i], c[i], 1e-6f * (1 + Math.abs(expected[i])),
+                            ta + "/" + tb + " " + g + " at " + i);
                 }
             }
         }
