@@ -68,9 +68,12 @@ if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" > "$out/java-env.txt"
   cp="$run/jars/benchmarks.jar:$run/jars/dbn4j-tests.jar"
   # Test classes are selected one by one: scanning a package inside a jar needs jdk.zipfs, not in the runtime.
-  if timeout 150 $java -Ddbn4j.backend=auto -jar "$run/jars/junit-platform-console-standalone.jar" execute \
-      --disable-banner --details=tree --class-path "$cp" --select-class dbn4j.cuda.CudaKernelTest \
-      --select-class dbn4j.cuda.GemmCallTest --select-class dbn4j.nn.CudaTrainingTest \
+  # On a GPU machine the CUDA tests must run: an unusable backend fails them instead of skipping them.
+  required=$([ "$gpu" = yes ] && echo true || echo false)
+  if timeout 150 $java -Ddbn4j.backend=auto -Ddbn4j.cuda.required=$required \
+      -jar "$run/jars/junit-platform-console-standalone.jar" execute --disable-banner --details=tree \
+      --class-path "$cp" --select-class dbn4j.cuda.CudaKernelTest --select-class dbn4j.cuda.GemmCallTest \
+      --select-class dbn4j.cuda.CudaBindingTest --select-class dbn4j.nn.CudaTrainingTest \
       --select-class dbn4j.BackendsTest > "$out/java-tests.log" 2>&1; then
     java_tests="$(grep -E "tests (successful|aborted|failed)" "$out/java-tests.log" | tr -s ' ' | paste -sd, -)"
   else

@@ -4,8 +4,14 @@ import dbn4j.Backend;
 import dbn4j.Dbn4jException;
 import org.junit.jupiter.api.Assumptions;
 
-/** The CUDA backend for tests tagged "cuda", or a skip that says why (no CUDA build, no driver, no device). */
+/**
+ * The CUDA backend for tests tagged "cuda", or a skip that says why (no CUDA build, no driver, no device). With
+ * {@code -Ddbn4j.cuda.required=true} (the GPU check sets it) an unusable backend fails the test instead: on a GPU
+ * machine a skip would hide the failure.
+ */
 public final class CudaTestSupport {
+    public static final String REQUIRED_PROPERTY = "dbn4j.cuda.required";
+
     private static boolean announced;
 
     private CudaTestSupport() {}
@@ -15,6 +21,9 @@ public final class CudaTestSupport {
             return CudaProbe.open();
         } catch (Dbn4jException e) {
             String why = "CUDA backend unavailable: " + e.getMessage();
+            if (Boolean.getBoolean(REQUIRED_PROPERTY)) {
+                throw new AssertionError(why + " (and " + REQUIRED_PROPERTY + "=true)", e);
+            }
             if (!announced) {
                 announced = true;
                 System.out.println("SKIP tests tagged cuda: " + why);
