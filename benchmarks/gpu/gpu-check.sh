@@ -4,7 +4,8 @@
 #      tests, test_cuda included (every CUDA kernel against the CPU library; bit-exact random stream),
 #   2. if gpu-carry/ is there (made beforehand by benchmarks/gpu/pack.sh on a machine with Java): unpacks the Java
 #      runtime and jars, runs the Java GPU tests (every CUDA kernel and a training step of every model against the
-#      CPU backend) and dbn4j's GPU training benchmark (dbn4j.bench.GpuBench),
+#      CPU backend), dbn4j's GPU training benchmark (dbn4j.bench.GpuBench) and the accuracies of AccuracyBench --quick
+#      on the bundled Fashion-MNIST sample trained on the GPU and on the CPU,
 #   3. measures PyTorch's reference numbers on the same card (eager and CUDA graph),
 #   4. prints the table last: dbn4j beside PyTorch, with ratios.
 # Without a GPU it says "no GPU", still builds and runs what needs none (the CUDA tests then skip), and exits 0.
@@ -86,6 +87,23 @@ if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
     else
       java_bench="FAILED (see dbn4j.txt)"; status=1
     fi
+    # Accuracy trained on the GPU beside the same runs on the CPU: AccuracyBench --quick on the Fashion-MNIST sample
+    # bundled in the jar (4000 train, 1000 test images; the bars are for the full set, the comparison is the point).
+    sample="$run/fashion-mnist-sample"
+    python3 - "$run/jars/benchmarks.jar" "$sample" <<'PY'
+import os, sys, zipfile
+jar, dest = sys.argv[1], sys.argv[2]
+os.makedirs(dest, exist_ok=True)
+with zipfile.ZipFile(jar) as z:
+    for name in z.namelist():
+        if name.startswith("dbn4j/data/fashion-mnist-sample/") and name.endswith(".gz"):
+            with open(os.path.join(dest, os.path.basename(name)), "wb") as f:
+                f.write(z.read(name))
+PY
+    for b in cuda cpu; do
+      timeout 150 $java -Ddbn4j.backend=$b -Ddbn4j.data.fashionMnist="$sample" -cp "$cp" dbn4j.bench.AccuracyBench \
+        --quick > "$out/accuracy-$b.txt" 2>&1 || { echo "accuracy on $b: FAILED (see accuracy-$b.txt)"; status=1; }
+    done
   else
     java_bench="skipped: no GPU"
   fi
@@ -112,6 +130,12 @@ echo "Java GPU tests: $java_tests"
 echo "dbn4j GPU benchmark: $java_bench"
 [ -f "$out/dbn4j.txt" ] && grep -E "^# dbn4j|Exception" "$out/dbn4j.txt" | head -3
 grep -E "^# torch|missing|skipped|Error" "$out/torch.txt" | head -3
+for b in cuda cpu; do
+  if [ -f "$out/accuracy-$b.txt" ]; then
+    echo "accuracy, trained on $b (AccuracyBench --quick, bundled sample; test accuracy column):"
+    sed -n '/^model /,$p' "$out/accuracy-$b.txt" | sed 's/^/  /'
+  fi
+done
 if [ "$gpu" = yes ]; then
   cat "$out/torch.txt" "$out/dbn4j.txt" 2> /dev/null | python3 benchmarks/gpu/table.py || status=1
 else

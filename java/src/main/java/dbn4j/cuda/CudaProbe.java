@@ -64,6 +64,11 @@ public final class CudaProbe {
                     status, null);
         }
         CudaBackend.check(status, "dbn4j_cuda_device_count");
-        return CudaBackend.instance();
+        try {
+            return CudaBackend.instance();
+        } catch (LinkageError e) {
+            // A preset class or library that cannot be linked: a reason to fall back, not a crash of the caller.
+            throw new Dbn4jException("the CUDA backend could not be set up: " + e, e);
+        }
     }
 }
