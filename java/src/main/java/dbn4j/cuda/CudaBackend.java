@@ -55,7 +55,7 @@ public final class CudaBackend extends Backend {
 
     public static final String MATH_PROPERTY = "dbn4j.cuda.math";
 
-    /** Page-locked host buffer through which every host copy goes, in chunks of this size. */
+    /** Page-locked host buffer through which every host copy goes: in chunks of this size, or of half of it. */
     private static final long STAGING_BYTES = 4L << 20;
 
     private static CudaBackend instance; // guarded by CudaBackend.class
@@ -238,19 +238,30 @@ public final class CudaBackend extends Backend {
         check(dbn4j_cuda_free(address), "dbn4j_cuda_free");
     }
 
+    /**
+     * Through the staging buffer's two halves in turn: while the device copies one half, Java fills the other, and a
+     * half is refilled only after a stream sync that follows its copy (double buffering with stream syncs alone).
+     */
     @Override
     protected void copyFromHostK(float[] src, int srcOffset, long dst, int count) {
         synchronized (lock) {
-            int chunk = (int) (STAGING_BYTES / Float.BYTES);
+            int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
             Address view = new Address();
-            for (int done = 0; done < count; done += chunk) {
+            int half = 0;
+            for (int done = 0; done < count; done += chunk, half ^= 1) {
                 int n = Math.min(chunk, count - done);
-                view.at(staging, n).asBuffer().put(src, srcOffset + done, n);
-                check(dbn4j_cuda_memcpy_async(dst + (long) done * Float.BYTES, staging, (long) n * Float.BYTES, H2D,
+                long buffer = staging + half * (STAGING_BYTES / 2);
+                view.at(buffer, n).asBuffer().put(src, srcOffset + done, n);
+                if (done > 0) {
+                    // Waits for last round's copy out of the other half, which the next round refills (this half's
+                    // own earlier copy was waited for in the previous round).
+                    check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (host to device copy)");
+                }
+                check(dbn4j_cuda_memcpy_async(dst + (long) done * Float.BYTES, buffer, (long) n * Float.BYTES, H2D,
                         stream), "dbn4j_cuda_memcpy_async (host to device)");
-                // The staging buffer is refilled next: wait until the copy has read it.
-                check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (host to device copy)");
             }
+            // The caller's array and the staging buffer are free again only when the last copy has run.
+            check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (host to device copy)");
         }
     }
 
