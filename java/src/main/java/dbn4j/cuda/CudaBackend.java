@@ -194,6 +194,63 @@ public final class CudaBackend extends Backend {
         check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize");
     }
 
+    /**
+     * A recorded sequence of this backend's work, replayed by {@link #launch()} with one launch instead of one per
+     * kernel. Close it when done (idempotent); launching a closed graph throws {@link IllegalStateException}.
+     */
+    public final class Graph implements AutoCloseable {
+        private long exec;
+
+        private Graph(long exec) {
+            this.exec = exec;
+        }
+
+        /** Queues one replay of the recorded work on the backend's stream; does not wait for it. */
+        public void launch() {
+            if (exec == 0) {
+                throw new IllegalStateException("graph is closed");
+            }
+            check(dbn4j_cuda_graph_launch(exec, stream), "dbn4j_cuda_graph_launch");
+        }
+
+        @Override
+        public void close() {
+            long e = exec;
+            exec = 0;
+            if (e != 0) {
+                check(dbn4j_cuda_graph_destroy(e), "dbn4j_cuda_graph_destroy");
+            }
+        }
+    }
+
+    /**
+     * Records the work that {@code step} queues on this backend, without running it, as a CUDA graph. Every replay
+     * repeats exactly the recorded launches: the same matrices (addresses), the same scalars and the same random
+     * offsets (so a step that samples would draw the same numbers each time: capture only steps without sampling,
+     * or whose sampling may repeat). Nothing in the step may wait for the device or allocate (a copy to the host, a
+     * loss value, {@link #synchronize()}, a new matrix): that fails with a {@link Dbn4jException} and no graph is
+     * made. No other thread may use this backend while it captures. The caller closes the graph.
+     */
+    public Graph capture(Runnable step) {
+        if (step == null) {
+            throw new IllegalArgumentException("step is null");
+        }
+        long[] exec = new long[1];
+        synchronized (lock) {
+            check(dbn4j_cuda_graph_begin(stream), "dbn4j_cuda_graph_begin");
+            try {
+                step.run();
+            } catch (RuntimeException | Error e) {
+                // End (and discard) the capture, so the stream runs work again; the step's failure is the news.
+                dbn4j_cuda_graph_end(stream, exec);
+                dbn4j_cuda_graph_destroy(exec[0]);
+                throw e;
+            }
+            check(dbn4j_cuda_graph_end(stream, exec), "dbn4j_cuda_graph_end");
+        }
+        return new Graph(exec[0]);
+    }
+
     /** Free and total device memory in bytes. */
     public long[] memoryInfo() {
         long[] free = new long[1];

@@ -51,6 +51,11 @@ public final class CudaKernels {
     public static native int dbn4j_cuda_synchronize(@Cast("void*") long stream);
     public static native int dbn4j_cuda_device_synchronize();
 
+    public static native int dbn4j_cuda_graph_begin(@Cast("void*") long stream);
+    public static native int dbn4j_cuda_graph_end(@Cast("void*") long stream, @Cast("void**") long[] exec);
+    public static native int dbn4j_cuda_graph_launch(@Cast("void*") long exec, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_graph_destroy(@Cast("void*") long exec);
+
     public static native int dbn4j_cuda_malloc(@Cast("int64_t") long bytes, @Cast("void**") long[] out);
     public static native int dbn4j_cuda_free(@Cast("void*") long p);
     public static native int dbn4j_cuda_host_alloc(@Cast("int64_t") long bytes, @Cast("void**") long[] out);

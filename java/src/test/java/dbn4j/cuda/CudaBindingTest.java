@@ -55,6 +55,15 @@ class CudaBindingTest {
     }
 
     @Test
+    void graphCallsCheckTheirHandles() {
+        assertInvalid(dbn4j_cuda_graph_begin(0),
+                "dbn4j_cuda_graph_begin: stream is NULL (the legacy stream: no capture)");
+        assertInvalid(dbn4j_cuda_graph_end(P1, null), "dbn4j_cuda_graph_end: exec is NULL");
+        assertInvalid(dbn4j_cuda_graph_launch(0, P1), "dbn4j_cuda_graph_launch: exec is NULL");
+        assertEquals(0, dbn4j_cuda_graph_destroy(0), "destroying NULL is a no-op");
+    }
+
+    @Test
     void memoryCallsCheckSizesAndKinds() {
         assertInvalid(dbn4j_cuda_malloc(0, new long[1]), "dbn4j_cuda_malloc: bytes=0 <= 0");
         assertInvalid(dbn4j_cuda_memset_async(0, 0, 12, 0), "dbn4j_cuda_memset_async: p is NULL with bytes=12");

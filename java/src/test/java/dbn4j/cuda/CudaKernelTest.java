@@ -384,6 +384,56 @@ class CudaKernelTest {
         }
     }
 
+    /**
+     * Capturing runs nothing; each launch replays the step, which here changes w, so three replays must equal three
+     * eager steps. Same kernels and cuBLAS calls; the tolerance only allows cuBLAS another algorithm under capture
+     * (10-term sums: a few float ulps).
+     */
+    @Test
+    void graphReplaysEqualEagerSteps() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        float[] w0 = random(30, 10 * 6, -1, 1);
+        float[] x0 = random(31, 4 * 10, -1, 1);
+        float[][] results = new float[2][];
+        for (int mode = 0; mode < 2; mode++) {
+            try (Matrix w = gpu.matrix(10, 6, w0); Matrix x = gpu.matrix(4, 10, x0); Matrix y = gpu.allocate(4, 6)) {
+                Runnable step = () -> {
+                    gpu.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, x, w, 0f, y);
+                    gpu.sigmoid(y, y);
+                    gpu.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -0.1f, x, y, 1f, w);
+                };
+                if (mode == 0) {
+                    for (int i = 0; i < 3; i++) {
+                        step.run();
+                    }
+                } else {
+                    try (CudaBackend.Graph g = cuda.capture(step)) {
+                        assertArrayEquals(w0, w.toArray(), "capturing runs nothing");
+                        for (int i = 0; i < 3; i++) {
+                            g.launch();
+                        }
+                        g.close();
+                        assertThrows(IllegalStateException.class, g::launch);
+                    }
+                }
+                results[mode] = w.toArray();
+            }
+        }
+        assertTrue(CudaTestSupport.compare(w0, results[0], 1e-3, 0) != null, "the steps change w");
+        assertNull(CudaTestSupport.compare(results[0], results[1], 1e-6, 1e-5), "three replays = three eager steps");
+    }
+
+    @Test
+    void aWaitInsideACaptureFailsAndLeavesTheStreamUsable() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        try (Matrix m = gpu.matrix(1, 2, 1f, 2f)) {
+            Dbn4jException e = assertThrows(Dbn4jException.class, () -> cuda.capture(m::toArray));
+            assertTrue(e.getMessage().contains("dbn4j_cuda_copy_to_host"), e.getMessage());
+            gpu.scale(2f, m);
+            assertArrayEquals(new float[] {2f, 4f}, m.toArray());
+        }
+    }
+
     @Test
     void synchronizeReportsNothingAfterGoodWork() {
         try (Matrix m = gpu.matrix(1, 3, 1f, 2f, 3f)) {
