@@ -11,8 +11,10 @@ namespace dbn4j_cuda {
 namespace {
 
 // Thread t computes block (offset >> 2) + t and applies op to each of its 4 words that falls in [offset,
-// offset + n): element j = word - offset.
-template <class Op> __global__ void k_words(uint64_t seed, uint64_t offset, int64_t n, Op op) {
+// offset + n): element j = word - offset. With base not NULL the offset is *base + offset, read on the device (a
+// CUDA graph replays its launch arguments, so a replay that must draw new numbers takes its offset from memory).
+template <class Op> __global__ void k_words(uint64_t seed, const uint64_t *base, uint64_t offset, int64_t n, Op op) {
+    if (base) offset += *base;
     const int64_t head = (int64_t)(offset & 3);
     const int64_t nblocks = (head + n + 3) >> 2;
     DBN4J_GRID_STRIDE(t, nblocks) {
@@ -53,11 +55,17 @@ struct SigmoidBernoulliOp {
     }
 };
 
-template <class Op> int launch_words(const char *fn, uint64_t seed, uint64_t offset, int64_t n, Op op, void *stream) {
-    int64_t nblocks = ((int64_t)(offset & 3) + n + 3) >> 2;
-    k_words<<<grid_for(nblocks), THREADS, 0, as_stream(stream)>>>(seed, offset, n, op);
+template <class Op>
+int launch_words(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, int64_t n, Op op,
+                 void *stream) {
+    // An offset read on the device has a head (offset & 3) unknown here: size the grid for the largest, 3.
+    int64_t head = base ? 3 : (int64_t)(offset & 3);
+    int64_t nblocks = (head + n + 3) >> 2;
+    k_words<<<grid_for(nblocks), THREADS, 0, as_stream(stream)>>>(seed, base, offset, n, op);
     return check_launch(fn);
 }
+
+__global__ void k_set_u64(uint64_t *p, uint64_t value) { *p = value; }
 
 // Element i from words offset + 2i and offset + 2i + 1 (the second may start the next block).
 __global__ void k_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n) {
@@ -85,6 +93,18 @@ int check_random(const char *fn, const void *out, int64_t n) {
     if (n < 0) return fail(DBN4J_EINVAL, "%s: n=%lld < 0", fn, (long long)n);
     if (n > 0 && !out) return fail(DBN4J_EINVAL, "%s: out is NULL with n=%lld", fn, (long long)n);
     return DBN4J_OK;
+}
+
+int sigmoid_bernoulli(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, const float *x,
+                      const float *b, float *p, float *s, int B, int N, void *stream) {
+    if (int rc = check_rows(fn, B, N)) return rc;
+    int64_t n = (int64_t)B * N;
+    if (n == 0) return DBN4J_OK;
+    if (!x || !p || !s) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : !p ? "p" : "s", B, N);
+    if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
+    if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
+    if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
+    return launch_words(fn, seed, base, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
 }
 
 } // namespace
@@ -117,14 +137,14 @@ int dbn4j_cuda_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_
     const char *fn = "dbn4j_cuda_random_bits";
     if (int rc = check_random(fn, out, n)) return rc;
     if (n == 0) return DBN4J_OK;
-    return launch_words(fn, seed, offset, n, BitsOp{out}, stream);
+    return launch_words(fn, seed, nullptr, offset, n, BitsOp{out}, stream);
 }
 
 int dbn4j_cuda_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n, void *stream) {
     const char *fn = "dbn4j_cuda_random_uniform";
     if (int rc = check_random(fn, out, n)) return rc;
     if (n == 0) return DBN4J_OK;
-    return launch_words(fn, seed, offset, n, UniformOp{out}, stream);
+    return launch_words(fn, seed, nullptr, offset, n, UniformOp{out}, stream);
 }
 
 int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n, void *stream) {
@@ -133,7 +153,7 @@ int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, 
     if (n == 0) return DBN4J_OK;
     if (!p) return fail(DBN4J_EINVAL, "%s: p is NULL with n=%lld", fn, (long long)n);
     if (partial(out, p, n)) return fail(DBN4J_EINVAL, "%s: out partially overlaps p (only out == p is allowed)", fn);
-    return launch_words(fn, seed, offset, n, BernoulliOp{p, out}, stream);
+    return launch_words(fn, seed, nullptr, offset, n, BernoulliOp{p, out}, stream);
 }
 
 int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n,
@@ -149,15 +169,20 @@ int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean
 
 int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,
                                  int B, int N, void *stream) {
-    const char *fn = "dbn4j_cuda_sigmoid_bernoulli";
-    if (int rc = check_rows(fn, B, N)) return rc;
-    int64_t n = (int64_t)B * N;
-    if (n == 0) return DBN4J_OK;
-    if (!x || !p || !s) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : !p ? "p" : "s", B, N);
-    if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
-    if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
-    if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
-    return launch_words(fn, seed, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
+    return sigmoid_bernoulli("dbn4j_cuda_sigmoid_bernoulli", seed, nullptr, offset, x, b, p, s, B, N, stream);
+}
+
+int dbn4j_cuda_sigmoid_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
+                                    const float *b, float *p, float *s, int B, int N, void *stream) {
+    const char *fn = "dbn4j_cuda_sigmoid_bernoulli_at";
+    if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    return sigmoid_bernoulli(fn, seed, base, delta, x, b, p, s, B, N, stream);
+}
+
+int dbn4j_cuda_set_u64(uint64_t *p, uint64_t value, void *stream) {
+    if (!p) return fail(DBN4J_EINVAL, "dbn4j_cuda_set_u64: p is NULL");
+    k_set_u64<<<1, 1, 0, as_stream(stream)>>>(p, value);
+    return check_launch("dbn4j_cuda_set_u64");
 }
 
 } // extern "C"

@@ -18,15 +18,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * dbn4j's side of the GPU check (benchmarks/gpu/gpu-check.sh): the workloads of benchmarks/gpu/torch_reference.py on
  * the backend that {@code -Ddbn4j.backend} chooses (cuda on the GPU machine), data resident on the device, written
  * with the same operations as the PyTorch reference (one CD-1 update: 5 GEMMs; one MLP step with SGD momentum), then
  * the models' own training loops ({@code fit}, which also shuffle and read the loss of every mini-batch).
- * Each measurement: warm-up, then the median of a few repetitions of N steps, each repetition ended by
- * {@link Backend#synchronize()}. Prints {@code RESULT peer=dbn4j[-tf32] workload=... value=... unit=...} lines in
- * the format of the PyTorch reference.
+ * On CUDA the RBM CD-1 (batch 100 and 1000) and MLP steps are also captured once as CUDA graphs and replayed
+ * ({@link CudaBackend#capture}; the RBM's replays draw new random numbers each time). Each measurement: warm-up, then
+ * the median of a few repetitions of N steps, each repetition ended by {@link Backend#synchronize()}. Prints
+ * {@code RESULT peer=dbn4j[-graph|-tf32|-fit] workload=... value=... unit=...} lines in the format of the PyTorch
+ * reference.
  *
  * <pre>java -Ddbn4j.backend=cuda -cp benchmarks.jar dbn4j.bench.GpuBench [--steps N] [--quick]</pre>
  */
@@ -49,20 +52,23 @@ public final class GpuBench {
         System.out.println("# dbn4j on " + be.describe());
         int reps = quick ? 3 : 5;
         for (int batch : new int[] {100, 1000}) {
-            double s = rbmStepSeconds(be, 784, 500, batch, steps, reps);
-            result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s, "samples/s");
+            double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true);
+            result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s[0], "samples/s");
+            if (!Double.isNaN(s[1])) {
+                result("dbn4j-graph", "rbm-cd1-784-500-b" + batch, batch / s[1], "samples/s");
+            }
         }
         int n = be.name().equals("cuda") ? 4096 : 512;
         double flops = 5.0 * 2 * n * n * n;
         int bigSteps = be.name().equals("cuda") ? Math.max(3, steps / 20) : 2;
-        result("dbn4j", "rbm-cd1-" + n + "-" + n + "-b" + n, flops / rbmStepSeconds(be, n, n, n, bigSteps, 3) / 1e12,
-                "TFLOP/s");
+        result("dbn4j", "rbm-cd1-" + n + "-" + n + "-b" + n,
+                flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false)[0] / 1e12, "TFLOP/s");
         if (be instanceof CudaBackend) {
             CudaBackend cuda = (CudaBackend) be;
             cuda.setMathMode(CudaBackend.MathMode.TF32);
             try {
                 result("dbn4j-tf32", "rbm-cd1-" + n + "-" + n + "-b" + n,
-                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3) / 1e12, "TFLOP/s");
+                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false)[0] / 1e12, "TFLOP/s");
             } finally {
                 cuda.setMathMode(CudaBackend.MathMode.FP32);
             }
@@ -111,9 +117,10 @@ public final class GpuBench {
     /**
      * One CD-1 update as in torch_reference.py: h0 = sigmoid(v0 W + c) and its sample (one fused kernel),
      * v1 = sigmoid(hs W^T + b), h1 = sigmoid(v1 W + c), W by momentum on (v1^T h1 - v0^T h0) / B, the biases by
-     * plain steps on their column means. 5 GEMMs: 10 B V H flops.
+     * plain steps on their column means. 5 GEMMs: 10 B V H flops. Returns the seconds per step eagerly and, on CUDA
+     * with {@code graph}, replayed as a CUDA graph that draws new random numbers every replay (else NaN).
      */
-    static double rbmStepSeconds(Backend be, int nv, int nh, int batch, int steps, int reps) {
+    static double[] rbmStepSeconds(Backend be, int nv, int nh, int batch, int steps, int reps, boolean graph) {
         SplittableRandom r = new SplittableRandom(1);
         RandomStream rng = new RandomStream(1);
         float inv = 1f / batch;
@@ -125,9 +132,9 @@ public final class GpuBench {
                 Matrix v1 = be.allocate(batch, nv); Matrix h1 = be.allocate(batch, nh); Matrix g = be.allocate(nv, nh);
                 Matrix gb = be.allocate(1, nv); Matrix gc = be.allocate(1, nh)) {
             be.gaussian(rng, null, 0.01f, w);
-            Runnable step = () -> {
+            Consumer<RandomStream> step = stream -> {
                 be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v0, w, 0f, pre);
-                be.sigmoidBernoulli(rng, pre, c, h0, hs);
+                be.sigmoidBernoulli(stream, pre, c, h0, hs);
                 be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hs, w, 0f, v1);
                 be.addRowVector(v1, b);
                 be.sigmoid(v1, v1);
@@ -144,7 +151,16 @@ public final class GpuBench {
                 be.columnSums(h1, gc, inv, 1f);
                 be.axpy(-lr, gc, c);
             };
-            return timed(be, step, steps, reps);
+            double eager = timed(be, () -> step.accept(rng), steps, reps);
+            double replayed = Double.NaN;
+            if (graph && be instanceof CudaBackend) {
+                try (CudaBackend.Graph replay = ((CudaBackend) be).capture(rng, step)) {
+                    replayed = timed(be, replay::launch, steps, reps);
+                } catch (RuntimeException e) {
+                    System.out.println("# CUDA graph of the RBM step failed: " + e);
+                }
+            }
+            return new double[] {eager, replayed};
         }
     }
 

@@ -4,9 +4,11 @@ import static dbn4j.cuda.CudaKernels.*;
 
 import dbn4j.Backend;
 import dbn4j.Dbn4jException;
+import dbn4j.RandomStream;
 import dbn4j.Transpose;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cublas;
@@ -58,6 +60,9 @@ public final class CudaBackend extends Backend {
     /** Page-locked host buffer through which every host copy goes: in chunks of this size, or of half of it. */
     private static final long STAGING_BYTES = 4L << 20;
 
+    /** cuBLAS workspace, set once (cublasSetWorkspace). */
+    private static final long BLAS_WORKSPACE_BYTES = 32L << 20;
+
     private static CudaBackend instance; // guarded by CudaBackend.class
 
     private final long stream;
@@ -70,6 +75,12 @@ public final class CudaBackend extends Backend {
     private final Object lock = new Object();
     private long indices;
     private int indexCapacity;
+    /** Device uint64_t: the stream offset of the graph replay about to run ({@link #capture(RandomStream, Consumer)}). */
+    private final long offsetBase;
+    /** While a capture with device-side random offsets runs: that, its seed and its first offset. */
+    private volatile boolean randomCapture;
+    private long captureSeed;
+    private long captureStart;
     private final FloatPointer alpha = new FloatPointer(1);
     private final FloatPointer beta = new FloatPointer(1);
     private final Address first = new Address();
@@ -102,6 +113,7 @@ public final class CudaBackend extends Backend {
         stream = out[0];
         long stagingBuffer = 0;
         long scratch = 0;
+        long workspace = 0;
         boolean blasCreated = false;
         try {
             try {
@@ -113,12 +125,19 @@ public final class CudaBackend extends Backend {
             checkBlas(cublas.cublasCreate_v2(blas), "cublasCreate");
             blasCreated = true;
             checkBlas(cublas.cublasSetStream_v2(blas, new CUstream_st(new Address().at(stream))), "cublasSetStream");
+            // A fixed workspace (NVIDIA's recommended size for Hopper): cuBLAS then never allocates inside a
+            // mini-batch, and a CUDA graph capture of a GEMM needs no allocation.
+            check(dbn4j_cuda_malloc(BLAS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (cuBLAS workspace)");
+            workspace = out[0];
+            checkBlas(cublas.cublasSetWorkspace_v2(blas, new Address().at(workspace), BLAS_WORKSPACE_BYTES),
+                    "cublasSetWorkspace");
             int[] version = new int[1];
             checkBlas(cublas.cublasGetVersion_v2(blas, version), "cublasGetVersion");
             blasVersion = version[0];
             check(dbn4j_cuda_host_alloc(STAGING_BYTES, out), "dbn4j_cuda_host_alloc");
             stagingBuffer = out[0];
-            check(dbn4j_cuda_malloc(Double.BYTES, out), "dbn4j_cuda_malloc");
+            // Two 8-byte words: the loss scratch and the offset base of graph replays.
+            check(dbn4j_cuda_malloc(2 * Double.BYTES, out), "dbn4j_cuda_malloc");
             scratch = out[0];
         } catch (RuntimeException e) {
             if (blasCreated) {
@@ -126,11 +145,13 @@ public final class CudaBackend extends Backend {
             }
             dbn4j_cuda_host_free(stagingBuffer);
             dbn4j_cuda_free(scratch);
+            dbn4j_cuda_free(workspace);
             dbn4j_cuda_stream_destroy(stream);
             throw e;
         }
         staging = stagingBuffer;
         lossScratch = scratch;
+        offsetBase = scratch + Double.BYTES;
         setMathMode(MathMode.parse(System.getProperty(MATH_PROPERTY, "fp32")));
     }
 
@@ -200,15 +221,26 @@ public final class CudaBackend extends Backend {
      */
     public final class Graph implements AutoCloseable {
         private long exec;
+        /** For a graph that samples: the stream each replay takes its words from, and how many. */
+        private final RandomStream rng;
+        private final long words;
 
-        private Graph(long exec) {
+        private Graph(long exec, RandomStream rng, long words) {
             this.exec = exec;
+            this.rng = rng;
+            this.words = words;
         }
 
-        /** Queues one replay of the recorded work on the backend's stream; does not wait for it. */
+        /**
+         * Queues one replay of the recorded work on the backend's stream; does not wait for it. A graph that samples
+         * takes its words from its stream here, as the step run eagerly would have.
+         */
         public void launch() {
             if (exec == 0) {
                 throw new IllegalStateException("graph is closed");
+            }
+            if (rng != null) {
+                check(dbn4j_cuda_set_u64(offsetBase, rng.take(words), stream), "dbn4j_cuda_set_u64 (graph offset)");
             }
             check(dbn4j_cuda_graph_launch(exec, stream), "dbn4j_cuda_graph_launch");
         }
@@ -232,6 +264,36 @@ public final class CudaBackend extends Backend {
      * made. No other thread may use this backend while it captures. The caller closes the graph.
      */
     public Graph capture(Runnable step) {
+        return new Graph(record(step), null, 0);
+    }
+
+    /**
+     * As {@link #capture(Runnable)}, for a step that samples from {@code rng}: the step receives a copy of the stream
+     * while it is recorded (nothing is drawn then), and every {@link Graph#launch()} takes the step's words from
+     * {@code rng} and has the sampling kernels read that offset on the device, so that n replays draw exactly the
+     * numbers of n eager steps. Sampling in the step: {@code sigmoidBernoulli} with this stream (the other sampling
+     * kernels have no device-offset variant yet and fail the capture).
+     */
+    public Graph capture(RandomStream rng, Consumer<RandomStream> step) {
+        if (rng == null || step == null) {
+            throw new IllegalArgumentException(rng == null ? "rng is null" : "step is null");
+        }
+        RandomStream recording = rng.copy();
+        long exec;
+        synchronized (lock) {
+            captureSeed = recording.seed();
+            captureStart = recording.offset();
+            randomCapture = true;
+            try {
+                exec = record(() -> step.accept(recording));
+            } finally {
+                randomCapture = false;
+            }
+        }
+        return new Graph(exec, rng, recording.offset() - rng.offset());
+    }
+
+    private long record(Runnable step) {
         if (step == null) {
             throw new IllegalArgumentException("step is null");
         }
@@ -248,7 +310,7 @@ public final class CudaBackend extends Backend {
             }
             check(dbn4j_cuda_graph_end(stream, exec), "dbn4j_cuda_graph_end");
         }
-        return new Graph(exec[0]);
+        return exec[0];
     }
 
     /** Free and total device memory in bytes. */
@@ -505,23 +567,42 @@ public final class CudaBackend extends Backend {
 
     // ---- random ----
 
+    /** A sampling kernel without a device-offset variant cannot be in a capture that must draw new numbers. */
+    private void requireNoRandomCapture(String kernel) {
+        if (randomCapture) {
+            throw new IllegalStateException(kernel + " cannot be replayed with new random numbers yet: in a capture "
+                    + "with a RandomStream only sigmoidBernoulli samples");
+        }
+    }
+
     @Override
     protected void uniformK(long seed, long offset, long out, long n) {
+        requireNoRandomCapture("uniform");
         check(dbn4j_cuda_random_uniform(seed, offset, out, n, stream), "dbn4j_cuda_random_uniform");
     }
 
     @Override
     protected void bernoulliK(long seed, long offset, long p, long out, long n) {
+        requireNoRandomCapture("bernoulli");
         check(dbn4j_cuda_random_bernoulli(seed, offset, p, out, n, stream), "dbn4j_cuda_random_bernoulli");
     }
 
     @Override
     protected void gaussianK(long seed, long offset, long mean, float stddev, long out, long n) {
+        requireNoRandomCapture("gaussian");
         check(dbn4j_cuda_random_gaussian(seed, offset, mean, stddev, out, n, stream), "dbn4j_cuda_random_gaussian");
     }
 
     @Override
     protected void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols) {
+        if (randomCapture) {
+            if (seed != captureSeed || offset < captureStart) {
+                throw new IllegalStateException("a capture with a RandomStream samples only from that stream");
+            }
+            check(dbn4j_cuda_sigmoid_bernoulli_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows, cols,
+                    stream), "dbn4j_cuda_sigmoid_bernoulli_at");
+            return;
+        }
         check(dbn4j_cuda_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols, stream),
                 "dbn4j_cuda_sigmoid_bernoulli");
     }

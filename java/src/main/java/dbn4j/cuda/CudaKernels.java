@@ -51,6 +51,13 @@ public final class CudaKernels {
     public static native int dbn4j_cuda_synchronize(@Cast("void*") long stream);
     public static native int dbn4j_cuda_device_synchronize();
 
+    public static native int dbn4j_cuda_sigmoid_bernoulli_at(@Cast("uint64_t") long seed,
+            @Cast("const uint64_t*") long base, @Cast("uint64_t") long delta, @Cast("const float*") long x,
+            @Cast("const float*") long b, @Cast("float*") long p, @Cast("float*") long s, int B, int N,
+            @Cast("void*") long stream);
+    public static native int dbn4j_cuda_set_u64(@Cast("uint64_t*") long p, @Cast("uint64_t") long value,
+            @Cast("void*") long stream);
+
     public static native int dbn4j_cuda_graph_begin(@Cast("void*") long stream);
     public static native int dbn4j_cuda_graph_end(@Cast("void*") long stream, @Cast("void**") long[] exec);
     public static native int dbn4j_cuda_graph_launch(@Cast("void*") long exec, @Cast("void*") long stream);

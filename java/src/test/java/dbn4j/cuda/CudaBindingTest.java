@@ -61,6 +61,11 @@ class CudaBindingTest {
         assertInvalid(dbn4j_cuda_graph_end(P1, null), "dbn4j_cuda_graph_end: exec is NULL");
         assertInvalid(dbn4j_cuda_graph_launch(0, P1), "dbn4j_cuda_graph_launch: exec is NULL");
         assertEquals(0, dbn4j_cuda_graph_destroy(0), "destroying NULL is a no-op");
+        assertInvalid(dbn4j_cuda_sigmoid_bernoulli_at(1, 0, 2, P1, 0, P2, P3, 3, 5, 0),
+                "dbn4j_cuda_sigmoid_bernoulli_at: base is NULL");
+        assertInvalid(dbn4j_cuda_sigmoid_bernoulli_at(1, P1, 2, P1 + 64, 0, 0, P3, 3, 5, 0),
+                "dbn4j_cuda_sigmoid_bernoulli_at: p is NULL with B=3 N=5");
+        assertInvalid(dbn4j_cuda_set_u64(0, 5, 0), "dbn4j_cuda_set_u64: p is NULL");
     }
 
     @Test

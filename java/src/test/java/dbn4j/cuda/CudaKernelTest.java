@@ -423,6 +423,56 @@ class CudaKernelTest {
         assertNull(CudaTestSupport.compare(results[0], results[1], 1e-6, 1e-5), "three replays = three eager steps");
     }
 
+    /**
+     * A captured step that samples: every replay must draw the next words of the stream, as the eager step does, so
+     * three replays give bit-identical samples (same kernel, offsets read on the device) and leave the stream at
+     * the same offset. 7 x 13 = 91 words per step: the replays start at offsets of every residue mod 4.
+     */
+    @Test
+    void graphReplaysDrawTheEagerRandomStream() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        int rows = 7, cols = 13;
+        float[] x0 = random(32, rows * cols, -3, 3);
+        float[] b0 = random(33, cols, -1, 1);
+        float[][] results = new float[2][];
+        long[] offsets = new long[2];
+        for (int mode = 0; mode < 2; mode++) {
+            RandomStream rng = new RandomStream(91, 5);
+            try (Matrix x = gpu.matrix(rows, cols, x0); Matrix b = gpu.matrix(1, cols, b0);
+                    Matrix p = gpu.allocate(rows, cols); Matrix s = gpu.allocate(rows, cols);
+                    Matrix sum = gpu.allocate(rows, cols)) {
+                java.util.function.Consumer<RandomStream> step = r -> {
+                    gpu.sigmoidBernoulli(r, x, b, p, s);
+                    gpu.axpy(1f, s, sum);
+                };
+                if (mode == 0) {
+                    for (int i = 0; i < 3; i++) {
+                        step.accept(rng);
+                    }
+                } else {
+                    try (CudaBackend.Graph g = cuda.capture(rng, step)) {
+                        assertEquals(5, rng.offset(), "capturing draws nothing");
+                        for (int i = 0; i < 3; i++) {
+                            g.launch();
+                        }
+                    }
+                    assertThrows(IllegalStateException.class,
+                            () -> cuda.capture(rng, r -> gpu.uniform(r, p)).close(), "uniform has no device offset");
+                }
+                results[mode] = sum.toArray();
+                offsets[mode] = rng.offset();
+            }
+        }
+        assertEquals(5 + 3 * rows * cols, offsets[1]);
+        assertEquals(offsets[0], offsets[1]);
+        assertArrayEquals(results[0], results[1], "three replays draw the samples of three eager steps");
+        float total = 0;
+        for (float v : results[0]) {
+            total += v;
+        }
+        assertTrue(total > 0 && total < 3 * rows * cols, "the samples vary: " + total);
+    }
+
     @Test
     void aWaitInsideACaptureFailsAndLeavesTheStreamUsable() {
         CudaBackend cuda = (CudaBackend) gpu;
