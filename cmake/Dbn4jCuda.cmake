@@ -30,3 +30,9 @@ set_target_properties(dbn4j_cuda PROPERTIES
 # The static runtime: the JNI library then needs only the driver (libcuda.so) at run time, loaded lazily, so a
 # machine without a driver gets DBN4J_ENODEV from dbn4j_cuda_device_count instead of a failed load.
 target_link_libraries(dbn4j_cuda PUBLIC CUDA::cudart_static)
+# The JNI library that JavaCPP links (java/pom.xml, profile cuda) takes -ldbn4j_cuda -lcudart_static from this
+# build folder alone, so the static runtime is copied beside libdbn4j_cuda.a (no toolkit path in the Maven build).
+if(NOT CUDA_cudart_static_LIBRARY)
+  message(FATAL_ERROR "DBN4J_CUDA=ON but the CUDA toolkit has no static runtime (libcudart_static.a)")
+endif()
+configure_file(${CUDA_cudart_static_LIBRARY} ${CMAKE_BINARY_DIR}/libcudart_static.a COPYONLY)

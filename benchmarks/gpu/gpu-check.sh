@@ -1,46 +1,144 @@
 #!/usr/bin/env bash
 # The whole GPU check in one call, for a machine with CUDA (nvcc, cuBLAS) and no Java and no network:
-#   1. builds the native library with the CUDA backend (-DDBN4J_CUDA=ON: sm_80, sm_90, PTX),
-#   2. runs the native tests, test_cuda included (every CUDA kernel against the CPU library; bit-exact random stream),
+#   1. builds the native library with the CUDA backend (-DDBN4J_CUDA=ON: sm_80, sm_90, PTX) and runs the native
+#      tests, test_cuda included (every CUDA kernel against the CPU library; bit-exact random stream),
+#   2. if gpu-carry/ is there (made beforehand by benchmarks/gpu/pack.sh on a machine with Java): unpacks the Java
+#      runtime and jars, runs the Java GPU tests (every CUDA kernel and a training step of every model against the
+#      CPU backend), dbn4j's GPU training benchmark (dbn4j.bench.GpuBench) and the accuracies of AccuracyBench --quick
+#      on the bundled Fashion-MNIST sample trained on the GPU and on the CPU,
 #   3. measures PyTorch's reference numbers on the same card (eager and CUDA graph),
-#   4. prints a short table last.
-# Not yet here: dbn4j's own GPU training benchmarks, which need the Java CUDA backend (a later milestone); when it
-# exists this script will also unpack a carried jlink runtime and the built jars (see the device README) and run them.
+#   4. prints the table last: dbn4j beside PyTorch, with ratios.
+# Without a GPU it says "no GPU", still builds and runs what needs none (the CUDA tests then skip), and exits 0.
 # Usage: benchmarks/gpu/gpu-check.sh [OUTDIR]   (writes logs to OUTDIR, default ${OUT:-target/gpu-check})
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-target/gpu-check}}
 mkdir -p "$out"
 status=0
+jobs=$(nproc 2> /dev/null || echo 4)
+if nvidia-smi -L > /dev/null 2>&1; then gpu=yes; else gpu=no; fi
 {
-  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "nvidia-smi failed"
-  nvcc --version | tail -1
+  if [ "$gpu" = yes ]; then
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  else
+    echo "no GPU (nvidia-smi -L failed or is missing)"
+  fi
+  command -v nvcc > /dev/null && nvcc --version | tail -1
 } > "$out/device.txt" 2>&1
 
-if cmake -S native -B target/native-gpu -DCMAKE_BUILD_TYPE=Release -DDBN4J_CUDA=ON > "$out/cmake.log" 2>&1 \
-    && cmake --build target/native-gpu --parallel 16 >> "$out/cmake.log" 2>&1; then
+# ---- 1. native build and tests ----
+if ! command -v nvcc > /dev/null; then
+  build="skipped (no nvcc)"; tests="skipped"
+elif cmake -S native -B target/native-gpu -DCMAKE_BUILD_TYPE=Release -DDBN4J_CUDA=ON > "$out/cmake.log" 2>&1 \
+    && cmake --build target/native-gpu --parallel "$jobs" >> "$out/cmake.log" 2>&1; then
   build=ok
+  if ctest --test-dir target/native-gpu --output-on-failure > "$out/ctest.log" 2>&1; then
+    tests=$(grep -E "tests passed" "$out/ctest.log")
+  else
+    tests="FAILED (see ctest.log)"; status=1
+  fi
 else
-  build=FAILED; status=1
+  build="FAILED (see cmake.log)"; tests="not run"; status=1
 fi
-if [ "$build" = ok ] && ctest --test-dir target/native-gpu --output-on-failure > "$out/ctest.log" 2>&1; then
-  tests=$(grep -E "tests passed" "$out/ctest.log")
-else
-  tests="FAILED (see ctest.log)"; status=1
+
+# ---- 2. Java: GPU tests and benchmark from the carried runtime and jars ----
+java_tests="not run (no gpu-carry/: run benchmarks/gpu/pack.sh where Java is)"
+java_bench="not run"
+run=target/gpu-run
+if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
+  rm -rf "$run" && mkdir -p "$run"
+  tar -xzf gpu-carry/jre.tar.gz -C "$run" && tar -xf gpu-carry/jars.tar -C "$run"
+  # JavaCPP unpacks the native libraries from the jars into its cache: keep it inside the run folder.
+  java="$run/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$run/javacpp-cache"
+  # The bytedeco cuda presets load libcudart.so.13, libcublas.so.13 and libcublasLt.so.13 from the machine: add
+  # every folder that holds one (toolkit, system, pip wheels of PyTorch), the toolkit's first.
+  libdirs=""
+  for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13; do
+    for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+        $(ldconfig -p 2> /dev/null | awk -v l="$lib" '$1 == l {print $NF}' | xargs -r -n1 dirname) \
+        $(find /usr/local /usr/lib /opt -maxdepth 7 -name "$lib" 2> /dev/null | xargs -r -n1 dirname) \
+        $(python3 -c "import site; print('\\n'.join(site.getsitepackages()))" 2> /dev/null \
+          | xargs -r -I{} find {} -maxdepth 4 -name "$lib" 2> /dev/null | xargs -r -n1 dirname); do
+      if [ -e "$d/$lib" ]; then
+        case ":$libdirs:" in *":$d:"*) ;; *) libdirs="$libdirs:$d" ;; esac
+        break
+      fi
+    done
+  done
+  export LD_LIBRARY_PATH="${libdirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" > "$out/java-env.txt"
+  cp="$run/jars/benchmarks.jar:$run/jars/dbn4j-tests.jar"
+  # Test classes are selected one by one: scanning a package inside a jar needs jdk.zipfs, not in the runtime.
+  # On a GPU machine the CUDA tests must run: an unusable backend fails them instead of skipping them.
+  required=$([ "$gpu" = yes ] && echo true || echo false)
+  if timeout 150 $java -Ddbn4j.backend=auto -Ddbn4j.cuda.required=$required \
+      -jar "$run/jars/junit-platform-console-standalone.jar" execute --disable-banner --details=tree \
+      --class-path "$cp" --select-class dbn4j.cuda.CudaKernelTest --select-class dbn4j.cuda.GemmCallTest \
+      --select-class dbn4j.cuda.CudaBindingTest --select-class dbn4j.nn.CudaTrainingTest \
+      --select-class dbn4j.BackendsTest > "$out/java-tests.log" 2>&1; then
+    java_tests="$(grep -E "tests (successful|aborted|failed)" "$out/java-tests.log" | tr -s ' ' | paste -sd, -)"
+  else
+    java_tests="FAILED (see java-tests.log): $(grep -E "tests (successful|failed)" "$out/java-tests.log" \
+      | tr -s ' ' | paste -sd, -)"; status=1
+  fi
+  if [ "$gpu" = yes ]; then
+    if timeout 180 $java -Ddbn4j.backend=cuda -cp "$cp" dbn4j.bench.GpuBench > "$out/dbn4j.txt" 2>&1; then
+      java_bench=ok
+    else
+      java_bench="FAILED (see dbn4j.txt)"; status=1
+    fi
+    # Accuracy trained on the GPU beside the same runs on the CPU: AccuracyBench --quick on the Fashion-MNIST sample
+    # bundled in the jar (4000 train, 1000 test images; the bars are for the full set, the comparison is the point).
+    sample="$run/fashion-mnist-sample"
+    python3 - "$run/jars/benchmarks.jar" "$sample" <<'PY'
+import os, sys, zipfile
+jar, dest = sys.argv[1], sys.argv[2]
+os.makedirs(dest, exist_ok=True)
+with zipfile.ZipFile(jar) as z:
+    for name in z.namelist():
+        if name.startswith("dbn4j/data/fashion-mnist-sample/") and name.endswith(".gz"):
+            with open(os.path.join(dest, os.path.basename(name)), "wb") as f:
+                f.write(z.read(name))
+PY
+    for b in cuda cpu; do
+      timeout 150 $java -Ddbn4j.backend=$b -Ddbn4j.data.fashionMnist="$sample" -cp "$cp" dbn4j.bench.AccuracyBench \
+        --quick > "$out/accuracy-$b.txt" 2>&1 || { echo "accuracy on $b: FAILED (see accuracy-$b.txt)"; status=1; }
+    done
+  else
+    java_bench="skipped: no GPU"
+  fi
 fi
-if python3 -c "import torch" 2> /dev/null; then
-  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_reference.py > "$out/torch.txt" 2>&1 || status=1
+
+# ---- 3. PyTorch reference on the same card ----
+if [ "$gpu" = no ]; then
+  echo "torch: skipped, no GPU" > "$out/torch.txt"
+elif python3 -c "import torch" 2> /dev/null; then
+  PYTHONUNBUFFERED=1 timeout 180 python3 benchmarks/gpu/torch_reference.py > "$out/torch.txt" 2>&1 || status=1
 else
   echo "torch: missing" > "$out/torch.txt"
 fi
 
+# ---- 4. summary, the table last ----
 echo
 echo "== dbn4j GPU check =="
 cat "$out/device.txt"
 echo "native build with CUDA: $build"
 echo "native tests (test_cuda included): $tests"
-grep -E "^test_cuda|cuda" "$out/ctest.log" | tail -3
-echo "PyTorch reference (same card):"
-grep -E "^# torch|RESULT|missing|Error" "$out/torch.txt" | sed 's/^RESULT /  /'
-echo "dbn4j GPU training: not yet (the Java CUDA backend is not written)"
+[ -f "$out/ctest.log" ] && grep -E "^test_cuda|cuda" "$out/ctest.log" | tail -3
+echo "Java GPU tests: $java_tests"
+[ -f "$out/java-tests.log" ] && grep -E "SKIP tests tagged cuda|dbn4j backend:" "$out/java-tests.log" | head -2
+echo "dbn4j GPU benchmark: $java_bench"
+[ -f "$out/dbn4j.txt" ] && grep -E "^# dbn4j|Exception" "$out/dbn4j.txt" | head -3
+grep -E "^# torch|missing|skipped|Error" "$out/torch.txt" | head -3
+for b in cuda cpu; do
+  if [ -f "$out/accuracy-$b.txt" ]; then
+    echo "accuracy, trained on $b (AccuracyBench --quick, bundled sample; test accuracy column):"
+    sed -n '/^model /,$p' "$out/accuracy-$b.txt" | sed 's/^/  /'
+  fi
+done
+if [ "$gpu" = yes ]; then
+  cat "$out/torch.txt" "$out/dbn4j.txt" 2> /dev/null | python3 benchmarks/gpu/table.py || status=1
+else
+  echo "no GPU: no benchmark table"
+fi
 exit $status

@@ -134,6 +134,26 @@ int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean
 int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
                                  float *s, int B, int N, void *stream);
 
+/* sigmoid_bernoulli with the stream offset read on the device when the kernel runs: offset = *base + delta, base a
+ * DEVICE uint64_t. For CUDA graphs, which replay their launch arguments: set *base before each replay. */
+int dbn4j_cuda_sigmoid_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
+                                    const float *b, float *p, float *s, int B, int N, void *stream);
+/* *p = value, p a DEVICE uint64_t, queued on stream. */
+int dbn4j_cuda_set_u64(uint64_t *p, uint64_t value, void *stream);
+
+/* ---- CUDA graphs (native/src/cuda/graph.cu) ---- */
+
+/* Starts capturing the work that this thread queues on stream (cudaStreamCaptureModeThreadLocal): until
+ * dbn4j_cuda_graph_end, kernels and copies queued on stream are recorded, not run, and a synchronizing call of this
+ * thread fails (and invalidates the capture). stream must not be NULL. */
+int dbn4j_cuda_graph_begin(void *stream);
+/* Ends the capture (always) and instantiates the recorded graph into *exec (NULL on failure). */
+int dbn4j_cuda_graph_end(void *stream, void **exec);
+/* Queues one replay of exec on stream. */
+int dbn4j_cuda_graph_launch(void *exec, void *stream);
+/* NULL is a no-op. */
+int dbn4j_cuda_graph_destroy(void *exec);
+
 #ifdef __cplusplus
 }
 #endif

@@ -83,12 +83,25 @@ __global__ void k_squared_error_rows(const float *y, const float *t, int B, int 
     }
 }
 
-// loss = (sum of row_loss in row order) / (denom * B), as the CPU's driver.
+// loss = (sum of row_loss in row order) / (denom * B), as the CPU's driver. One block: its threads stage FL_TILE row
+// terms at a time in shared memory (many loads in flight), thread 0 adds them in row order (one thread reading
+// global memory row after row waited a full memory latency per row).
+constexpr int FL_THREADS = 256;
+constexpr int FL_TILE = 1024;   // 8 KiB of doubles
+
 __global__ void k_finish_loss(const double *row_loss, int B, double denom, double *loss) {
-    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    __shared__ double tile[FL_TILE];
     double total = 0.0;
-    for (int r = 0; r < B; r++) total = __dadd_rn(total, row_loss[r]);
-    *loss = __ddiv_rn(total, __dmul_rn(denom, (double)B));
+    for (int r0 = 0; r0 < B; r0 += FL_TILE) {
+        int rows = min(FL_TILE, B - r0);
+        __syncthreads();   // thread 0 has finished the previous tile
+        for (int r = threadIdx.x; r < rows; r += blockDim.x) tile[r] = row_loss[r0 + r];
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            for (int r = 0; r < rows; r++) total = __dadd_rn(total, tile[r]);
+        }
+    }
+    if (threadIdx.x == 0) *loss = __ddiv_rn(total, __dmul_rn(denom, (double)B));
 }
 
 __global__ void k_zero(double *loss) { *loss = 0.0; }
@@ -132,7 +145,7 @@ int scratch_alloc(const char *fn, double **rows, int B, void *stream) {
 }
 
 int scratch_finish(const char *fn, double *rows, int B, double denom, double *loss, void *stream) {
-    k_finish_loss<<<1, 1, 0, as_stream(stream)>>>(rows, B, denom, loss);
+    k_finish_loss<<<1, FL_THREADS, 0, as_stream(stream)>>>(rows, B, denom, loss);
     int rc = check_launch(fn);
     cudaError_t err = cudaFreeAsync(rows, as_stream(stream));
     if (rc == DBN4J_OK && err != cudaSuccess) return fail_cuda(err, "%s: cudaFreeAsync", fn);

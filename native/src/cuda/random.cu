@@ -2,7 +2,7 @@
  * random.cu: the Philox4x32-10 stream of kernels.h on the GPU (own implementation with __umulhi, no cuRAND):
  * random_bits, uniform, bernoulli, gaussian (Box-Muller with the CPU's log_pos/cos_2pi) and the fused
  * sigmoid_bernoulli. Words are bit-identical to the CPU's for the same (seed, offset); uniform, bernoulli, the
- * gaussian and sigmoid_bernoulli's p and s are bit-identical too (same float operations, no FMA).
+ * gaussian and sigmoid_bernoulli's p and s are bit-identical too (same float operations, FMA only where the CPU has fma1).
  * One thread per Philox block (4 words / elements; 8 half words / elements for the Bernoulli samplers); gaussian:
  * one thread per element. Test: ctest -R cuda.
  */
@@ -19,7 +19,11 @@ template <int PER> __device__ __forceinline__ uint32_t piece(const Words4 &b, in
     return l & 1 ? b.w[l >> 1] >> 16 : b.w[l >> 1] & 0xffffu;
 }
 
-template <int PER, class Op> __global__ void k_stream(uint64_t seed, uint64_t offset, int64_t n, Op op) {
+// With base not NULL the word offset is *base + offset, read on the device (a CUDA graph replays its launch
+// arguments, so a replay that must draw new numbers takes its offset from memory).
+template <int PER, class Op>
+__global__ void k_stream(uint64_t seed, const uint64_t *base, uint64_t offset, int64_t n, Op op) {
+    if (base) offset += *base;
     const int64_t head = (PER / 4) * (int64_t)(offset & 3);
     const int64_t nblocks = (head + n + PER - 1) / PER;
     DBN4J_GRID_STRIDE(t, nblocks) {
@@ -60,14 +64,21 @@ struct SigmoidBernoulliOp {
     }
 };
 
-// PER = 4: words; PER = 8: half words, which count 2 offset + n and so need offset < 2^63.
+// PER = 4: words; PER = 8: half words, which count 2 offset + n and so need offset < 2^63 (checked here for a
+// host offset; a device offset is the graph's bookkeeping, which starts from a checked RandomStream).
 template <int PER, class Op>
-int launch_stream(const char *fn, uint64_t seed, uint64_t offset, int64_t n, Op op, void *stream) {
-    if (PER == 8 && (offset >> 63)) return fail(DBN4J_EINVAL, "%s: offset=%llu >= 2^63", fn, (unsigned long long)offset);
-    int64_t nblocks = ((PER / 4) * (int64_t)(offset & 3) + n + PER - 1) / PER;
-    k_stream<PER><<<grid_for(nblocks), THREADS, 0, as_stream(stream)>>>(seed, offset, n, op);
+int launch_stream(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, int64_t n, Op op,
+                  void *stream) {
+    if (PER == 8 && !base && (offset >> 63))
+        return fail(DBN4J_EINVAL, "%s: offset=%llu >= 2^63", fn, (unsigned long long)offset);
+    // An offset read on the device has a head (offset & 3) unknown here: size the grid for the largest, 3.
+    const int64_t head = (PER / 4) * (base ? 3 : (int64_t)(offset & 3));
+    int64_t nblocks = (head + n + PER - 1) / PER;
+    k_stream<PER><<<grid_for(nblocks), THREADS, 0, as_stream(stream)>>>(seed, base, offset, n, op);
     return check_launch(fn);
 }
+
+__global__ void k_set_u64(uint64_t *p, uint64_t value) { *p = value; }
 
 // Element i from words offset + 2i and offset + 2i + 1 (the second may start the next block).
 __global__ void k_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n) {
@@ -95,6 +106,18 @@ int check_random(const char *fn, const void *out, int64_t n) {
     if (n < 0) return fail(DBN4J_EINVAL, "%s: n=%lld < 0", fn, (long long)n);
     if (n > 0 && !out) return fail(DBN4J_EINVAL, "%s: out is NULL with n=%lld", fn, (long long)n);
     return DBN4J_OK;
+}
+
+int sigmoid_bernoulli(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, const float *x,
+                      const float *b, float *p, float *s, int B, int N, void *stream) {
+    if (int rc = check_rows(fn, B, N)) return rc;
+    int64_t n = (int64_t)B * N;
+    if (n == 0) return DBN4J_OK;
+    if (!x || !p || !s) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : !p ? "p" : "s", B, N);
+    if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
+    if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
+    if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
+    return launch_stream<8>(fn, seed, base, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
 }
 
 } // namespace
@@ -127,14 +150,14 @@ int dbn4j_cuda_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_
     const char *fn = "dbn4j_cuda_random_bits";
     if (int rc = check_random(fn, out, n)) return rc;
     if (n == 0) return DBN4J_OK;
-    return launch_stream<4>(fn, seed, offset, n, BitsOp{out}, stream);
+    return launch_stream<4>(fn, seed, nullptr, offset, n, BitsOp{out}, stream);
 }
 
 int dbn4j_cuda_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n, void *stream) {
     const char *fn = "dbn4j_cuda_random_uniform";
     if (int rc = check_random(fn, out, n)) return rc;
     if (n == 0) return DBN4J_OK;
-    return launch_stream<4>(fn, seed, offset, n, UniformOp{out}, stream);
+    return launch_stream<4>(fn, seed, nullptr, offset, n, UniformOp{out}, stream);
 }
 
 int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n, void *stream) {
@@ -143,7 +166,7 @@ int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, 
     if (n == 0) return DBN4J_OK;
     if (!p) return fail(DBN4J_EINVAL, "%s: p is NULL with n=%lld", fn, (long long)n);
     if (partial(out, p, n)) return fail(DBN4J_EINVAL, "%s: out partially overlaps p (only out == p is allowed)", fn);
-    return launch_stream<8>(fn, seed, offset, n, BernoulliOp{p, out}, stream);
+    return launch_stream<8>(fn, seed, nullptr, offset, n, BernoulliOp{p, out}, stream);
 }
 
 int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n,
@@ -159,15 +182,20 @@ int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean
 
 int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,
                                  int B, int N, void *stream) {
-    const char *fn = "dbn4j_cuda_sigmoid_bernoulli";
-    if (int rc = check_rows(fn, B, N)) return rc;
-    int64_t n = (int64_t)B * N;
-    if (n == 0) return DBN4J_OK;
-    if (!x || !p || !s) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : !p ? "p" : "s", B, N);
-    if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
-    if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
-    if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
-    return launch_stream<8>(fn, seed, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
+    return sigmoid_bernoulli("dbn4j_cuda_sigmoid_bernoulli", seed, nullptr, offset, x, b, p, s, B, N, stream);
+}
+
+int dbn4j_cuda_sigmoid_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
+                                    const float *b, float *p, float *s, int B, int N, void *stream) {
+    const char *fn = "dbn4j_cuda_sigmoid_bernoulli_at";
+    if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    return sigmoid_bernoulli(fn, seed, base, delta, x, b, p, s, B, N, stream);
+}
+
+int dbn4j_cuda_set_u64(uint64_t *p, uint64_t value, void *stream) {
+    if (!p) return fail(DBN4J_EINVAL, "dbn4j_cuda_set_u64: p is NULL");
+    k_set_u64<<<1, 1, 0, as_stream(stream)>>>(p, value);
+    return check_launch("dbn4j_cuda_set_u64");
 }
 
 } // extern "C"

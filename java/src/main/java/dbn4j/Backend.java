@@ -3,8 +3,8 @@ package dbn4j;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Where matrices live and kernels run: the CPU ({@code dbn4j.cpu.CpuBackend}) or, later, an NVIDIA GPU. Get the
- * configured one with {@link Backends#get()}.
+ * Where matrices live and kernels run: the CPU ({@code dbn4j.cpu.CpuBackend}) or an NVIDIA GPU
+ * ({@code dbn4j.cuda.CudaBackend}). Get the configured one with {@link Backends#get()}.
  *
  * <p>Every public method checks its arguments in Java first (open, same backend, shapes, overlap) and throws
  * {@link IllegalArgumentException} or {@link IllegalStateException} naming the bad argument, so that misuse never
@@ -19,6 +19,13 @@ public abstract class Backend {
 
     /** One line describing the hardware and libraries in use (CPU model, ISA level, BLAS core and threads). */
     public abstract String describe();
+
+    /**
+     * Waits until all work queued by earlier calls has run, and reports a failure of any of it as a
+     * {@link Dbn4jException}. The CPU backend's kernels run when called, so there it returns at once; the CUDA
+     * backend queues kernels on a stream, and a timing or a fault check needs this.
+     */
+    public void synchronize() {}
 
     // ---- memory ----
 
@@ -203,6 +210,17 @@ public abstract class Backend {
     public final double softmaxCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz) {
         lossArgs(z, "z", t, p, "p", dz, "dz");
         return z.rows() == 0 ? 0 : softmaxCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
+    }
+
+    /**
+     * {@link #softmaxCrossEntropy} without the loss value: writes p and dz only. A device backend then only queues
+     * the work, where returning the value would wait for the device; for loops that do not read the loss each step.
+     */
+    public final void softmaxCrossEntropyGradient(Matrix z, Matrix t, Matrix p, Matrix dz) {
+        lossArgs(z, "z", t, p, "p", dz, "dz");
+        if (z.rows() > 0) {
+            softmaxCrossEntropyGradientK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
+        }
     }
 
     /**
@@ -414,6 +432,11 @@ public abstract class Backend {
     protected abstract void logSoftmaxK(long x, long y, int rows, int cols);
 
     protected abstract double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols);
+
+    /** The loss-free variant; by default the full kernel with its value dropped. */
+    protected void softmaxCrossEntropyGradientK(long z, long t, long p, long dz, int rows, int cols) {
+        softmaxCrossEntropyK(z, t, p, dz, rows, cols);
+    }
 
     protected abstract double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols);
 

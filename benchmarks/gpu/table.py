@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""Reads the RESULT lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one table: per workload
+PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32 and the models' fit() loops where
+measured) and the ratios of dbn4j's best FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'."""
+import re
+import sys
+
+results = {}
+for line in sys.stdin:
+    m = re.match(r"RESULT peer=(\S+) workload=(\S+) value=(\S+) unit=(\S+)", line.strip())
+    if m:
+        peer, workload, value, unit = m.groups()
+        results.setdefault(workload, {"unit": unit})[peer] = float(value)
+
+def fmt(v, unit):
+    if v is None:
+        return "-"
+    if unit == "samples/s" and v >= 1e5:
+        return f"{v / 1e6:.3g} M"
+    if unit == "samples/s" and v >= 1e3:
+        return f"{v / 1e3:.3g} k"
+    return f"{v:.4g}"
+
+cols = ["torch-eager", "torch-graph", "dbn4j", "dbn4j-graph", "dbn4j-tf32", "dbn4j-fit"]
+print()
+print("| workload | unit | " + " | ".join(cols) + " | dbn4j/eager | dbn4j/graph |")
+print("|---" * (len(cols) + 4) + "|")
+for workload, r in results.items():
+    unit = r["unit"]
+    # dbn4j's best FP32 number (eager, or a CUDA graph where measured) against PyTorch's.
+    d = max((r[p] for p in ("dbn4j", "dbn4j-graph") if p in r), default=None)
+    e, g = r.get("torch-eager"), r.get("torch-graph")
+    ratio = lambda a, b: f"{a / b:.2f}" if a and b else "-"
+    print(f"| {workload} | {unit} | " + " | ".join(fmt(r.get(c), unit) for c in cols)
+          + f" | {ratio(d, e)} | {ratio(d, g)} |")

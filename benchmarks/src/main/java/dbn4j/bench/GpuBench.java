@@ -1,0 +1,279 @@
+package dbn4j.bench;
+
+import dbn4j.Backend;
+import dbn4j.Backends;
+import dbn4j.Matrix;
+import dbn4j.RandomStream;
+import dbn4j.Transpose;
+import dbn4j.cuda.CudaBackend;
+import dbn4j.data.Dataset;
+import dbn4j.nn.Activation;
+import dbn4j.nn.EpochMetrics;
+import dbn4j.nn.Loss;
+import dbn4j.nn.Mlp;
+import dbn4j.nn.Rbm;
+import dbn4j.nn.RbmOptions;
+import dbn4j.nn.TrainConfig;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * dbn4j's side of the GPU check (benchmarks/gpu/gpu-check.sh): the workloads of benchmarks/gpu/torch_reference.py on
+ * the backend that {@code -Ddbn4j.backend} chooses (cuda on the GPU machine), data resident on the device, written
+ * with the same operations as the PyTorch reference (one CD-1 update: 5 GEMMs; one MLP step with SGD momentum), then
+ * the models' own training loops ({@code fit}, which also shuffle and read the loss of every mini-batch).
+ * On CUDA the RBM CD-1 (batch 100 and 1000) and MLP steps are also captured once as CUDA graphs and replayed
+ * ({@link CudaBackend#capture}; the RBM's replays draw new random numbers each time). Each measurement: warm-up, then
+ * the median of a few repetitions of N steps, each repetition ended by {@link Backend#synchronize()}. Prints
+ * {@code RESULT peer=dbn4j[-graph|-tf32|-fit] workload=... value=... unit=...} lines in the format of the PyTorch
+ * reference.
+ *
+ * <pre>java -Ddbn4j.backend=cuda -cp benchmarks.jar dbn4j.bench.GpuBench [--steps N] [--quick]</pre>
+ */
+public final class GpuBench {
+    private GpuBench() {}
+
+    public static void main(String[] args) {
+        int steps = 200;
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--steps": steps = Integer.parseInt(args[++i]); break;
+                case "--quick": quick = true; break;
+                default:
+                    System.err.println("usage: GpuBench [--steps N] [--quick]");
+                    System.exit(2);
+            }
+        }
+        Backend be = Backends.get();
+        System.out.println("# dbn4j on " + be.describe());
+        int reps = quick ? 3 : 5;
+        for (int batch : new int[] {100, 1000}) {
+            double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true);
+            result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s[0], "samples/s");
+            if (!Double.isNaN(s[1])) {
+                result("dbn4j-graph", "rbm-cd1-784-500-b" + batch, batch / s[1], "samples/s");
+            }
+        }
+        int n = be.name().equals("cuda") ? 4096 : 512;
+        double flops = 5.0 * 2 * n * n * n;
+        int bigSteps = be.name().equals("cuda") ? Math.max(3, steps / 20) : 2;
+        result("dbn4j", "rbm-cd1-" + n + "-" + n + "-b" + n,
+                flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false)[0] / 1e12, "TFLOP/s");
+        if (be instanceof CudaBackend) {
+            CudaBackend cuda = (CudaBackend) be;
+            cuda.setMathMode(CudaBackend.MathMode.TF32);
+            try {
+                result("dbn4j-tf32", "rbm-cd1-" + n + "-" + n + "-b" + n,
+                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false)[0] / 1e12, "TFLOP/s");
+            } finally {
+                cuda.setMathMode(CudaBackend.MathMode.FP32);
+            }
+        }
+        double[] mlp = mlpStepSeconds(be, 100, steps, reps);
+        result("dbn4j", "mlp-784-500-500-10-b100", 100 / mlp[0], "samples/s");
+        if (!Double.isNaN(mlp[1])) {
+            result("dbn4j-graph", "mlp-784-500-500-10-b100", 100 / mlp[1], "samples/s");
+        }
+        int rows = quick ? 20_000 : 60_000;
+        result("dbn4j-fit", "rbm-cd1-784-500-b100", rbmFitSamplesPerSecond(be, rows), "samples/s");
+        result("dbn4j-fit", "mlp-784-500-500-10-b100", mlpFitSamplesPerSecond(be, rows), "samples/s");
+    }
+
+    static void result(String peer, String workload, double value, String unit) {
+        System.out.printf(Locale.ROOT, "RESULT peer=%s workload=%s value=%.4g unit=%s%n", peer, workload, value, unit);
+    }
+
+    /** Runs step warm-up times, then reps repetitions of steps calls; the median seconds per call. */
+    static double timed(Backend be, Runnable step, int steps, int reps) {
+        for (int i = 0; i < Math.max(3, steps / 10); i++) {
+            step.run();
+        }
+        be.synchronize();
+        double[] t = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                step.run();
+            }
+            be.synchronize();
+            t[r] = (System.nanoTime() - t0) / 1e9 / steps;
+        }
+        Arrays.sort(t);
+        return t[reps / 2];
+    }
+
+    static float[] binary(SplittableRandom r, int n, double p) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = r.nextDouble() < p ? 1f : 0f;
+        }
+        return x;
+    }
+
+    /**
+     * One CD-1 update as in torch_reference.py: h0 = sigmoid(v0 W + c) and its sample (one fused kernel),
+     * v1 = sigmoid(hs W^T + b), h1 = sigmoid(v1 W + c), W by momentum on (v1^T h1 - v0^T h0) / B, the biases by
+     * plain steps on their column means. 5 GEMMs: 10 B V H flops. Returns the seconds per step eagerly and, on CUDA
+     * with {@code graph}, replayed as a CUDA graph that draws new random numbers every replay (else NaN).
+     */
+    static double[] rbmStepSeconds(Backend be, int nv, int nh, int batch, int steps, int reps, boolean graph) {
+        SplittableRandom r = new SplittableRandom(1);
+        RandomStream rng = new RandomStream(1);
+        float inv = 1f / batch;
+        float lr = 0.05f;
+        try (Matrix v0 = be.matrix(batch, nv, binary(r, batch * nv, 0.3)); Matrix w = be.allocate(nv, nh);
+                Matrix b = be.allocate(1, nv); Matrix c = be.allocate(1, nh); Matrix vw = be.allocate(nv, nh);
+                Matrix pre = be.allocate(batch, nh); Matrix h0 = be.allocate(batch, nh);
+                Matrix hs = be.allocate(batch, nh);
+                Matrix v1 = be.allocate(batch, nv); Matrix h1 = be.allocate(batch, nh); Matrix g = be.allocate(nv, nh);
+                Matrix gb = be.allocate(1, nv); Matrix gc = be.allocate(1, nh)) {
+            be.gaussian(rng, null, 0.01f, w);
+            Consumer<RandomStream> step = stream -> {
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v0, w, 0f, pre);
+                be.sigmoidBernoulli(stream, pre, c, h0, hs);
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hs, w, 0f, v1);
+                be.addRowVector(v1, b);
+                be.sigmoid(v1, v1);
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v1, w, 0f, h1);
+                be.addRowVector(h1, c);
+                be.sigmoid(h1, h1);
+                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, h0, 0f, g);
+                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, v1, h1, 1f, g);
+                be.sgdMomentum(w, g, vw, lr, 0.5f, 0f, false);
+                be.columnSums(v0, gb, -inv, 0f);
+                be.columnSums(v1, gb, inv, 1f);
+                be.axpy(-lr, gb, b);
+                be.columnSums(h0, gc, -inv, 0f);
+                be.columnSums(h1, gc, inv, 1f);
+                be.axpy(-lr, gc, c);
+            };
+            double eager = timed(be, () -> step.accept(rng), steps, reps);
+            double replayed = Double.NaN;
+            if (graph && be instanceof CudaBackend) {
+                try (CudaBackend.Graph replay = ((CudaBackend) be).capture(rng, step)) {
+                    replayed = timed(be, replay::launch, steps, reps);
+                } catch (RuntimeException e) {
+                    System.out.println("# CUDA graph of the RBM step failed: " + e);
+                }
+            }
+            return new double[] {eager, replayed};
+        }
+    }
+
+    /**
+     * One step of MLP 784-500-500-10 (ReLU, softmax cross-entropy, SGD momentum 0.9) as in torch_reference.py; the
+     * loss value is not read (as there), so nothing waits for the device inside the loop. Returns the seconds per
+     * step eagerly and, on CUDA, replayed as a CUDA graph (the step has no random numbers, so a replay is the same
+     * step; else NaN).
+     */
+    static double[] mlpStepSeconds(Backend be, int batch, int steps, int reps) {
+        int[] sizes = {784, 500, 500, 10};
+        int layers = sizes.length - 1;
+        SplittableRandom r = new SplittableRandom(2);
+        float[] t = new float[batch * 10];
+        for (int i = 0; i < batch; i++) {
+            t[i * 10 + r.nextInt(10)] = 1f;
+        }
+        Matrix[] all = new Matrix[6 * layers + 3];
+        int at = 0;
+        try {
+            Matrix x = all[at++] = be.matrix(batch, 784, binary(r, batch * 784, 0.5));
+            Matrix target = all[at++] = be.matrix(batch, 10, t);
+            Matrix dz = all[at++] = be.allocate(batch, 10);
+            Matrix[] w = new Matrix[layers], bias = new Matrix[layers];
+            Matrix[] gw = new Matrix[layers], gb = new Matrix[layers];
+            Matrix[] vw = new Matrix[layers], vb = new Matrix[layers], a = new Matrix[layers];
+            RandomStream rng = new RandomStream(3);
+            for (int l = 0; l < layers; l++) {
+                w[l] = all[at++] = be.allocate(sizes[l], sizes[l + 1]);
+                be.gaussian(rng, null, (float) Math.sqrt(2.0 / sizes[l]), w[l]);
+                bias[l] = all[at++] = be.allocate(1, sizes[l + 1]);
+                gw[l] = all[at++] = be.allocate(sizes[l], sizes[l + 1]);
+                gb[l] = all[at++] = be.allocate(1, sizes[l + 1]);
+                vw[l] = all[at++] = be.allocate(sizes[l], sizes[l + 1]);
+                vb[l] = all[at++] = be.allocate(1, sizes[l + 1]);
+            }
+            Matrix[] delta = new Matrix[layers];
+            Matrix[] owned = new Matrix[2 * layers];
+            for (int l = 0; l < layers; l++) {
+                a[l] = owned[2 * l] = be.allocate(batch, sizes[l + 1]);
+                delta[l] = owned[2 * l + 1] = be.allocate(batch, sizes[l + 1]);
+            }
+            try {
+                Runnable step = () -> {
+                    Matrix in = x;
+                    for (int l = 0; l < layers; l++) {
+                        be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, in, w[l], 0f, a[l]);
+                        be.addRowVector(a[l], bias[l]);
+                        if (l + 1 < layers) {
+                            be.relu(a[l], a[l]);
+                        }
+                        in = a[l];
+                    }
+                    be.softmaxCrossEntropyGradient(a[layers - 1], target, null, delta[layers - 1]);
+                    for (int l = layers - 1; l >= 0; l--) {
+                        Matrix below = l == 0 ? x : a[l - 1];
+                        be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, below, delta[l], 0f, gw[l]);
+                        be.columnSums(delta[l], gb[l], 1f, 0f);
+                        if (l > 0) {
+                            be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, delta[l], w[l], 0f, delta[l - 1]);
+                            be.reluBackward(a[l - 1], delta[l - 1], delta[l - 1]);
+                        }
+                    }
+                    for (int l = 0; l < layers; l++) {
+                        be.sgdMomentum(w[l], gw[l], vw[l], 0.05f, 0.9f, 0f, false);
+                        be.sgdMomentum(bias[l], gb[l], vb[l], 0.05f, 0.9f, 0f, false);
+                    }
+                };
+                double eager = timed(be, step, steps, reps);
+                double graph = Double.NaN;
+                if (be instanceof CudaBackend) {
+                    try (CudaBackend.Graph g = ((CudaBackend) be).capture(step)) {
+                        graph = timed(be, g::launch, steps, reps);
+                    } catch (RuntimeException e) {
+                        System.out.println("# CUDA graph of the MLP step failed: " + e);
+                    }
+                }
+                return new double[] {eager, graph};
+            } finally {
+                Matrix.closeAll(owned);
+            }
+        } finally {
+            Matrix.closeAll(all);
+        }
+    }
+
+    static Dataset synthetic(int rows) {
+        SplittableRandom r = new SplittableRandom(4);
+        float[] x = binary(r, rows * 784, 0.3);
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = r.nextInt(10);
+        }
+        return new Dataset(x, rows, 784, y, 10, "synthetic " + rows + "x784");
+    }
+
+    /** samples/s of the second of two epochs of Rbm.fit (CD-1, batch 100), as the training loop measures it. */
+    static double rbmFitSamplesPerSecond(Backend be, int rows) {
+        try (Rbm rbm = Rbm.create(be, 784, 500, Rbm.Visible.BERNOULLI, 1)) {
+            List<EpochMetrics> h = rbm.fit(synthetic(rows), null,
+                    new TrainConfig().epochs(2).batchSize(100).learningRate(0.05f),
+                    new RbmOptions().k(1).monitorRows(100));
+            return h.get(1).get("samples_per_second");
+        }
+    }
+
+    /** samples/s of the second of two epochs of Mlp.fit (784-500-500-10 ReLU, batch 100). */
+    static double mlpFitSamplesPerSecond(Backend be, int rows) {
+        try (Mlp m = Mlp.create(be, new int[] {784, 500, 500, 10}, Activation.RELU, Activation.SOFTMAX,
+                Loss.CROSS_ENTROPY, 1)) {
+            List<EpochMetrics> h = m.fit(synthetic(rows), null,
+                    new TrainConfig().epochs(2).batchSize(100).learningRate(0.05f).momentum(0.9f));
+            return h.get(1).get("samples_per_second");
+        }
+    }
+}

@@ -1,0 +1,609 @@
+package dbn4j.cuda;
+
+import static dbn4j.cuda.CudaKernels.*;
+
+import dbn4j.Backend;
+import dbn4j.Dbn4jException;
+import dbn4j.RandomStream;
+import dbn4j.Transpose;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.global.cublas;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * The CUDA backend: device memory, dbn4j's CUDA kernels ({@code native/src/cuda}) and cuBLAS SGEMM through the
+ * bytedeco presets, all queued on one CUDA stream. One instance per process, on device 0 of the devices that
+ * {@code CUDA_VISIBLE_DEVICES} leaves visible. Get it with {@code -Ddbn4j.backend=cuda} (or {@code auto}) and
+ * {@link dbn4j.Backends#get()}.
+ *
+ * <p>Kernels only queue work: nothing waits for the device except a copy to the host, a loss value (read back,
+ * since the API returns it as a double), {@link #synchronize()} and freeing memory ({@code cudaFree} waits for the
+ * device). A fault inside a kernel is reported at the next of these as a {@link Dbn4jException} naming the call;
+ * after such a fault the CUDA context is unusable and the process should stop using this backend.
+ *
+ * <p>GEMM precision: FP32 by default; {@code -Ddbn4j.cuda.math=tf32} or {@link #setMathMode(MathMode)} lets cuBLAS
+ * use TF32 tensor cores (10-bit mantissa inputs, FP32 accumulation). The other kernels are bit-identical to the
+ * CPU backend's except the loss values, log-softmax and softplus row sums (see {@code native/src/cuda/README.md}).
+ */
+public final class CudaBackend extends Backend {
+    /** cuBLAS math mode of the GEMMs. */
+    public enum MathMode {
+        /** IEEE FP32 throughout (cuBLAS's default math). */
+        FP32(cublas.CUBLAS_DEFAULT_MATH),
+        /** TF32 tensor-core products with FP32 accumulation (CUBLAS_TF32_TENSOR_OP_MATH). */
+        TF32(cublas.CUBLAS_TF32_TENSOR_OP_MATH);
+
+        final int code;
+
+        MathMode(int code) {
+            this.code = code;
+        }
+
+        /** fp32 or tf32, any case. */
+        public static MathMode parse(String s) {
+            switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "fp32": return FP32;
+                case "tf32": return TF32;
+                default:
+                    throw new IllegalArgumentException(MATH_PROPERTY + " must be fp32 or tf32, got '" + s + "'");
+            }
+        }
+    }
+
+    public static final String MATH_PROPERTY = "dbn4j.cuda.math";
+
+    /** Page-locked host buffer through which every host copy goes: in chunks of this size, or of half of it. */
+    private static final long STAGING_BYTES = 4L << 20;
+
+    /** cuBLAS workspace, set once (cublasSetWorkspace). */
+    private static final long BLAS_WORKSPACE_BYTES = 32L << 20;
+
+    private static CudaBackend instance; // guarded by CudaBackend.class
+
+    private final long stream;
+    private final cublasContext blas = new cublasContext();
+    private final String device;
+    private final int blasVersion;
+    private final long staging;
+    private final long lossScratch;
+    /** Guards the staging buffer, the index buffer, the loss scratch and the GEMM scalars and pointers. */
+    private final Object lock = new Object();
+    private long indices;
+    private int indexCapacity;
+    /** Device uint64_t: the stream offset of the graph replay about to run ({@link #capture(RandomStream, Consumer)}). */
+    private final long offsetBase;
+    /** While a capture with device-side random offsets runs: that, its seed and its first offset. */
+    private volatile boolean randomCapture;
+    private long captureSeed;
+    private long captureStart;
+    private final FloatPointer alpha = new FloatPointer(1);
+    private final FloatPointer beta = new FloatPointer(1);
+    private final Address first = new Address();
+    private final Address second = new Address();
+    private final Address product = new Address();
+    private volatile MathMode math;
+
+    /** A JavaCPP pointer whose address is set in place (no allocation per GEMM). */
+    static final class Address extends FloatPointer {
+        Address at(long where, long count) {
+            address = where;
+            position = 0;
+            limit = count;
+            capacity = count;
+            return this;
+        }
+
+        Address at(long where) {
+            return at(where, 0);
+        }
+    }
+
+    private CudaBackend() {
+        int[] count = new int[1];
+        check(dbn4j_cuda_device_count(count), "dbn4j_cuda_device_count");
+        check(dbn4j_cuda_set_device(0), "dbn4j_cuda_set_device");
+        device = deviceDescription();
+        long[] out = new long[1];
+        check(dbn4j_cuda_stream_create(out), "dbn4j_cuda_stream_create");
+        stream = out[0];
+        long stagingBuffer = 0;
+        long scratch = 0;
+        long workspace = 0;
+        boolean blasCreated = false;
+        try {
+            try {
+                Loader.load(cublas.class);
+            } catch (LinkageError e) {
+                throw new Dbn4jException("cuBLAS could not be loaded (the bytedeco cuda presets need libcudart.so.13, "
+                        + "libcublas.so.13 and libcublasLt.so.13 on the library path): " + e.getMessage(), e);
+            }
+            checkBlas(cublas.cublasCreate_v2(blas), "cublasCreate");
+            blasCreated = true;
+            checkBlas(cublas.cublasSetStream_v2(blas, new CUstream_st(new Address().at(stream))), "cublasSetStream");
+            // A fixed workspace (NVIDIA's recommended size for Hopper): cuBLAS then never allocates inside a
+            // mini-batch, and a CUDA graph capture of a GEMM needs no allocation.
+            check(dbn4j_cuda_malloc(BLAS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (cuBLAS workspace)");
+            workspace = out[0];
+            checkBlas(cublas.cublasSetWorkspace_v2(blas, new Address().at(workspace), BLAS_WORKSPACE_BYTES),
+                    "cublasSetWorkspace");
+            int[] version = new int[1];
+            checkBlas(cublas.cublasGetVersion_v2(blas, version), "cublasGetVersion");
+            blasVersion = version[0];
+            check(dbn4j_cuda_host_alloc(STAGING_BYTES, out), "dbn4j_cuda_host_alloc");
+            stagingBuffer = out[0];
+            // Two 8-byte words: the loss scratch and the offset base of graph replays.
+            check(dbn4j_cuda_malloc(2 * Double.BYTES, out), "dbn4j_cuda_malloc");
+            scratch = out[0];
+        } catch (RuntimeException e) {
+            if (blasCreated) {
+                cublas.cublasDestroy_v2(blas);
+            }
+            dbn4j_cuda_host_free(stagingBuffer);
+            dbn4j_cuda_free(scratch);
+            dbn4j_cuda_free(workspace);
+            dbn4j_cuda_stream_destroy(stream);
+            throw e;
+        }
+        staging = stagingBuffer;
+        lossScratch = scratch;
+        offsetBase = scratch + Double.BYTES;
+        setMathMode(MathMode.parse(System.getProperty(MATH_PROPERTY, "fp32")));
+    }
+
+    /**
+     * The process-wide CUDA backend, created on first use.
+     *
+     * @throws Dbn4jException if there is no CUDA driver or device, cuBLAS cannot be loaded, or a CUDA call fails
+     * @throws UnsatisfiedLinkError if this build has no CUDA kernels (use {@link dbn4j.Backends}, which says so)
+     */
+    static synchronized CudaBackend instance() {
+        if (instance == null) {
+            instance = new CudaBackend();
+        }
+        return instance;
+    }
+
+    private static String deviceDescription() {
+        byte[] name = new byte[256];
+        int[] major = new int[1];
+        int[] minor = new int[1];
+        long[] total = new long[1];
+        int[] sms = new int[1];
+        check(dbn4j_cuda_device_info(0, name, name.length, major, minor, total, sms), "dbn4j_cuda_device_info");
+        int len = 0;
+        while (len < name.length && name[len] != 0) {
+            len++;
+        }
+        return String.format(Locale.ROOT, "%s (sm_%d%d, %d SMs, %.1f GiB)",
+                new String(name, 0, len, StandardCharsets.UTF_8), major[0], minor[0], sms[0], total[0] / 1073741824.0);
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String describe() {
+        return "CUDA device 0: " + device + ", dbn4j CUDA kernels, cuBLAS " + blasVersion / 10000 + "."
+                + blasVersion / 100 % 100 + "." + blasVersion % 100 + " " + math;
+    }
+
+    /** The GEMMs' math mode from now on (queued work keeps the mode it was queued with). */
+    public void setMathMode(MathMode mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("mode is null");
+        }
+        synchronized (lock) {
+            checkBlas(cublas.cublasSetMathMode(blas, mode.code), "cublasSetMathMode(" + mode + ")");
+            math = mode;
+        }
+    }
+
+    public MathMode mathMode() {
+        return math;
+    }
+
+    /** Waits until every queued kernel and copy has run, and reports a fault of any of them. */
+    @Override
+    public void synchronize() {
+        check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize");
+    }
+
+    /**
+     * A recorded sequence of this backend's work, replayed by {@link #launch()} with one launch instead of one per
+     * kernel. Close it when done (idempotent); launching a closed graph throws {@link IllegalStateException}.
+     */
+    public final class Graph implements AutoCloseable {
+        private long exec;
+        /** For a graph that samples: the stream each replay takes its words from, and how many. */
+        private final RandomStream rng;
+        private final long words;
+
+        private Graph(long exec, RandomStream rng, long words) {
+            this.exec = exec;
+            this.rng = rng;
+            this.words = words;
+        }
+
+        /**
+         * Queues one replay of the recorded work on the backend's stream; does not wait for it. A graph that samples
+         * takes its words from its stream here, as the step run eagerly would have.
+         */
+        public void launch() {
+            if (exec == 0) {
+                throw new IllegalStateException("graph is closed");
+            }
+            if (rng != null) {
+                check(dbn4j_cuda_set_u64(offsetBase, rng.take(words), stream), "dbn4j_cuda_set_u64 (graph offset)");
+            }
+            check(dbn4j_cuda_graph_launch(exec, stream), "dbn4j_cuda_graph_launch");
+        }
+
+        @Override
+        public void close() {
+            long e = exec;
+            exec = 0;
+            if (e != 0) {
+                check(dbn4j_cuda_graph_destroy(e), "dbn4j_cuda_graph_destroy");
+            }
+        }
+    }
+
+    /**
+     * Records the work that {@code step} queues on this backend, without running it, as a CUDA graph. Every replay
+     * repeats exactly the recorded launches: the same matrices (addresses), the same scalars and the same random
+     * offsets (so a step that samples would draw the same numbers each time: capture only steps without sampling,
+     * or whose sampling may repeat). Nothing in the step may wait for the device or allocate (a copy to the host, a
+     * loss value, {@link #synchronize()}, a new matrix): that fails with a {@link Dbn4jException} and no graph is
+     * made. No other thread may use this backend while it captures. The caller closes the graph.
+     */
+    public Graph capture(Runnable step) {
+        return new Graph(record(step), null, 0);
+    }
+
+    /**
+     * As {@link #capture(Runnable)}, for a step that samples from {@code rng}: the step receives a copy of the stream
+     * while it is recorded (nothing is drawn then), and every {@link Graph#launch()} takes the step's words from
+     * {@code rng} and has the sampling kernels read that offset on the device, so that n replays draw exactly the
+     * numbers of n eager steps. Sampling in the step: {@code sigmoidBernoulli} with this stream (the other sampling
+     * kernels have no device-offset variant yet and fail the capture).
+     */
+    public Graph capture(RandomStream rng, Consumer<RandomStream> step) {
+        if (rng == null || step == null) {
+            throw new IllegalArgumentException(rng == null ? "rng is null" : "step is null");
+        }
+        RandomStream recording = rng.copy();
+        long exec;
+        synchronized (lock) {
+            captureSeed = recording.seed();
+            captureStart = recording.offset();
+            randomCapture = true;
+            try {
+                exec = record(() -> step.accept(recording));
+            } finally {
+                randomCapture = false;
+            }
+        }
+        return new Graph(exec, rng, recording.offset() - rng.offset());
+    }
+
+    private long record(Runnable step) {
+        if (step == null) {
+            throw new IllegalArgumentException("step is null");
+        }
+        long[] exec = new long[1];
+        synchronized (lock) {
+            check(dbn4j_cuda_graph_begin(stream), "dbn4j_cuda_graph_begin");
+            try {
+                step.run();
+            } catch (RuntimeException | Error e) {
+                // End (and discard) the capture, so the stream runs work again; the step's failure is the news.
+                dbn4j_cuda_graph_end(stream, exec);
+                dbn4j_cuda_graph_destroy(exec[0]);
+                throw e;
+            }
+            check(dbn4j_cuda_graph_end(stream, exec), "dbn4j_cuda_graph_end");
+        }
+        return exec[0];
+    }
+
+    /** Free and total device memory in bytes. */
+    public long[] memoryInfo() {
+        long[] free = new long[1];
+        long[] total = new long[1];
+        check(dbn4j_cuda_mem_info(free, total), "dbn4j_cuda_mem_info");
+        return new long[] {free[0], total[0]};
+    }
+
+    // ---- errors ----
+
+    static void check(int status, String function) {
+        if (status != 0) {
+            throw new Dbn4jException(function + " failed (code " + status + "): " + dbn4j_cuda_last_error(), status,
+                    null);
+        }
+    }
+
+    private static void checkBlas(int status, String call) {
+        if (status != cublas.CUBLAS_STATUS_SUCCESS) {
+            throw new Dbn4jException(call + " failed: " + cublas.cublasGetStatusString(status).getString()
+                    + " (cuBLAS status " + status + ")", ECUDA, null);
+        }
+    }
+
+    // ---- memory ----
+
+    @Override
+    protected long allocateK(long bytes) {
+        long[] out = new long[1];
+        check(dbn4j_cuda_malloc(bytes, out), "dbn4j_cuda_malloc");
+        // allocate() promises zeroed memory; queued on the stream like everything that will use it.
+        int status = dbn4j_cuda_memset_async(out[0], 0, bytes, stream);
+        if (status != 0) {
+            dbn4j_cuda_free(out[0]);
+            check(status, "dbn4j_cuda_memset_async");
+        }
+        return out[0];
+    }
+
+    @Override
+    protected void freeK(long address) {
+        check(dbn4j_cuda_free(address), "dbn4j_cuda_free");
+    }
+
+    /**
+     * Through the staging buffer's two halves in turn: while the device copies one half, Java fills the other, and a
+     * half is refilled only after a stream sync that follows its copy (double buffering with stream syncs alone).
+     */
+    @Override
+    protected void copyFromHostK(float[] src, int srcOffset, long dst, int count) {
+        synchronized (lock) {
+            int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
+            Address view = new Address();
+            int half = 0;
+            for (int done = 0; done < count; done += chunk, half ^= 1) {
+                int n = Math.min(chunk, count - done);
+                long buffer = staging + half * (STAGING_BYTES / 2);
+                view.at(buffer, n).asBuffer().put(src, srcOffset + done, n);
+                if (done > 0) {
+                    // Waits for last round's copy out of the other half, which the next round refills (this half's
+                    // own earlier copy was waited for in the previous round).
+                    check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (host to device copy)");
+                }
+                check(dbn4j_cuda_memcpy_async(dst + (long) done * Float.BYTES, buffer, (long) n * Float.BYTES, H2D,
+                        stream), "dbn4j_cuda_memcpy_async (host to device)");
+            }
+            // The caller's array and the staging buffer are free again only when the last copy has run.
+            check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (host to device copy)");
+        }
+    }
+
+    @Override
+    protected void copyToHostK(long src, float[] dst, int dstOffset, int count) {
+        synchronized (lock) {
+            int chunk = (int) (STAGING_BYTES / Float.BYTES);
+            Address view = new Address();
+            for (int done = 0; done < count; done += chunk) {
+                int n = Math.min(chunk, count - done);
+                check(dbn4j_cuda_copy_to_host(staging, src + (long) done * Float.BYTES, (long) n * Float.BYTES, stream),
+                        "dbn4j_cuda_copy_to_host");
+                view.at(staging, n).asBuffer().get(dst, dstOffset + done, n);
+            }
+        }
+    }
+
+    @Override
+    protected void copyK(long src, long dst, long bytes) {
+        check(dbn4j_cuda_memcpy_async(dst, src, bytes, D2D, stream), "dbn4j_cuda_memcpy_async (device to device)");
+    }
+
+    // ---- GEMM ----
+
+    @Override
+    protected void gemmK(Transpose ta, Transpose tb, int m, int n, int k, float alphaValue, long a, int lda, long b,
+            int ldb, float betaValue, long c, int ldc) {
+        GemmCall g = new GemmCall(ta, tb, m, n, k, lda, ldb, ldc);
+        synchronized (lock) {
+            // Host-side scalars (cuBLAS's default pointer mode): read during the call, so reusable right after.
+            alpha.put(0, alphaValue);
+            beta.put(0, betaValue);
+            int status = cublas.cublasSgemm_v2(blas, g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
+                    g.ldFirst, second.at(a), g.ldSecond, beta, product.at(c), g.ldc);
+            if (status != cublas.CUBLAS_STATUS_SUCCESS) {
+                checkBlas(status, g.toString());
+            }
+        }
+    }
+
+    // ---- elementwise ----
+
+    @Override
+    protected void addRowBiasK(long x, long b, int rows, int cols) {
+        check(dbn4j_cuda_add_row_bias(x, b, rows, cols, stream), "dbn4j_cuda_add_row_bias");
+    }
+
+    @Override
+    protected void sigmoidK(long x, long y, long n) {
+        check(dbn4j_cuda_sigmoid_forward(x, y, n, stream), "dbn4j_cuda_sigmoid_forward");
+    }
+
+    @Override
+    protected void sigmoidBackwardK(long y, long dy, long dx, long n) {
+        check(dbn4j_cuda_sigmoid_backward(y, dy, dx, n, stream), "dbn4j_cuda_sigmoid_backward");
+    }
+
+    @Override
+    protected void tanhK(long x, long y, long n) {
+        check(dbn4j_cuda_tanh_forward(x, y, n, stream), "dbn4j_cuda_tanh_forward");
+    }
+
+    @Override
+    protected void tanhBackwardK(long y, long dy, long dx, long n) {
+        check(dbn4j_cuda_tanh_backward(y, dy, dx, n, stream), "dbn4j_cuda_tanh_backward");
+    }
+
+    @Override
+    protected void reluK(long x, long y, long n) {
+        check(dbn4j_cuda_relu_forward(x, y, n, stream), "dbn4j_cuda_relu_forward");
+    }
+
+    @Override
+    protected void reluBackwardK(long y, long dy, long dx, long n) {
+        check(dbn4j_cuda_relu_backward(y, dy, dx, n, stream), "dbn4j_cuda_relu_backward");
+    }
+
+    @Override
+    protected void softmaxK(long x, long y, int rows, int cols) {
+        check(dbn4j_cuda_softmax_forward(x, y, rows, cols, stream), "dbn4j_cuda_softmax_forward");
+    }
+
+    @Override
+    protected void logSoftmaxK(long x, long y, int rows, int cols) {
+        check(dbn4j_cuda_log_softmax_forward(x, y, rows, cols, stream), "dbn4j_cuda_log_softmax_forward");
+    }
+
+    // ---- losses: the kernel writes a device double; the API returns a double, so it is read back here ----
+
+    @Override
+    protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
+        synchronized (lock) {
+            check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, stream),
+                    "dbn4j_cuda_softmax_cross_entropy");
+            return readLoss("dbn4j_cuda_softmax_cross_entropy");
+        }
+    }
+
+    /** No loss pointer: the kernel then needs no scratch and nothing waits for the device. */
+    @Override
+    protected void softmaxCrossEntropyGradientK(long z, long t, long p, long dz, int rows, int cols) {
+        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, stream), "dbn4j_cuda_softmax_cross_entropy");
+    }
+
+    @Override
+    protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
+        synchronized (lock) {
+            check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, stream),
+                    "dbn4j_cuda_sigmoid_cross_entropy");
+            return readLoss("dbn4j_cuda_sigmoid_cross_entropy");
+        }
+    }
+
+    @Override
+    protected double squaredErrorK(long y, long t, long dy, int rows, int cols) {
+        synchronized (lock) {
+            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, stream), "dbn4j_cuda_squared_error");
+            return readLoss("dbn4j_cuda_squared_error");
+        }
+    }
+
+    /** Copies the loss scratch to the staging buffer (waiting for the stream) and returns it; holds lock. */
+    private double readLoss(String function) {
+        check(dbn4j_cuda_copy_to_host(staging, lossScratch, Double.BYTES, stream),
+                "dbn4j_cuda_copy_to_host (the loss of " + function + ")");
+        return new Address().at(staging, 2).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).getDouble(0);
+    }
+
+    // ---- reductions, BLAS-1, updates ----
+
+    @Override
+    protected void columnSumsK(long x, long out, int rows, int cols, float alphaValue, float betaValue) {
+        check(dbn4j_cuda_column_sums(x, out, rows, cols, alphaValue, betaValue, stream), "dbn4j_cuda_column_sums");
+    }
+
+    @Override
+    protected void axpyK(float alphaValue, long x, long y, long n) {
+        check(dbn4j_cuda_axpy(alphaValue, x, y, n, stream), "dbn4j_cuda_axpy");
+    }
+
+    @Override
+    protected void scaleK(float alphaValue, long x, long n) {
+        check(dbn4j_cuda_scale(alphaValue, x, n, stream), "dbn4j_cuda_scale");
+    }
+
+    @Override
+    protected void sgdMomentumK(long w, long g, long v, long n, float lr, float momentum, float weightDecay,
+            boolean nesterov) {
+        check(dbn4j_cuda_sgd_momentum(w, g, v, n, lr, momentum, weightDecay, nesterov ? 1 : 0, stream),
+                "dbn4j_cuda_sgd_momentum");
+    }
+
+    // ---- rows ----
+
+    /** Uploads the (already validated) indices through the staging buffer, then gathers on the device. */
+    @Override
+    protected void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst) {
+        synchronized (lock) {
+            if (count > indexCapacity) {
+                long[] out = new long[1];
+                check(dbn4j_cuda_malloc((long) count * Integer.BYTES, out), "dbn4j_cuda_malloc (row indices)");
+                check(dbn4j_cuda_free(indices), "dbn4j_cuda_free (row indices)");
+                indices = out[0];
+                indexCapacity = count;
+            }
+            int chunk = (int) (STAGING_BYTES / Integer.BYTES);
+            Address view = new Address();
+            for (int done = 0; done < count; done += chunk) {
+                int n = Math.min(chunk, count - done);
+                view.at(staging, n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asIntBuffer()
+                        .put(rows, done, n);
+                check(dbn4j_cuda_memcpy_async(indices + (long) done * Integer.BYTES, staging,
+                        (long) n * Integer.BYTES, H2D, stream), "dbn4j_cuda_memcpy_async (row indices)");
+                check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (row indices)");
+            }
+            check(dbn4j_cuda_gather_rows(src, srcRows, cols, indices, count, dst, stream), "dbn4j_cuda_gather_rows");
+        }
+    }
+
+    @Override
+    protected void softplusRowSumsK(long x, long out, int rows, int cols) {
+        check(dbn4j_cuda_softplus_row_sums(x, out, rows, cols, stream), "dbn4j_cuda_softplus_row_sums");
+    }
+
+    // ---- random ----
+
+    /** A sampling kernel without a device-offset variant cannot be in a capture that must draw new numbers. */
+    private void requireNoRandomCapture(String kernel) {
+        if (randomCapture) {
+            throw new IllegalStateException(kernel + " cannot be replayed with new random numbers yet: in a capture "
+                    + "with a RandomStream only sigmoidBernoulli samples");
+        }
+    }
+
+    @Override
+    protected void uniformK(long seed, long offset, long out, long n) {
+        requireNoRandomCapture("uniform");
+        check(dbn4j_cuda_random_uniform(seed, offset, out, n, stream), "dbn4j_cuda_random_uniform");
+    }
+
+    @Override
+    protected void bernoulliK(long seed, long offset, long p, long out, long n) {
+        requireNoRandomCapture("bernoulli");
+        check(dbn4j_cuda_random_bernoulli(seed, offset, p, out, n, stream), "dbn4j_cuda_random_bernoulli");
+    }
+
+    @Override
+    protected void gaussianK(long seed, long offset, long mean, float stddev, long out, long n) {
+        requireNoRandomCapture("gaussian");
+        check(dbn4j_cuda_random_gaussian(seed, offset, mean, stddev, out, n, stream), "dbn4j_cuda_random_gaussian");
+    }
+
+    @Override
+    protected void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols) {
+        if (randomCapture) {
+            if (seed != captureSeed || offset < captureStart) {
+                throw new IllegalStateException("a capture with a RandomStream samples only from that stream");
+            }
+            check(dbn4j_cuda_sigmoid_bernoulli_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows, cols,
+                    stream), "dbn4j_cuda_sigmoid_bernoulli_at");
+            return;
+        }
+        check(dbn4j_cuda_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols, stream),
+                "dbn4j_cuda_sigmoid_bernoulli");
+    }
+}

@@ -1,0 +1,495 @@
+package dbn4j.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dbn4j.Backend;
+import dbn4j.Backends;
+import dbn4j.Dbn4jException;
+import dbn4j.Matrix;
+import dbn4j.RandomStream;
+import dbn4j.Reference;
+import dbn4j.Transpose;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every CUDA kernel against the CPU backend on the same inputs. The CUDA kernels are compiled without FMA
+ * contraction and with IEEE division and square root, and write the CPU's float operations in the CPU's order
+ * ({@code native/src/cuda/README.md}), so most outputs must be bit-identical ({@code assertArrayEquals} without a
+ * tolerance): the activations and their backward maps, softmax, bias add, column sums, BLAS-1, the SGD update, row
+ * gathers, the random stream and everything sampled from it. The exceptions have argued tolerances at their tests.
+ * Skipped, with the reason, where there is no CUDA build, driver or device.
+ */
+@Tag("cuda")
+class CudaKernelTest {
+    static final Backend CPU = Backends.cpu();
+    static Backend gpu;
+
+    /** Per test (the probe's outcome is kept), so that every test reports the skip and its reason. */
+    @BeforeEach
+    void open() {
+        gpu = CudaTestSupport.cudaOrSkip();
+    }
+
+    static float[] random(long seed, int n, double lo, double hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        }
+        return x;
+    }
+
+    /** Runs op on the CPU and on the GPU backend; returns {cpu result, gpu result}. */
+    static float[][] both(Function<Backend, float[]> op) {
+        return new float[][] {op.apply(CPU), op.apply(gpu)};
+    }
+
+    static void assertBitIdentical(float[][] r, String what) {
+        assertArrayEquals(r[0], r[1], what + ": CUDA must equal the CPU bit for bit");
+    }
+
+    /** |cpu - cuda| <= ulps units in the last place of the larger of the two. */
+    static void assertUlps(float[][] r, int ulps, String what) {
+        for (int i = 0; i < r[0].length; i++) {
+            float a = r[0][i], b = r[1][i];
+            float d = Math.abs(a - b);
+            assertTrue(d <= ulps * Math.ulp(Math.max(Math.abs(a), Math.abs(b))),
+                    what + " at " + i + ": " + a + " vs " + b);
+        }
+    }
+
+    // ---- memory ----
+
+    @Test
+    void allocateIsZeroedAndCopiesRoundTripAcrossStagingChunks() {
+        try (Matrix z = gpu.allocate(300, 7)) {
+            assertArrayEquals(new float[300 * 7], z.toArray());
+        }
+        // 1.5 M floats: more than one 4 MiB staging chunk each way, at an offset into the array.
+        int n = 1_500_000;
+        float[] host = random(1, n + 5, -1, 1);
+        try (Matrix m = gpu.allocate(1, n); Matrix copy = gpu.allocate(1, n)) {
+            gpu.copyFromHost(host, 5, m, 0, n);
+            gpu.copy(m, copy);
+            float[] back = new float[n + 3];
+            gpu.copyToHost(copy, 0, back, 3, n);
+            for (int i = 0; i < n; i += 7919) {
+                assertEquals(host[5 + i], back[3 + i], "element " + i);
+            }
+            assertEquals(host[5 + n - 1], back[3 + n - 1]);
+            m.put(0, 17, 42f);
+            assertEquals(42f, m.get(0, 17));
+        }
+    }
+
+    @Test
+    void misuseFailsInJavaAndOutOfMemoryNamesTheCall() {
+        Matrix m = gpu.allocate(2, 2);
+        m.close();
+        m.close(); // idempotent
+        assertThrows(IllegalStateException.class, m::toArray);
+        try (Matrix onCpu = CPU.allocate(2, 2); Matrix y = gpu.allocate(2, 2)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.sigmoid(onCpu, y));
+            assertTrue(e.getMessage().contains("cpu backend"), e.getMessage());
+        }
+        // 1 TiB: more than any card has; cudaMalloc fails and the exception names it.
+        Dbn4jException oom = assertThrows(Dbn4jException.class, () -> gpu.allocate(1 << 20, 1 << 18));
+        assertTrue(oom.getMessage().contains("dbn4j_cuda_malloc") && oom.getMessage().contains("cudaMalloc"),
+                oom.getMessage());
+        gpu.synchronize(); // the failed allocation leaves the stream usable
+        try (Matrix ok = gpu.matrix(1, 2, 1f, 2f)) {
+            assertArrayEquals(new float[] {1f, 2f}, ok.toArray());
+        }
+    }
+
+    // ---- GEMM ----
+
+    /**
+     * cuBLAS sums the K products in another order (and blocking) than OpenBLAS. Each result is a sum of K products
+     * rounded to float; any summation order is within K u sum|a_ik b_kj| of the exact value (u = 2^-24), so two
+     * orders differ by at most 2 K u sum|a b|, plus three roundings per side for alpha s + beta c: that bound,
+     * computed per element, is the tolerance (a wrong operand, transpose or leading dimension misses it by far).
+     * TF32 reduces both inputs to an 11-bit significand before FP32 accumulation: relative 2^-10 each if the
+     * hardware truncates (2^-11 if it rounds), so at most 2^-9 per product: the bound gains 2^-9 sum|a b|.
+     */
+    @Test
+    void gemmAgreesWithinTheSummationOrderBound() {
+        int m = 67, n = 45, k = 129;
+        CudaBackend cuda = (CudaBackend) gpu;
+        for (CudaBackend.MathMode mode : CudaBackend.MathMode.values()) {
+            cuda.setMathMode(mode);
+            try {
+                for (Transpose ta : Transpose.values()) {
+                    for (Transpose tb : Transpose.values()) {
+                        gemmCase(ta, tb, m, n, k, mode == CudaBackend.MathMode.TF32 ? 0x1p-9 : 0);
+                    }
+                }
+            } finally {
+                cuda.setMathMode(CudaBackend.MathMode.FP32);
+            }
+        }
+    }
+
+    private static void gemmCase(Transpose ta, Transpose tb, int m, int n, int k, double inputRounding) {
+        boolean tA = ta == Transpose.TRANSPOSE, tB = tb == Transpose.TRANSPOSE;
+        int ar = tA ? k : m, ac = tA ? m : k, br = tB ? n : k, bc = tB ? k : n;
+        float[] a = random(2, ar * ac, -1, 1);
+        float[] b = random(3, br * bc, -1, 1);
+        float[] c = random(4, m * n, -1, 1);
+        float alpha = 0.5f, beta = 0.25f;
+        float[][] r = both(be -> {
+            try (Matrix ma = be.matrix(ar, ac, a); Matrix mb = be.matrix(br, bc, b); Matrix mc = be.matrix(m, n, c)) {
+                be.gemm(ta, tb, alpha, ma, mb, beta, mc);
+                return mc.toArray();
+            }
+        });
+        double u = 0x1p-24;
+        // sum_k |a_ik b_kj| for every (i, j): the reference product of the absolute values.
+        float[] absProducts = Reference.gemm(tA, tB, 1f, abs(a), ar, ac, abs(b), br, bc, 0f, null);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double abs = absProducts[i * n + j];
+                // + 3 roundings per side for alpha s + beta c.
+                double bound = inputRounding * alpha * abs
+                        + 2 * (k + 3) * u * (alpha * abs + beta * Math.abs(c[i * n + j]));
+                double d = Math.abs(r[0][i * n + j] - r[1][i * n + j]);
+                assertTrue(d <= bound, ta + "/" + tb + " (" + i + "," + j + "): cpu " + r[0][i * n + j] + " cuda "
+                        + r[1][i * n + j] + ", |d| " + d + " > bound " + bound);
+            }
+        }
+    }
+
+    static float[] abs(float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = Math.abs(x[i]);
+        }
+        return out;
+    }
+
+    // ---- elementwise ----
+
+    @Test
+    void activationsAndBackwardMapsAreBitIdentical() {
+        int rows = 33, cols = 65;
+        float[] x = random(5, rows * cols, -20, 20);
+        x[0] = 0f;
+        x[1] = -0f;
+        x[2] = 88.8f;
+        x[3] = -104f;
+        float[] dy = random(6, rows * cols, -1, 1);
+        assertBitIdentical(both(be -> unary(be, rows, cols, x, Backend::sigmoid)), "sigmoid");
+        assertBitIdentical(both(be -> unary(be, rows, cols, x, Backend::tanh)), "tanh");
+        assertBitIdentical(both(be -> unary(be, rows, cols, x, Backend::relu)), "relu");
+        assertBitIdentical(both(be -> unary(be, rows, cols, x, Backend::softmax)), "softmax");
+        float[] y = random(7, rows * cols, 0, 1);
+        assertBitIdentical(both(be -> backward(be, rows, cols, y, dy, Backend::sigmoidBackward)), "sigmoidBackward");
+        assertBitIdentical(both(be -> backward(be, rows, cols, y, dy, Backend::tanhBackward)), "tanhBackward");
+        float[] yr = random(8, rows * cols, -1, 1);
+        assertBitIdentical(both(be -> backward(be, rows, cols, yr, dy, Backend::reluBackward)), "reluBackward");
+        float[] bias = random(9, cols, -1, 1);
+        assertBitIdentical(both(be -> {
+            try (Matrix m = be.matrix(rows, cols, x); Matrix bm = be.matrix(1, cols, bias)) {
+                be.addRowVector(m, bm);
+                return m.toArray();
+            }
+        }), "addRowVector");
+    }
+
+    /** log_softmax: CUDA's double log against glibc's, both correctly rounded to within 1 double ulp, then rounded
+     *  to float: at most 1 float ulp apart. */
+    @Test
+    void logSoftmaxWithinOneUlp() {
+        float[] x = random(10, 40 * 10, -30, 30);
+        assertUlps(both(be -> unary(be, 40, 10, x, Backend::logSoftmax)), 1, "logSoftmax");
+    }
+
+    interface Unary {
+        void apply(Backend be, Matrix x, Matrix y);
+    }
+
+    interface Backward {
+        void apply(Backend be, Matrix y, Matrix dy, Matrix dx);
+    }
+
+    static float[] unary(Backend be, int rows, int cols, float[] x, Unary op) {
+        try (Matrix mx = be.matrix(rows, cols, x); Matrix my = be.allocate(rows, cols)) {
+            op.apply(be, mx, my);
+            return my.toArray();
+        }
+    }
+
+    static float[] backward(Backend be, int rows, int cols, float[] y, float[] dy, Backward op) {
+        try (Matrix my = be.matrix(rows, cols, y); Matrix mdy = be.matrix(rows, cols, dy);
+                Matrix dx = be.allocate(rows, cols)) {
+            op.apply(be, my, mdy, dx);
+            return dx.toArray();
+        }
+    }
+
+    // ---- losses ----
+
+    /**
+     * p and dz are bit-identical (same float operations per element). The loss values are double sums of B row
+     * terms in another order (a warp butterfly on the GPU, rows in order on the CPU) of terms computed with CUDA's
+     * double exp/log/log1p (within 1-2 double ulps of glibc's): relative 1e-12 is thousands of double ulps of
+     * margin and still far below any float-level error.
+     */
+    @Test
+    void lossesAgree() {
+        int rows = 50, k = 10;
+        float[] z = random(11, rows * k, -8, 8);
+        float[] t = new float[rows * k];
+        for (int i = 0; i < rows; i++) {
+            t[i * k + (i * 7) % k] = 1f;
+        }
+        float[] tb = random(12, rows * k, 0, 1);
+        double[] loss = new double[2];
+        for (int which = 0; which < 3; which++) {
+            final int w = which;
+            float[][] out = new float[2][];
+            for (int side = 0; side < 2; side++) {
+                Backend be = side == 0 ? CPU : gpu;
+                try (Matrix mz = be.matrix(rows, k, z); Matrix mt = be.matrix(rows, k, w == 0 ? t : tb);
+                        Matrix p = be.allocate(rows, k); Matrix dz = be.allocate(rows, k)) {
+                    if (w == 0) {
+                        loss[side] = be.softmaxCrossEntropy(mz, mt, p, dz);
+                    } else if (w == 1) {
+                        loss[side] = be.sigmoidCrossEntropy(mz, mt, p, dz);
+                    } else {
+                        loss[side] = be.squaredError(mz, mt, dz);
+                    }
+                    float[] pa = p.toArray(), da = dz.toArray();
+                    float[] both = new float[pa.length + da.length];
+                    System.arraycopy(pa, 0, both, 0, pa.length);
+                    System.arraycopy(da, 0, both, pa.length, da.length);
+                    out[side] = both;
+                }
+            }
+            String name = new String[] {"softmaxCrossEntropy", "sigmoidCrossEntropy", "squaredError"}[w];
+            assertBitIdentical(out, name + " p and dz");
+            assertEquals(loss[0], loss[1], 1e-12 * Math.abs(loss[0]), name + " loss");
+            assertTrue(loss[0] > 0, name + " loss is positive on these inputs");
+        }
+        float[][] gradientOnly = both(be -> {
+            try (Matrix mz = be.matrix(rows, k, z); Matrix mt = be.matrix(rows, k, t);
+                    Matrix dz = be.allocate(rows, k)) {
+                be.softmaxCrossEntropyGradient(mz, mt, null, dz);
+                return dz.toArray();
+            }
+        });
+        assertBitIdentical(gradientOnly, "softmaxCrossEntropyGradient dz");
+    }
+
+    // ---- reductions, BLAS-1, updates, rows ----
+
+    @Test
+    void reductionsUpdatesAndGathersAreBitIdentical() {
+        int rows = 257, cols = 33;
+        float[] x = random(13, rows * cols, -1, 1);
+        float[] out0 = random(14, cols, -1, 1);
+        assertBitIdentical(both(be -> {
+            try (Matrix mx = be.matrix(rows, cols, x); Matrix out = be.matrix(1, cols, out0)) {
+                be.columnSums(mx, out, 0.3f, 0.7f);
+                return out.toArray();
+            }
+        }), "columnSums");
+        float[] y0 = random(15, rows * cols, -1, 1);
+        assertBitIdentical(both(be -> {
+            try (Matrix mx = be.matrix(rows, cols, x); Matrix my = be.matrix(rows, cols, y0)) {
+                be.axpy(-0.37f, mx, my);
+                be.scale(1.7f, my);
+                return my.toArray();
+            }
+        }), "axpy and scale");
+        float[] g = random(16, rows * cols, -1, 1);
+        float[] v0 = random(17, rows * cols, -0.1, 0.1);
+        for (boolean nesterov : new boolean[] {false, true}) {
+            assertBitIdentical(both(be -> {
+                try (Matrix w = be.matrix(rows, cols, y0); Matrix mg = be.matrix(rows, cols, g);
+                        Matrix v = be.matrix(rows, cols, v0)) {
+                    be.sgdMomentum(w, mg, v, 0.05f, 0.9f, 1e-4f, nesterov);
+                    float[] wa = w.toArray(), va = v.toArray();
+                    float[] both = new float[wa.length * 2];
+                    System.arraycopy(wa, 0, both, 0, wa.length);
+                    System.arraycopy(va, 0, both, wa.length, va.length);
+                    return both;
+                }
+            }), "sgdMomentum nesterov=" + nesterov);
+        }
+        int[] order = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            order[i] = (i * 101) % rows;
+        }
+        assertBitIdentical(both(be -> {
+            try (Matrix mx = be.matrix(rows, cols, x); Matrix dst = be.allocate(rows, cols)) {
+                be.gatherRows(mx, order, dst);
+                return dst.toArray();
+            }
+        }), "gatherRows");
+    }
+
+    /** softplus row sums: per element CUDA's log1p/exp (float results within 1 ulp), summed over 33 columns in the
+     *  same order: the sum may differ by about one ulp per term relative to each term; 33 ulps of the total bounds it
+     *  (all terms are positive, so no cancellation). */
+    @Test
+    void softplusRowSumsWithinUlps() {
+        int rows = 40, cols = 33;
+        float[] x = random(18, rows * cols, -10, 10);
+        assertUlps(both(be -> {
+            try (Matrix mx = be.matrix(rows, cols, x); Matrix out = be.allocate(rows, 1)) {
+                be.softplusRowSums(mx, out);
+                return out.toArray();
+            }
+        }), cols, "softplusRowSums");
+    }
+
+    // ---- random ----
+
+    @Test
+    void randomStreamAndSamplesAreBitIdentical() {
+        int rows = 31, cols = 77; // odd sizes: Philox blocks of 4 words straddle calls and rows
+        float[] p = random(19, rows * cols, 0, 1);
+        float[] x = random(20, rows * cols, -4, 4);
+        float[] bias = random(21, cols, -1, 1);
+        for (long offset : new long[] {0, 3, (1L << 32) + 5}) {
+            assertBitIdentical(both(be -> {
+                RandomStream rng = new RandomStream(77, offset);
+                try (Matrix u = be.allocate(rows, cols); Matrix mp = be.matrix(rows, cols, p);
+                        Matrix s = be.allocate(rows, cols); Matrix gss = be.allocate(rows, cols);
+                        Matrix mx = be.matrix(rows, cols, x); Matrix mb = be.matrix(1, cols, bias);
+                        Matrix sp = be.allocate(rows, cols); Matrix ss = be.allocate(rows, cols)) {
+                    be.uniform(rng, u);
+                    be.bernoulli(rng, mp, s);
+                    be.gaussian(rng, mp, 0.5f, gss);
+                    be.sigmoidBernoulli(rng, mx, mb, sp, ss);
+                    float[] all = new float[rows * cols * 5];
+                    int at = 0;
+                    for (Matrix m : new Matrix[] {u, s, gss, sp, ss}) {
+                        float[] a = m.toArray();
+                        System.arraycopy(a, 0, all, at, a.length);
+                        at += a.length;
+                    }
+                    return all;
+                }
+            }), "uniform, bernoulli, gaussian, sigmoidBernoulli at offset " + offset);
+        }
+    }
+
+    /**
+     * Capturing runs nothing; each launch replays the step, which here changes w, so three replays must equal three
+     * eager steps. Same kernels and cuBLAS calls; the tolerance only allows cuBLAS another algorithm under capture
+     * (10-term sums: a few float ulps).
+     */
+    @Test
+    void graphReplaysEqualEagerSteps() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        float[] w0 = random(30, 10 * 6, -1, 1);
+        float[] x0 = random(31, 4 * 10, -1, 1);
+        float[][] results = new float[2][];
+        for (int mode = 0; mode < 2; mode++) {
+            try (Matrix w = gpu.matrix(10, 6, w0); Matrix x = gpu.matrix(4, 10, x0); Matrix y = gpu.allocate(4, 6)) {
+                Runnable step = () -> {
+                    gpu.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, x, w, 0f, y);
+                    gpu.sigmoid(y, y);
+                    gpu.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -0.1f, x, y, 1f, w);
+                };
+                if (mode == 0) {
+                    for (int i = 0; i < 3; i++) {
+                        step.run();
+                    }
+                } else {
+                    try (CudaBackend.Graph g = cuda.capture(step)) {
+                        assertArrayEquals(w0, w.toArray(), "capturing runs nothing");
+                        for (int i = 0; i < 3; i++) {
+                            g.launch();
+                        }
+                        g.close();
+                        assertThrows(IllegalStateException.class, g::launch);
+                    }
+                }
+                results[mode] = w.toArray();
+            }
+        }
+        assertTrue(CudaTestSupport.compare(w0, results[0], 1e-3, 0) != null, "the steps change w");
+        assertNull(CudaTestSupport.compare(results[0], results[1], 1e-6, 1e-5), "three replays = three eager steps");
+    }
+
+    /**
+     * A captured step that samples: every replay must draw the next words of the stream, as the eager step does, so
+     * three replays give bit-identical samples (same kernel, offsets read on the device) and leave the stream at
+     * the same offset. 7 x 13 = 91 words per step: the replays start at offsets of every residue mod 4.
+     */
+    @Test
+    void graphReplaysDrawTheEagerRandomStream() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        int rows = 7, cols = 13;
+        float[] x0 = random(32, rows * cols, -3, 3);
+        float[] b0 = random(33, cols, -1, 1);
+        float[][] results = new float[2][];
+        long[] offsets = new long[2];
+        for (int mode = 0; mode < 2; mode++) {
+            RandomStream rng = new RandomStream(91, 5);
+            try (Matrix x = gpu.matrix(rows, cols, x0); Matrix b = gpu.matrix(1, cols, b0);
+                    Matrix p = gpu.allocate(rows, cols); Matrix s = gpu.allocate(rows, cols);
+                    Matrix sum = gpu.allocate(rows, cols)) {
+                java.util.function.Consumer<RandomStream> step = r -> {
+                    gpu.sigmoidBernoulli(r, x, b, p, s);
+                    gpu.axpy(1f, s, sum);
+                };
+                if (mode == 0) {
+                    for (int i = 0; i < 3; i++) {
+                        step.accept(rng);
+                    }
+                } else {
+                    try (CudaBackend.Graph g = cuda.capture(rng, step)) {
+                        assertEquals(5, rng.offset(), "capturing draws nothing");
+                        for (int i = 0; i < 3; i++) {
+                            g.launch();
+                        }
+                    }
+                    assertThrows(IllegalStateException.class,
+                            () -> cuda.capture(rng, r -> gpu.uniform(r, p)).close(), "uniform has no device offset");
+                }
+                results[mode] = sum.toArray();
+                offsets[mode] = rng.offset();
+            }
+        }
+        assertEquals(5 + 3 * rows * cols, offsets[1]);
+        assertEquals(offsets[0], offsets[1]);
+        assertArrayEquals(results[0], results[1], "three replays draw the samples of three eager steps");
+        float total = 0;
+        for (float v : results[0]) {
+            total += v;
+        }
+        assertTrue(total > 0 && total < 3 * rows * cols, "the samples vary: " + total);
+    }
+
+    @Test
+    void aWaitInsideACaptureFailsAndLeavesTheStreamUsable() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        try (Matrix m = gpu.matrix(1, 2, 1f, 2f)) {
+            Dbn4jException e = assertThrows(Dbn4jException.class, () -> cuda.capture(m::toArray));
+            assertTrue(e.getMessage().contains("dbn4j_cuda_copy_to_host"), e.getMessage());
+            gpu.scale(2f, m);
+            assertArrayEquals(new float[] {2f, 4f}, m.toArray());
+        }
+    }
+
+    @Test
+    void synchronizeReportsNothingAfterGoodWork() {
+        try (Matrix m = gpu.matrix(1, 3, 1f, 2f, 3f)) {
+            gpu.scale(2f, m);
+            gpu.synchronize();
+            assertNull(CudaTestSupport.compare(new float[] {2f, 4f, 6f}, m.toArray(), 0, 0));
+        }
+    }
+}

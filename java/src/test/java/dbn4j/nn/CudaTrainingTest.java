@@ -1,0 +1,137 @@
+package dbn4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dbn4j.Backend;
+import dbn4j.Backends;
+import dbn4j.Matrix;
+import dbn4j.cuda.CudaTestSupport;
+import dbn4j.data.Dataset;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The first training steps of every model on the CUDA backend against the same steps on the CPU: one epoch of two
+ * mini-batches (the per-epoch shuffle, a plain step, a step with momentum), through the public training API, so
+ * that the models run unchanged on a device backend.
+ *
+ * <p>Tolerance: the random stream, the samples drawn from identical probabilities and every non-GEMM kernel are
+ * bit-identical across backends; the GEMMs are not (cuBLAS sums in another order: at K <= 24 a relative error of
+ * at most 2 K 2^-24 ~ 3e-6 of sum|a b| per product). Sigmoid, softmax and their derivatives are at most 1-Lipschitz,
+ * so after two steps of learning rate 0.1 the parameters differ by a few 1e-7: atol 1e-5 + rtol 1e-4 leaves a
+ * margin of 10 and more, while a real fault (a transposed GEMM, a missing bias, a wrong sample) moves parameters
+ * by 1e-3 or more. A Bernoulli sample flips only where a uniform falls within ~1e-7 of its probability: about 1e-5
+ * for the few hundred samples here, and with fixed seeds the outcome is fixed, not flaky.
+ */
+@Tag("cuda")
+class CudaTrainingTest {
+    static final Backend CPU = Backends.cpu();
+    static final double ATOL = 1e-5;
+    static final double RTOL = 1e-4;
+    static final int ROWS = 24;
+    static final int V = 16;
+    static final int K = 3;
+    static Backend gpu;
+
+    /** Per test (the probe's outcome is kept), so that every test reports the skip and its reason. */
+    @BeforeEach
+    void open() {
+        gpu = CudaTestSupport.cudaOrSkip();
+    }
+
+    /** Binary-ish features in [0, 1] (a third are 1) and labels from a rule on them, so there is a signal. */
+    static Dataset data() {
+        SplittableRandom r = new SplittableRandom(3);
+        float[] x = new float[ROWS * V];
+        int[] y = new int[ROWS];
+        for (int i = 0; i < ROWS; i++) {
+            for (int j = 0; j < V; j++) {
+                x[i * V + j] = r.nextDouble() < 0.33 ? 1f : (float) (0.2 * r.nextDouble());
+            }
+            y[i] = (x[i * V] > 0.5f ? 1 : 0) + (x[i * V + 1] > 0.5f ? 1 : 0);
+        }
+        return new Dataset(x, ROWS, V, y, K, "cuda-vs-cpu");
+    }
+
+    static TrainConfig config() {
+        return new TrainConfig().epochs(1).batchSize(ROWS / 2).learningRate(0.1f).momentum(0.9f).seed(17);
+    }
+
+    static void assertSame(Matrix cpu, Matrix cuda, String what) {
+        assertNull(CudaTestSupport.compare(cpu.toArray(), cuda.toArray(), ATOL, RTOL), what);
+    }
+
+    static void assertSameLoss(List<EpochMetrics> cpu, List<EpochMetrics> cuda, String metric) {
+        double a = cpu.get(cpu.size() - 1).get(metric);
+        double b = cuda.get(cuda.size() - 1).get(metric);
+        assertEquals(a, b, ATOL + RTOL * Math.abs(a), metric);
+    }
+
+    /** Trains the same model on both backends and compares every parameter block and the epoch loss. */
+    static void compareMlp(Function<Backend, Mlp> make, String what) {
+        try (Mlp a = make.apply(CPU); Mlp b = make.apply(gpu)) {
+            List<EpochMetrics> ha = a.fit(data(), null, config());
+            List<EpochMetrics> hb = b.fit(data(), null, config());
+            assertSameLoss(ha, hb, "train_loss");
+            for (int l = 0; l < a.layers(); l++) {
+                assertSame(a.weights(l), b.weights(l), what + " weights " + l);
+                assertSame(a.bias(l), b.bias(l), what + " bias " + l);
+            }
+        }
+    }
+
+    @Test
+    void logisticRegressionStep() {
+        compareMlp(be -> LogisticRegression.multinomial(be, V, K), "logistic regression");
+    }
+
+    @Test
+    void mlpStep() {
+        compareMlp(be -> Mlp.create(be, new int[] {V, 12, 10, K}, Activation.RELU, Activation.SOFTMAX,
+                Loss.CROSS_ENTROPY, 5), "mlp");
+        compareMlp(be -> Mlp.create(be, new int[] {V, 12, K}, Activation.TANH, Activation.SOFTMAX,
+                Loss.CROSS_ENTROPY, 6), "tanh mlp");
+    }
+
+    @Test
+    void rbmCd1AndPcd1Steps() {
+        for (boolean persistent : new boolean[] {false, true}) {
+            RbmOptions opts = new RbmOptions().k(1).persistent(persistent).monitorRows(8);
+            try (Rbm a = Rbm.create(CPU, V, 8, Rbm.Visible.BERNOULLI, 9);
+                    Rbm b = Rbm.create(gpu, V, 8, Rbm.Visible.BERNOULLI, 9)) {
+                assertSame(a.weights(), b.weights(), "initial weights (Philox gaussian)");
+                List<EpochMetrics> ha = a.fit(data(), null, config(), opts);
+                List<EpochMetrics> hb = b.fit(data(), null, config(), opts);
+                String what = persistent ? "PCD-1 " : "CD-1 ";
+                assertSameLoss(ha, hb, "reconstruction_error");
+                assertSame(a.weights(), b.weights(), what + "weights");
+                assertSame(a.hiddenBias(), b.hiddenBias(), what + "hidden bias");
+                assertSame(a.visibleBias(), b.visibleBias(), what + "visible bias");
+            }
+        }
+    }
+
+    @Test
+    void dbnPretrainAndFinetuneSteps() {
+        try (Dbn a = Dbn.create(CPU, new int[] {V, 10, 6}, Rbm.Visible.BERNOULLI, 21);
+                Dbn b = Dbn.create(gpu, new int[] {V, 10, 6}, Rbm.Visible.BERNOULLI, 21)) {
+            RbmOptions opts = new RbmOptions().k(1).monitorRows(8);
+            a.pretrain(data(), null, config(), opts);
+            b.pretrain(data(), null, config(), opts);
+            for (int l = 0; l < 2; l++) {
+                assertSame(a.rbms().get(l).weights(), b.rbms().get(l).weights(), "rbm " + l + " weights");
+            }
+            List<EpochMetrics> ha = a.finetune(data(), null, config(), K);
+            List<EpochMetrics> hb = b.finetune(data(), null, config(), K);
+            assertSameLoss(ha, hb, "train_loss");
+            for (int l = 0; l < 3; l++) {
+                assertSame(a.classifier().weights(l), b.classifier().weights(l), "classifier weights " + l);
+            }
+        }
+    }
+}
