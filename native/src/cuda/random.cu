@@ -2,7 +2,8 @@
  * random.cu: the Philox4x32-10 stream of kernels.h on the GPU (own implementation with __umulhi, no cuRAND):
  * random_bits, uniform, bernoulli, gaussian (Box-Muller with the CPU's log_pos/cos_2pi) and the fused
  * sigmoid_bernoulli. Words are bit-identical to the CPU's for the same (seed, offset); uniform, bernoulli, the
- * gaussian and sigmoid_bernoulli's p and s are bit-identical too (same float operations, FMA only where the CPU has fma1).
+ * gaussian and sigmoid_bernoulli's p and s are bit-identical too (same float operations; fused multiply-adds only
+ * where the CPU's exp_neg has fma1).
  * One thread per Philox block (4 words / elements; 8 half words / elements for the Bernoulli samplers); gaussian:
  * one thread per element. Test: ctest -R cuda.
  */
