@@ -9,7 +9,7 @@
 #   --out DIR  report folder (default benchmarks/report-YYYY-MM-DD)
 #   --threads T  OpenBLAS and dbn4j kernel threads, and the peers' threads (default 1)
 #   --theano   quick mode too runs the Theano tutorials' speed-test workloads (about 1.5 minutes more on 1 thread)
-# Writes DIR/report.md, DIR/jmh-kernels.json (+ .txt), DIR/peers.txt, DIR/peers-logs/, DIR/suite.log,
+# Writes DIR/report.md, DIR/jmh-kernels.json (+ .txt), DIR/peers.txt, DIR/peers-logs/, DIR/gpu.txt, DIR/suite.log,
 # DIR/throughput.png, DIR/efficiency.png.
 set -u -o pipefail
 
@@ -57,9 +57,28 @@ else
     echo "peer all: missing: benchmarks/peers/run-peers.sh not found" >"$OUT/peers.txt"
 fi
 
+# The GPU, where nvidia-smi sees one: dbn4j's GPU workloads and the card's ceilings (GpuBench on the cuda backend,
+# which needs a build with -Ddbn4j.cuda=true) and PyTorch's reference on the same card, RESULT lines into gpu.txt.
+if command -v nvidia-smi > /dev/null 2>&1 && nvidia-smi -L > /dev/null 2>&1; then
+    GPU_ARGS=()
+    [ "$MODE" = --quick ] && GPU_ARGS+=(--quick --steps 50)
+    echo "suite: GPU: $(nvidia-smi -L | head -1); dbn4j.bench.GpuBench ${GPU_ARGS[*]} and torch_reference.py"
+    {
+        "$JAVA" -Ddbn4j.backend=cuda -cp "$JAR" dbn4j.bench.GpuBench "${GPU_ARGS[@]}" 2>&1 \
+            || echo "gpu dbn4j: missing: GpuBench failed (a build without -Ddbn4j.cuda=true has no CUDA backend)"
+        if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2> /dev/null; then
+            python3 "$HERE/gpu/torch_reference.py" --steps "$([ "$MODE" = --quick ] && echo 50 || echo 200)" 2>&1
+        else
+            echo "gpu torch: missing: PyTorch with CUDA is not installed"
+        fi
+    } > "$OUT/gpu.txt"
+else
+    echo "gpu: none found (nvidia-smi missing or failing)" > "$OUT/gpu.txt"
+fi
 OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" \
 "$JAVA" "-Ddbn4j.threads=$THREADS" "-Ddbn4j.blas.threads=$THREADS" -Djava.awt.headless=true \
     -cp "$JAR" dbn4j.bench.Suite "$MODE" --out "$OUT" --threads "$THREADS" --peers "$OUT/peers.txt" \
+    --gpu "$OUT/gpu.txt" \
     "${EXTRA[@]}" \
     2>&1 | tee "$OUT/suite.log"
 rc=${PIPESTATUS[0]}

@@ -51,6 +51,9 @@ public final class GpuBench {
         Backend be = Backends.get();
         System.out.println("# dbn4j on " + be.describe());
         int reps = quick ? 3 : 5;
+        if (be instanceof CudaBackend) {
+            ceilings((CudaBackend) be, reps);
+        }
         for (int batch : new int[] {100, 1000}) {
             double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true);
             result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s[0], "samples/s");
@@ -81,6 +84,34 @@ public final class GpuBench {
         int rows = quick ? 20_000 : 60_000;
         result("dbn4j-fit", "rbm-cd1-784-500-b100", rbmFitSamplesPerSecond(be, rows), "samples/s");
         result("dbn4j-fit", "mlp-784-500-500-10-b100", mlpFitSamplesPerSecond(be, rows), "samples/s");
+    }
+
+    /**
+     * The card's ceilings, measured like everything else here: cuBLAS SGEMM at 8192^3 (FP32, then TF32) through
+     * {@link Backend#gemm}, and a device-to-device copy of 1 GiB through {@link Backend#copy} (bytes read plus bytes
+     * written per second). The suite reads the training throughputs as fractions of these.
+     */
+    static void ceilings(CudaBackend be, int reps) {
+        int n = 8192;
+        try (Matrix a = be.allocate(n, n); Matrix b = be.allocate(n, n); Matrix c = be.allocate(n, n)) {
+            RandomStream r = new RandomStream(3);
+            be.uniform(r, a);
+            be.uniform(r, b);
+            Runnable gemm = () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, 0f, c);
+            double flops = 2.0 * n * n * n;
+            result("dbn4j", "sgemm-8192", flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
+            be.setMathMode(CudaBackend.MathMode.TF32);
+            try {
+                result("dbn4j-tf32", "sgemm-8192", flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
+            } finally {
+                be.setMathMode(CudaBackend.MathMode.FP32);
+            }
+        }
+        int rows = 16_384; // x 16,384 floats = 1 GiB
+        try (Matrix src = be.allocate(rows, 16_384); Matrix dst = be.allocate(rows, 16_384)) {
+            double bytes = 2.0 * src.byteSize();
+            result("dbn4j", "d2d-copy-1GiB", bytes / timed(be, () -> be.copy(src, dst), 5, reps) / 1e9, "GB/s");
+        }
     }
 
     static void result(String peer, String workload, double value, String unit) {

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * Normally started by {@code benchmarks/suite.sh}, which runs the peers first.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dbn4j.bench.Suite [--quick|--full] [--out DIR] [--threads T]
- *     [--peers FILE] [--rows N] [--no-jmh] [--theano]</pre>
+ *     [--peers FILE] [--gpu FILE] [--rows N] [--no-jmh] [--theano]</pre>
  *
  * <p>{@code --theano} runs the Theano tutorials' speed-test workloads in quick mode too (the full mode always runs
  * them; about 1.5 minutes on one core).
@@ -48,6 +48,8 @@ public final class Suite {
     private final Path out;
     private final int threads;
     private final Path peersFile;
+    /** gpu.txt of suite.sh (GpuBench and PyTorch on the card, or why not), or null. */
+    private Path gpuFile;
     private final int rowsOverride;
     private final boolean jmh;
     private final boolean theano;
@@ -93,6 +95,7 @@ public final class Suite {
         Path out = Path.of("benchmarks/report-" + LocalDate.now());
         int threads = 1;
         Path peers = null;
+        Path gpu = null;
         int rows = 0;
         boolean jmh = true;
         boolean theano = false;
@@ -103,17 +106,20 @@ public final class Suite {
                 case "--out": out = Path.of(args[++i]); break;
                 case "--threads": threads = Integer.parseInt(args[++i]); break;
                 case "--peers": peers = Path.of(args[++i]); break;
+                case "--gpu": gpu = Path.of(args[++i]); break;
                 case "--rows": rows = Integer.parseInt(args[++i]); break;
                 case "--no-jmh": jmh = false; break;
                 case "--theano": theano = true; break;
                 default:
                     System.err.println("usage: Suite [--quick|--full] [--out DIR] [--threads T] [--peers FILE]"
-                            + " [--rows N] [--no-jmh] [--theano]");
+                            + " [--gpu FILE] [--rows N] [--no-jmh] [--theano]");
                     System.exit(2);
             }
         }
         Files.createDirectories(out);
-        new Suite(full, out, threads, peers, rows, jmh, theano).run();
+        Suite suite = new Suite(full, out, threads, peers, rows, jmh, theano);
+        suite.gpuFile = gpu;
+        suite.run();
     }
 
     private void run() throws IOException {
@@ -130,10 +136,13 @@ public final class Suite {
         List<String> peerLines = peersFile != null && Files.exists(peersFile)
                 ? Files.readAllLines(peersFile, StandardCharsets.UTF_8) : null;
         peers(training, peerLines);
+        SuiteGpu gpu = new SuiteGpu(gpuFile != null && Files.exists(gpuFile)
+                ? Files.readAllLines(gpuFile, StandardCharsets.UTF_8) : List.of());
+        md.append(gpu.markdown());
         if (full || theano) {
             theano();
         }
-        charts(kernels, training, peerLines);
+        charts(kernels, training, peerLines, gpu);
         md.append("\n## Run\n\n")
                 .append(String.format(Locale.ROOT, "Mode %s, %d thread(s); load average before %s, after %s; suite"
                         + " (without the peers) took %.0f s.%n", full ? "full" : "quick", threads, loadBefore,
@@ -835,7 +844,8 @@ public final class Suite {
 
     // ---- charts ----
 
-    private void charts(List<Kernel> kernels, List<Training> training, List<String> peerLines) throws IOException {
+    private void charts(List<Kernel> kernels, List<Training> training, List<String> peerLines, SuiteGpu gpu)
+            throws IOException {
         List<SuiteCharts.Bar> thr = new ArrayList<>();
         for (Training t : training) {
             thr.add(new SuiteCharts.Bar(t.name + " b" + t.batch, "dbn4j cpu", t.rows / t.median(), noisy(t.epochS)));
@@ -866,6 +876,7 @@ public final class Suite {
                         rowsOf(f) / Double.parseDouble(f.get("epoch_s_median")), false));
             }
         }
+        thr.addAll(gpu.throughputBars());
         SuiteCharts.horizontalBars(out.resolve("throughput.png"), "Training throughput per workload and backend"
                 + " (" + threads + " thread(s))", "samples per second (log scale)", thr, true, Double.NaN, Double.NaN);
         List<SuiteCharts.Bar> eff = new ArrayList<>();
@@ -881,6 +892,7 @@ public final class Suite {
             eff.add(new SuiteCharts.Bar(t.name + " b" + t.batch, "training / SGEMM peak",
                     t.flopsPerEpoch / t.median() / 1e9 / peakGflops, noisy(t.epochS)));
         }
+        eff.addAll(gpu.efficiencyBars());
         double top = 1.0; // the axis reaches the largest fraction, so that no bar is cut off
         for (SuiteCharts.Bar b : eff) {
             top = Double.isFinite(b.value()) ? Math.max(top, Math.ceil(b.value() * 10) / 10) : top;
