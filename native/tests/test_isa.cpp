@@ -253,11 +253,11 @@ static void check_half_words(int level) {
             std::vector<float> p(P01.begin() + at, P01.begin() + at + n), ref(n), got(n), q(n);
             std::vector<float> zx(n), zp(n), zs(n);
             for (int64_t i = 0; i < n; i++) zx[i] = XS[at + i] * 0.25f;   // p mostly away from 0 and 1
-            for (int64_t i = 0; i < n; i++) {
+            auto u = [&](int64_t i) {   // the threshold of element i: half word h0 + i times 2^-16
                 uint64_t k = h0 + (uint64_t)i, wi = k / 2 - h0 / 2;
-                float u = (float)(k & 1 ? w[wi] >> 16 : w[wi] & 0xffffu) * 0x1p-16f;
-                ref[i] = u < p[i] ? 1.0f : 0.0f;
-            }
+                return (float)(k & 1 ? w[wi] >> 16 : w[wi] & 0xffffu) * 0x1p-16f;
+            };
+            for (int64_t i = 0; i < n; i++) ref[i] = u(i) < p[i] ? 1.0f : 0.0f;
             K->random_bernoulli(SEED, h0, p.data(), got.data(), n);
             CHECK_MSG(got == ref, "%s: random_bernoulli half %llu n %lld", K->name, (unsigned long long)h0,
                       (long long)n);
@@ -268,11 +268,7 @@ static void check_half_words(int level) {
                 q = zx;
                 if (b) K->add_row_bias(q.data(), b, n / N, N);
                 K->sigmoid_forward(q.data(), q.data(), n);
-                for (int64_t i = 0; i < n; i++) {
-                    uint64_t k = h0 + (uint64_t)i, wi = k / 2 - h0 / 2;
-                    float u = (float)(k & 1 ? w[wi] >> 16 : w[wi] & 0xffffu) * 0x1p-16f;
-                    ref[i] = u < q[i] ? 1.0f : 0.0f;
-                }
+                for (int64_t i = 0; i < n; i++) ref[i] = u(i) < q[i] ? 1.0f : 0.0f;
                 K->sigmoid_bernoulli(SEED, h0, zx.data(), b, zp.data(), zs.data(), n / N, N);
                 CHECK_MSG(memcmp(zp.data(), q.data(), 4 * n) == 0 && zs == ref,
                           "%s: sigmoid_bernoulli half %llu n %lld N %lld", K->name, (unsigned long long)h0,

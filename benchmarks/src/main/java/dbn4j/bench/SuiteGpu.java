@@ -110,9 +110,10 @@ final class SuiteGpu {
             md.append("| ").append(w).append(" | ").append(units.get(w)).append(" |");
             PEERS.forEach(p -> md.append(' ').append(v.containsKey(p) ? Suite.sig(v.get(p)) : "-").append(" |"));
             double d = best(v);
+            double f = fraction(w);
             md.append(' ').append(ratio(d, v.get("torch-eager"))).append(" | ").append(ratio(d, v.get("torch-graph")))
-                    .append(" | ").append(Double.isFinite(fraction(w)) ? String.format(Locale.ROOT, "%.2f",
-                            fraction(w)) : "-").append(" |\n");
+                    .append(" | ").append(Double.isFinite(f) ? String.format(Locale.ROOT, "%.2f", f) : "-")
+                    .append(" |\n");
         }
         md.append("\ndbn4j's best FP32 number (eager or CUDA graph) against PyTorch's; `dbn4j-fit` is the models' own"
                 + " `fit` loop (shuffling, reading every mini-batch's loss). Training as a fraction of the peak counts"
