@@ -14,40 +14,45 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-target/gpu-check}}
 mkdir -p "$out"
+# At most 7 files land in $out (the device tool returns 8): summary.txt, native.log, java-tests.log, dbn4j.txt,
+# torch.txt, accuracy-cuda.txt, accuracy-cpu.txt.
+summary="$out/summary.txt"
 status=0
 jobs=$(nproc 2> /dev/null || echo 4)
+t_start=$(date +%s)
 if nvidia-smi -L > /dev/null 2>&1; then gpu=yes; else gpu=no; fi
 {
   if [ "$gpu" = yes ]; then
-    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
   else
     echo "no GPU (nvidia-smi -L failed or is missing)"
   fi
   command -v nvcc > /dev/null && nvcc --version | tail -1
-} > "$out/device.txt" 2>&1
+  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $jobs cores"
+} > "$summary" 2>&1
+elapsed() { echo "$(( $(date +%s) - t_start )) s"; }
 
-# ---- 1. native build and tests ----
-if ! command -v nvcc > /dev/null; then
-  build="skipped (no nvcc)"; tests="skipped"
-elif cmake -S native -B target/native-gpu -DCMAKE_BUILD_TYPE=Release -DDBN4J_CUDA=ON > "$out/cmake.log" 2>&1 \
-    && cmake --build target/native-gpu --parallel "$jobs" >> "$out/cmake.log" 2>&1; then
-  build=ok
-  if ctest --test-dir target/native-gpu --output-on-failure > "$out/ctest.log" 2>&1; then
-    tests=$(grep -E "tests passed" "$out/ctest.log")
-  else
-    tests="FAILED (see ctest.log)"; status=1
-  fi
+# ---- 1. native build with the CUDA backend, in the background (CPU only) while the Java GPU tests run ----
+native_log="$out/native.log"
+if command -v nvcc > /dev/null; then
+  ( cmake -S native -B target/native-gpu -DCMAKE_BUILD_TYPE=Release -DDBN4J_CUDA=ON \
+      && nice cmake --build target/native-gpu --parallel "$jobs" ) > "$native_log" 2>&1 &
+  native_pid=$!
 else
-  build="FAILED (see cmake.log)"; tests="not run"; status=1
+  echo "no nvcc: native CUDA build skipped" > "$native_log"
+  native_pid=""
 fi
 
 # ---- 2. Java: GPU tests and benchmark from the carried runtime and jars ----
 java_tests="not run (no gpu-carry/: run benchmarks/gpu/pack.sh where Java is)"
 java_bench="not run"
 run=target/gpu-run
+have_java=no
 if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
   rm -rf "$run" && mkdir -p "$run"
-  tar -xzf gpu-carry/jre.tar.gz -C "$run" && tar -xf gpu-carry/jars.tar -C "$run"
+  tar -xzf gpu-carry/jre.tar.gz -C "$run" && tar -xf gpu-carry/jars.tar -C "$run" && have_java=yes
+fi
+if [ "$have_java" = yes ]; then
   # JavaCPP unpacks the native libraries from the jars into its cache: keep it inside the run folder.
   java="$run/jre/bin/java -Dorg.bytedeco.javacpp.cachedir=$run/javacpp-cache"
   # The bytedeco cuda presets load libcudart.so.13, libcublas.so.13 and libcublasLt.so.13 from the machine: add
@@ -66,8 +71,24 @@ if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
     done
   done
   export LD_LIBRARY_PATH="${libdirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" > "$out/java-env.txt"
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$summary"
   cp="$run/jars/benchmarks.jar:$run/jars/dbn4j-tests.jar"
+  # The Fashion-MNIST sample bundled in the jar (4000 train, 1000 test images), for the accuracy comparison.
+  sample="$run/fashion-mnist-sample"
+  python3 - "$run/jars/benchmarks.jar" "$sample" <<'PY'
+import os, sys, zipfile
+jar, dest = sys.argv[1], sys.argv[2]
+os.makedirs(dest, exist_ok=True)
+with zipfile.ZipFile(jar) as z:
+    for name in z.namelist():
+        if name.startswith("dbn4j/data/fashion-mnist-sample/") and name.endswith(".gz"):
+            with open(os.path.join(dest, os.path.basename(name)), "wb") as f:
+                f.write(z.read(name))
+PY
+  # The CPU side of the accuracy comparison needs no GPU: it runs now, beside the native build.
+  OPENBLAS_NUM_THREADS=1 timeout 120 $java -Ddbn4j.backend=cpu -Ddbn4j.data.fashionMnist="$sample" -cp "$cp" \
+    dbn4j.bench.AccuracyBench --quick > "$out/accuracy-cpu.txt" 2>&1 &
+  acc_cpu_pid=$!
   # Test classes are selected one by one: scanning a package inside a jar needs jdk.zipfs, not in the runtime.
   # On a GPU machine the CUDA tests must run: an unusable backend fails them instead of skipping them.
   required=$([ "$gpu" = yes ] && echo true || echo false)
@@ -81,29 +102,34 @@ if [ -f gpu-carry/jre.tar.gz ] && [ -f gpu-carry/jars.tar ]; then
     java_tests="FAILED (see java-tests.log): $(grep -E "tests (successful|failed)" "$out/java-tests.log" \
       | tr -s ' ' | paste -sd, -)"; status=1
   fi
+  echo "Java GPU tests done at $(elapsed)" >> "$summary"
+fi
+
+# ---- 1b. native tests, test_cuda included (every CUDA kernel against the CPU library; bit-exact random stream) ----
+if [ -z "$native_pid" ]; then
+  build="skipped (no nvcc)"; tests="skipped"
+elif wait "$native_pid"; then
+  build=ok
+  if timeout 120 ctest --test-dir target/native-gpu --output-on-failure >> "$native_log" 2>&1; then
+    tests=$(grep -E "tests passed" "$native_log")
+  else
+    tests="FAILED (see native.log)"; status=1
+  fi
+else
+  build="FAILED (see native.log)"; tests="not run"; status=1
+fi
+echo "native build and tests done at $(elapsed)" >> "$summary"
+
+# ---- 2b. GPU benchmark and accuracy trained on the GPU; nothing else runs on the machine meanwhile ----
+if [ "$have_java" = yes ]; then
+  wait "$acc_cpu_pid" || { echo "accuracy on cpu: FAILED (see accuracy-cpu.txt)" >> "$summary"; status=1; }
   if [ "$gpu" = yes ]; then
     if timeout 180 $java -Ddbn4j.backend=cuda -cp "$cp" dbn4j.bench.GpuBench > "$out/dbn4j.txt" 2>&1; then
       java_bench=ok
     else
       java_bench="FAILED (see dbn4j.txt)"; status=1
     fi
-    # Accuracy trained on the GPU beside the same runs on the CPU: AccuracyBench --quick on the Fashion-MNIST sample
-    # bundled in the jar (4000 train, 1000 test images; the bars are for the full set, the comparison is the point).
-    sample="$run/fashion-mnist-sample"
-    python3 - "$run/jars/benchmarks.jar" "$sample" <<'PY'
-import os, sys, zipfile
-jar, dest = sys.argv[1], sys.argv[2]
-os.makedirs(dest, exist_ok=True)
-with zipfile.ZipFile(jar) as z:
-    for name in z.namelist():
-        if name.startswith("dbn4j/data/fashion-mnist-sample/") and name.endswith(".gz"):
-            with open(os.path.join(dest, os.path.basename(name)), "wb") as f:
-                f.write(z.read(name))
-PY
-    for b in cuda cpu; do
-      timeout 150 $java -Ddbn4j.backend=$b -Ddbn4j.data.fashionMnist="$sample" -cp "$cp" dbn4j.bench.AccuracyBench \
-        --quick > "$out/accuracy-$b.txt" 2>&1 || { echo "accuracy on $b: FAILED (see accuracy-$b.txt)"; status=1; }
-    done
+    echo "GpuBench done at $(elapsed)" >> "$summary"
   else
     java_bench="skipped: no GPU"
   fi
@@ -113,32 +139,43 @@ fi
 if [ "$gpu" = no ]; then
   echo "torch: skipped, no GPU" > "$out/torch.txt"
 elif python3 -c "import torch" 2> /dev/null; then
-  PYTHONUNBUFFERED=1 timeout 180 python3 benchmarks/gpu/torch_reference.py > "$out/torch.txt" 2>&1 || status=1
+  PYTHONUNBUFFERED=1 timeout 150 python3 benchmarks/gpu/torch_reference.py > "$out/torch.txt" 2>&1 || status=1
+  echo "torch reference done at $(elapsed)" >> "$summary"
 else
   echo "torch: missing" > "$out/torch.txt"
 fi
 
-# ---- 4. summary, the table last ----
-echo
-echo "== dbn4j GPU check =="
-cat "$out/device.txt"
-echo "native build with CUDA: $build"
-echo "native tests (test_cuda included): $tests"
-[ -f "$out/ctest.log" ] && grep -E "^test_cuda|cuda" "$out/ctest.log" | tail -3
-echo "Java GPU tests: $java_tests"
-[ -f "$out/java-tests.log" ] && grep -E "SKIP tests tagged cuda|dbn4j backend:" "$out/java-tests.log" | head -2
-echo "dbn4j GPU benchmark: $java_bench"
-[ -f "$out/dbn4j.txt" ] && grep -E "^# dbn4j|Exception" "$out/dbn4j.txt" | head -3
-grep -E "^# torch|missing|skipped|Error" "$out/torch.txt" | head -3
-for b in cuda cpu; do
-  if [ -f "$out/accuracy-$b.txt" ]; then
-    echo "accuracy, trained on $b (AccuracyBench --quick, bundled sample; test accuracy column):"
-    sed -n '/^model /,$p' "$out/accuracy-$b.txt" | sed 's/^/  /'
-  fi
-done
-if [ "$gpu" = yes ]; then
-  cat "$out/torch.txt" "$out/dbn4j.txt" 2> /dev/null | python3 benchmarks/gpu/table.py || status=1
-else
-  echo "no GPU: no benchmark table"
+# ---- 2c. accuracy trained on the GPU (AccuracyBench --quick on the bundled sample), beside the CPU's ----
+if [ "$have_java" = yes ] && [ "$gpu" = yes ]; then
+  timeout 150 $java -Ddbn4j.backend=cuda -Ddbn4j.data.fashionMnist="$sample" -cp "$cp" dbn4j.bench.AccuracyBench \
+    --quick > "$out/accuracy-cuda.txt" 2>&1 || { echo "accuracy on cuda: FAILED (see accuracy-cuda.txt)" >> "$summary"; status=1; }
+  echo "GPU accuracy done at $(elapsed)" >> "$summary"
 fi
+
+# ---- 4. summary, the table last ----
+{
+  echo
+  echo "== dbn4j GPU check =="
+  echo "native build with CUDA: $build"
+  echo "native tests (test_cuda included): $tests"
+  grep -E "test_cuda" "$native_log" | tail -2
+  echo "Java GPU tests: $java_tests"
+  [ -f "$out/java-tests.log" ] && grep -E "SKIP tests tagged cuda|dbn4j backend:|\[X\]" "$out/java-tests.log" | head -8
+  echo "dbn4j GPU benchmark: $java_bench"
+  [ -f "$out/dbn4j.txt" ] && grep -E "^# |Exception" "$out/dbn4j.txt" | head -4
+  grep -E "^# torch|missing|skipped|Error" "$out/torch.txt" | head -3
+  for b in cuda cpu; do
+    if [ -f "$out/accuracy-$b.txt" ]; then
+      echo "accuracy, trained on $b (AccuracyBench --quick, bundled sample; test accuracy column):"
+      sed -n '/^model /,$p' "$out/accuracy-$b.txt" | sed 's/^/  /'
+    fi
+  done
+  if [ "$gpu" = yes ]; then
+    cat "$out/torch.txt" "$out/dbn4j.txt" 2> /dev/null | python3 benchmarks/gpu/table.py || status=1
+  else
+    echo "no GPU: no benchmark table"
+  fi
+  echo "total $(elapsed), exit status $status"
+} >> "$summary" 2>&1
+cat "$summary"
 exit $status

@@ -27,17 +27,21 @@ def rbm_step(v0, w, b, c, vw, lr=0.05, mom=0.5):
     c.add_((h0 - h1).mean(0), alpha=lr)
 
 
-def timed(fn, steps, device):
+def timed(fn, steps, device, reps=5):
+    """Warm-up, then reps repetitions of steps calls, each ended by a device synchronisation: the median seconds
+    per call (as dbn4j.bench.GpuBench measures)."""
     for _ in range(5):
         fn()
-    if device == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        fn()
-    if device == "cuda":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - t0) / steps
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    sync()
+    t = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            fn()
+        sync()
+        t.append((time.perf_counter() - t0) / steps)
+    return sorted(t)[reps // 2]
 
 
 def graphed(fn, device):
