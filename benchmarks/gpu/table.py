@@ -1,12 +1,21 @@
 #!/usr/bin/env python3
-"""Reads the RESULT lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one table: per workload
+"""Reads the RESULT (and BREAKDOWN) lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one table: per workload
 PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32 and the models' fit() loops where
 measured) and the ratios of dbn4j's best FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'."""
 import re
 import sys
 
 results = {}
+breakdown = {}  # op -> {workload: microseconds}
+workloads = []
 for line in sys.stdin:
+    b = re.match(r"BREAKDOWN workload=(\S+) op=(\S+) us=(\S+)", line.strip())
+    if b:
+        w, op, us = b.groups()
+        breakdown.setdefault(op, {})[w] = float(us)
+        if w not in workloads:
+            workloads.append(w)
+        continue
     m = re.match(r"RESULT peer=(\S+) workload=(\S+) value=(\S+) unit=(\S+)", line.strip())
     if m:
         peer, workload, value, unit = m.groups()
@@ -33,3 +42,11 @@ for workload, r in results.items():
     ratio = lambda a, b: f"{a / b:.2f}" if a and b else "-"
     print(f"| {workload} | {unit} | " + " | ".join(fmt(r.get(c), unit) for c in cols)
           + f" | {ratio(d, e)} | {ratio(d, g)} |")
+
+if breakdown:
+    # Each operation of dbn4j's RBM CD-1 step timed alone (GpuBench): where the step's time goes.
+    print()
+    print("| RBM CD-1 step, op alone (us) | " + " | ".join(workloads) + " |")
+    print("|---" * (len(workloads) + 1) + "|")
+    for op, r in breakdown.items():
+        print(f"| {op} | " + " | ".join(f"{r[w]:.1f}" if w in r else "-" for w in workloads) + " |")

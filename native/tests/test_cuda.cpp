@@ -311,11 +311,38 @@ static void test_rows() {
     Dev<float> dx(x), dout(out);
     std::vector<float> out0 = out;
     CHECK_OK(dbn4j_column_sums(x.data(), out.data(), B, N, 0.5f, 0.25f));
-    CHECK_CUDA(dbn4j_cuda_column_sums(dx.p, dout.p, B, N, 0.5f, 0.25f, g_stream));
+    CHECK_CUDA(dbn4j_cuda_column_sums(dx.p, dout.p, B, N, 0.5f, 0.25f, nullptr, 0, g_stream));
     expect_bits("column_sums beta", dout.get(), out);
     CHECK_OK(dbn4j_column_sums(x.data(), out.data(), B, N, -1.0f, 0.0f));
-    CHECK_CUDA(dbn4j_cuda_column_sums(dx.p, dout.p, B, N, -1.0f, 0.0f, g_stream));
+    CHECK_CUDA(dbn4j_cuda_column_sums(dx.p, dout.p, B, N, -1.0f, 0.0f, nullptr, 0, g_stream));
     expect_bits("column_sums", dout.get(), out);
+    {
+        // Many row chunks: one block per 32 columns (no workspace, or one too small), or all chunks at once with a
+        // workspace, called twice (the counters must be left at zero), partial last chunk and column tile.
+        const int B2 = 4100, N2 = 1000;
+        std::vector<float> x2 = random_floats(rng, (int64_t)B2 * N2, -3, 7), o2 = random_floats(rng, N2, -1, 1);
+        std::vector<float> want = o2;
+        CHECK_OK(dbn4j_column_sums(x2.data(), want.data(), B2, N2, 0.75f, -0.5f));
+        const int64_t ws_bytes = DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES
+            + ((B2 + DBN4J_COLUMN_SUM_CHUNK - 1) / DBN4J_COLUMN_SUM_CHUNK) * (int64_t)N2 * 8;
+        Dev<uint8_t> ws(ws_bytes);
+        CHECK_CUDA(dbn4j_cuda_memset_async(ws.p, 0, ws_bytes, g_stream));
+        Dev<float> dx2(x2);
+        const int64_t sizes[3] = {0, ws_bytes - 8, ws_bytes};
+        for (int64_t bytes : sizes) {
+            for (int rep = 0; rep < 2; rep++) {
+                Dev<float> do2(o2);
+                CHECK_CUDA(dbn4j_cuda_column_sums(dx2.p, do2.p, B2, N2, 0.75f, -0.5f, bytes ? ws.p : nullptr, bytes,
+                                                  g_stream));
+                expect_bits(bytes == ws_bytes ? "column_sums, chunks at once" : "column_sums, one block per tile",
+                            do2.get(), want);
+            }
+        }
+        std::vector<uint8_t> counters = ws.get();
+        bool zero = true;
+        for (int64_t i = 0; i < DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES; i++) zero = zero && counters[i] == 0;
+        CHECK_MSG(zero, "column_sums leaves its counters at zero");
+    }
 
     std::vector<int32_t> idx(97);
     for (auto &i : idx) i = (int32_t)(rng.next() % B);

@@ -18,7 +18,8 @@
  * Bit compatibility with the CPU backend (native/src/cuda is compiled with -fmad=false, IEEE division and sqrt):
  * random_bits/uniform/bernoulli/gaussian and the sample s of sigmoid_bernoulli are bit-identical to the CPU for
  * the same (seed, offset); sigmoid, tanh, relu, softmax (one row per thread, same summation order), the backward
- * maps, axpy, scale, sgd_momentum, add_row_bias, column_sums and gather_rows are bit-identical too. The loss
+ * maps, axpy, scale, sgd_momentum, add_row_bias, column_sums (kernels.h's chunked order) and gather_rows are
+ * bit-identical too. The loss
  * values (double sums in another order, CUDA's double log/exp/log1p) and log_softmax (CUDA's double log) agree to
  * a relative 1e-12 / 1 float ulp. Tests: ctest --test-dir <build> -R cuda (needs a device; SKIP otherwise).
  */
@@ -107,7 +108,13 @@ int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, i
 
 /* ---- reductions, BLAS-1, updates (native/src/cuda/reduce.cu, elementwise.cu) ---- */
 
-int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha, float beta, void *stream);
+/* column_sums: workspace is NULL or workspace_bytes of device memory, zero-filled once when allocated (each call
+ * leaves it zeroed again) and used by one stream at a time. With room for DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES +
+ * ceil(B / DBN4J_COLUMN_SUM_CHUNK) * N doubles, the row chunks are summed by many blocks at once (the last block of
+ * each 32 columns adds them); otherwise one block per 32 columns adds them all. The same bits either way. */
+#define DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES 65536
+int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha, float beta, void *workspace,
+                           int64_t workspace_bytes, void *stream);
 int dbn4j_cuda_axpy(float alpha, const float *x, float *y, int64_t n, void *stream);
 int dbn4j_cuda_scale(float alpha, float *x, int64_t n, void *stream);
 int dbn4j_cuda_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, float momentum,

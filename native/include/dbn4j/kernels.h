@@ -98,7 +98,11 @@ int dbn4j_squared_error(const float *y, const float *t, float *dy, int B, int N,
 
 /* ---- reductions, BLAS-1, updates ---- */
 
-/* out(N) = alpha * (sum over rows of x(B,N)) + beta * out. Summed in double, rows in order. */
+/* out(N) = alpha * (sum over rows of x(B,N)) + beta * out. Summed in double: the rows in chunks of
+ * DBN4J_COLUMN_SUM_CHUNK, each chunk's rows added in order starting from 0, then the chunk sums added in order
+ * starting from 0; alpha * sum + beta * out formed in double and rounded once (beta == 0 never reads out). A fixed
+ * order that a GPU can compute chunk by chunk in parallel and still match bit for bit. */
+#define DBN4J_COLUMN_SUM_CHUNK 64
 int dbn4j_column_sums(const float *x, float *out, int B, int N, float alpha, float beta);
 /* y += alpha * x; x *= alpha. */
 int dbn4j_axpy(float alpha, const float *x, float *y, int64_t n);

@@ -1,7 +1,7 @@
 /*
  * reduce.cu: column_sums (bias gradients), gather_rows (mini-batch order), softplus_row_sums (RBM free energy).
- * column_sums: rows staged through shared memory, then one thread per column adds them in order in double, as the
- * CPU: bit-identical.
+ * column_sums: a warp per chunk of 64 rows and 32 columns, chunk sums added in order (kernels.h): bit-identical to
+ * the CPU; many chunks at once with a workspace (cuda_kernels.h).
  * gather_rows: one thread per element, indices read from device memory. softplus_row_sums: one warp per row,
  * double, fixed butterfly (agrees with the CPU's in-order sum to ~1e-15 relative before the float rounding).
  * Test: ctest --test-dir <build> -R cuda.
@@ -11,41 +11,70 @@
 namespace dbn4j_cuda {
 namespace {
 
-// Column sums in the CPU's order (rows 0..B-1, in double) without the CPU's memory pattern: a thread per column
-// reading B rows one after the other keeps one load in flight, and B = 4096 rows took milliseconds. Here a block
-// owns 32 columns; its warps stage a tile of CS_ROWS rows x 32 columns in shared memory (coalesced rows, many
-// loads in flight), then warp 0 adds each column's tile rows in order. Same additions in the same order: the result
-// is still bit-identical to the CPU's.
+// Column sums in the order of kernels.h (chunks of DBN4J_COLUMN_SUM_CHUNK rows added in order, then the chunk sums
+// in order), so bit-identical to the CPU. Each warp adds one chunk for 32 columns (lane = column: coalesced rows,
+// the chunk's loads independent of the sum and so in flight together); a block holds CS_WARPS chunks.
+// Without a workspace (or with too small a one) grid.y = 1 and warp 0 adds the block's chunk sums in order, group
+// after group. With one, grid.y = the groups: each block writes its chunk sums to the workspace, and the last block
+// of a column tile to finish (a counter per tile) adds all chunk sums in order and resets the counter.
+constexpr int CS_CHUNK = DBN4J_COLUMN_SUM_CHUNK;
 constexpr int CS_COLS = 32;
-constexpr int CS_ROWS = 128;   // 128 x 32 floats = 16 KiB of shared memory
-constexpr int CS_THREADS = 256;
+constexpr int CS_WARPS = 8;
+constexpr int CS_THREADS = CS_WARPS * 32;
+constexpr int64_t CS_COUNTER_BYTES = DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES;   // one unsigned per 32 columns
 
-__global__ void k_column_sums(const float *x, float *out, int B, int N, float alpha, float beta) {
-    __shared__ float tile[CS_ROWS][CS_COLS];   // lane c reads tile[r][c]: one bank per lane, no conflicts
-    int lane = threadIdx.x & 31;
-    int warp = threadIdx.x >> 5;
-    int warps = blockDim.x >> 5;
-    // Loop bounds depend on the block only, so every thread reaches every __syncthreads.
-    for (int c0 = blockIdx.x * CS_COLS; c0 < N; c0 += gridDim.x * CS_COLS) {
-        int c = c0 + lane;
-        double acc = 0.0;
-        for (int r0 = 0; r0 < B; r0 += CS_ROWS) {
-            int rows = min(CS_ROWS, B - r0);
-            __syncthreads();   // warp 0 has finished the previous tile
-            for (int r = warp; r < rows; r += warps) tile[r][lane] = c < N ? x[(int64_t)(r0 + r) * N + c] : 0.0f;
+__device__ __forceinline__ double chunk_sum(const float *x, int B, int N, int c, int chunk) {
+    double acc = 0.0;
+    int r0 = chunk * CS_CHUNK, r1 = min(B, r0 + CS_CHUNK);
+    const float *p = x + (int64_t)r0 * N + c;
+#pragma unroll 16
+    for (int r = r0; r < r1; r++, p += N) acc = __dadd_rn(acc, (double)__ldg(p));
+    return acc;
+}
+
+__device__ __forceinline__ void column_result(float *out, int c, double total, float alpha, float beta) {
+    if (beta == 0.0f) {
+        out[c] = (float)__dmul_rn((double)alpha, total);   // beta == 0 never reads out
+    } else {
+        out[c] = (float)__dadd_rn(__dmul_rn((double)alpha, total), __dmul_rn((double)beta, (double)out[c]));
+    }
+}
+
+__global__ void k_column_sums(const float *x, float *out, int B, int N, float alpha, float beta,
+                              unsigned *counters, double *partials) {
+    __shared__ double part[CS_WARPS][CS_COLS];
+    __shared__ bool last;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int c = blockIdx.x * CS_COLS + lane;
+    const int chunks = (B + CS_CHUNK - 1) / CS_CHUNK;
+    const int groups = (chunks + CS_WARPS - 1) / CS_WARPS;
+    if (gridDim.y == 1) {
+        double total = 0.0;
+        for (int g = 0; g < groups; g++) {   // bounds depend on the block only: every thread reaches each barrier
+            int chunk = g * CS_WARPS + warp;
+            part[warp][lane] = c < N && chunk < chunks ? chunk_sum(x, B, N, c, chunk) : 0.0;
             __syncthreads();
             if (warp == 0) {
-                for (int r = 0; r < rows; r++) acc = __dadd_rn(acc, (double)tile[r][lane]);
+                for (int w = 0; w < CS_WARPS && g * CS_WARPS + w < chunks; w++) total = __dadd_rn(total, part[w][lane]);
             }
+            __syncthreads();
         }
-        if (warp == 0 && c < N) {
-            if (beta == 0.0f) {
-                out[c] = (float)__dmul_rn((double)alpha, acc);   // beta == 0 never reads out
-            } else {
-                out[c] = (float)__dadd_rn(__dmul_rn((double)alpha, acc), __dmul_rn((double)beta, (double)out[c]));
-            }
-        }
+        if (warp == 0 && c < N) column_result(out, c, total, alpha, beta);
+        return;
     }
+    int chunk = blockIdx.y * CS_WARPS + warp;
+    if (c < N && chunk < chunks) partials[(int64_t)chunk * N + c] = chunk_sum(x, B, N, c, chunk);
+    __threadfence();   // the chunk sums are visible to the block that adds them before the counter says so
+    __syncthreads();
+    if (threadIdx.x == 0) last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
+    __syncthreads();
+    if (!last) return;
+    if (warp == 0 && c < N) {
+        double total = 0.0;
+        for (int k = 0; k < chunks; k++) total = __dadd_rn(total, __ldcg(&partials[(int64_t)k * N + c]));
+        column_result(out, c, total, alpha, beta);
+    }
+    if (threadIdx.x == 0) counters[blockIdx.x] = 0;   // ready for the next call (or graph replay)
 }
 
 __global__ void k_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int64_t n, float *dst) {
@@ -78,15 +107,28 @@ using namespace dbn4j_cuda;
 
 extern "C" {
 
-int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha, float beta, void *stream) {
+int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha, float beta, void *workspace,
+                           int64_t workspace_bytes, void *stream) {
     const char *fn = "dbn4j_cuda_column_sums";
     if (int rc = check_rows(fn, B, N)) return rc;
     if (N == 0) return DBN4J_OK;
     if (!out || (B > 0 && !x)) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !out ? "out" : "x", B, N);
     if (overlap(x, (int64_t)B * N, out, N)) return fail(DBN4J_EINVAL, "%s: out overlaps x", fn);
-    // One block per 32 columns (N is a few hundred to a few thousand: up to ~128 blocks, enough for the card).
-    unsigned blocks = (unsigned)((N + CS_COLS - 1) / CS_COLS);
-    k_column_sums<<<blocks, CS_THREADS, 0, as_stream(stream)>>>(x, out, B, N, alpha, beta);
+    if (workspace_bytes < 0) return fail(DBN4J_EINVAL, "%s: workspace_bytes=%lld < 0", fn, (long long)workspace_bytes);
+    const int64_t tiles = (N + CS_COLS - 1) / CS_COLS;
+    const int64_t chunks = ((int64_t)B + CS_CHUNK - 1) / CS_CHUNK;
+    const int64_t groups = (chunks + CS_WARPS - 1) / CS_WARPS;
+    unsigned *counters = nullptr;
+    double *partials = nullptr;
+    unsigned grid_y = 1;
+    if (workspace && groups > 1 && groups <= 65535 && tiles * (int64_t)sizeof(unsigned) <= CS_COUNTER_BYTES
+        && CS_COUNTER_BYTES + chunks * N * (int64_t)sizeof(double) <= workspace_bytes) {
+        counters = (unsigned *)workspace;
+        partials = (double *)((char *)workspace + CS_COUNTER_BYTES);
+        grid_y = (unsigned)groups;
+    }
+    dim3 grid((unsigned)tiles, grid_y);
+    k_column_sums<<<grid, CS_THREADS, 0, as_stream(stream)>>>(x, out, B, N, alpha, beta, counters, partials);
     return check_launch(fn);
 }
 

@@ -238,6 +238,109 @@ public abstract class Backend {
         return y.rows() == 0 ? 0 : squaredErrorK(y.address(), t.address(), addr(dy), y.rows(), y.cols());
     }
 
+    // ---- loss values of training steps, kept where they are computed ----
+
+    /**
+     * Loss values of training steps, one slot per step, kept where the backend computes them: a step writes its loss
+     * into a slot without waiting for the device (the CUDA backend keeps the slots in device memory), and
+     * {@link #read} fetches a range of slots at once, waiting once. So a training loop reads its losses once per
+     * epoch instead of once per mini-batch. On the CPU the slots are an array, filled as the steps run. Made by
+     * {@link #lossLog(int)}; used with the backend that made it; closed by the caller (idempotent).
+     */
+    public static class LossLog implements AutoCloseable {
+        private final Backend owner;
+        private final int capacity;
+        private final double[] values;
+        private boolean closed;
+
+        /** A log of capacity slots; hostValues: whether the slots are this object's array. */
+        protected LossLog(Backend owner, int capacity, boolean hostValues) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("a loss log needs at least 1 slot, not " + capacity);
+            }
+            this.owner = owner;
+            this.capacity = capacity;
+            this.values = hostValues ? new double[capacity] : null;
+        }
+
+        public final int capacity() {
+            return capacity;
+        }
+
+        /** The values of slots [from, to), in order (waits for the steps that write them). */
+        public double[] read(int from, int to) {
+            checkRange(from, to);
+            return java.util.Arrays.copyOfRange(values, from, to);
+        }
+
+        protected final void checkRange(int from, int to) {
+            if (closed) {
+                throw new IllegalStateException("the loss log is closed");
+            }
+            if (from < 0 || to > capacity || from > to) {
+                throw new IndexOutOfBoundsException("slots [" + from + ", " + to + ") of a loss log of " + capacity);
+            }
+        }
+
+        void check(Backend be, int slot) {
+            if (owner != be) {
+                throw new IllegalArgumentException("the loss log belongs to the " + owner.name() + " backend, not to "
+                        + be.name());
+            }
+            checkRange(slot, slot + 1);
+        }
+
+        void put(int slot, double value) {
+            values[slot] = value;
+        }
+
+        /** Whether {@link #close()} has run. */
+        protected final boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    /** A loss log of capacity slots for this backend. */
+    public LossLog lossLog(int capacity) {
+        return new LossLog(this, capacity, true);
+    }
+
+    /** {@link #softmaxCrossEntropy}, its value into slot {@code slot} of {@code log} instead of returned. */
+    public final void softmaxCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz, LossLog log, int slot) {
+        lossArgs(z, "z", t, p, "p", dz, "dz");
+        logArgs(z, log, slot);
+        softmaxCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols(), log, slot);
+    }
+
+    /** {@link #sigmoidCrossEntropy}, its value into slot {@code slot} of {@code log} instead of returned. */
+    public final void sigmoidCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz, LossLog log, int slot) {
+        lossArgs(z, "z", t, p, "p", dz, "dz");
+        logArgs(z, log, slot);
+        sigmoidCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols(), log, slot);
+    }
+
+    /** {@link #squaredError}, its value into slot {@code slot} of {@code log} instead of returned. */
+    public final void squaredError(Matrix y, Matrix t, Matrix dy, LossLog log, int slot) {
+        lossArgs(y, "y", t, null, "p", dy, "dy");
+        logArgs(y, log, slot);
+        squaredErrorK(y.address(), t.address(), addr(dy), y.rows(), y.cols(), log, slot);
+    }
+
+    private void logArgs(Matrix z, LossLog log, int slot) {
+        if (log == null) {
+            throw new IllegalArgumentException("log is null");
+        }
+        log.check(this, slot);
+        if (z.rows() == 0) {
+            throw new IllegalArgumentException("a logged loss needs at least one row");
+        }
+    }
+
     // ---- reductions, BLAS-1, updates ----
 
     /** out(1, N) = alpha * (column sums of x(B, N)) + beta * out. */
@@ -441,6 +544,19 @@ public abstract class Backend {
     protected abstract double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols);
 
     protected abstract double squaredErrorK(long y, long t, long dy, int rows, int cols);
+
+    /** The logged variants; by default the value is computed here and stored in the log's array. */
+    protected void softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
+        log.put(slot, softmaxCrossEntropyK(z, t, p, dz, rows, cols));
+    }
+
+    protected void sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
+        log.put(slot, sigmoidCrossEntropyK(z, t, p, dz, rows, cols));
+    }
+
+    protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
+        log.put(slot, squaredErrorK(y, t, dy, rows, cols));
+    }
 
     protected abstract void columnSumsK(long x, long out, int rows, int cols, float alpha, float beta);
 

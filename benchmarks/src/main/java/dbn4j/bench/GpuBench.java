@@ -16,6 +16,7 @@ import dbn4j.nn.RbmOptions;
 import dbn4j.nn.TrainConfig;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -55,7 +56,7 @@ public final class GpuBench {
             ceilings((CudaBackend) be, reps);
         }
         for (int batch : new int[] {100, 1000}) {
-            double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true);
+            double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true, true);
             result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s[0], "samples/s");
             if (!Double.isNaN(s[1])) {
                 result("dbn4j-graph", "rbm-cd1-784-500-b" + batch, batch / s[1], "samples/s");
@@ -65,13 +66,13 @@ public final class GpuBench {
         double flops = 5.0 * 2 * n * n * n;
         int bigSteps = be.name().equals("cuda") ? Math.max(3, steps / 20) : 2;
         result("dbn4j", "rbm-cd1-" + n + "-" + n + "-b" + n,
-                flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false)[0] / 1e12, "TFLOP/s");
+                flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, true)[0] / 1e12, "TFLOP/s");
         if (be instanceof CudaBackend) {
             CudaBackend cuda = (CudaBackend) be;
             cuda.setMathMode(CudaBackend.MathMode.TF32);
             try {
                 result("dbn4j-tf32", "rbm-cd1-" + n + "-" + n + "-b" + n,
-                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false)[0] / 1e12, "TFLOP/s");
+                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false)[0] / 1e12, "TFLOP/s");
             } finally {
                 cuda.setMathMode(CudaBackend.MathMode.FP32);
             }
@@ -114,6 +115,10 @@ public final class GpuBench {
         }
     }
 
+    static Map.Entry<String, Runnable> op(String name, Runnable r) {
+        return Map.entry(name, r);
+    }
+
     static void result(String peer, String workload, double value, String unit) {
         System.out.printf(Locale.ROOT, "RESULT peer=%s workload=%s value=%.4g unit=%s%n", peer, workload, value, unit);
     }
@@ -151,7 +156,8 @@ public final class GpuBench {
      * plain steps on their column means. 5 GEMMs: 10 B V H flops. Returns the seconds per step eagerly and, on CUDA
      * with {@code graph}, replayed as a CUDA graph that draws new random numbers every replay (else NaN).
      */
-    static double[] rbmStepSeconds(Backend be, int nv, int nh, int batch, int steps, int reps, boolean graph) {
+    static double[] rbmStepSeconds(Backend be, int nv, int nh, int batch, int steps, int reps, boolean graph,
+            boolean breakdown) {
         SplittableRandom r = new SplittableRandom(1);
         RandomStream rng = new RandomStream(1);
         float inv = 1f / batch;
@@ -163,26 +169,48 @@ public final class GpuBench {
                 Matrix v1 = be.allocate(batch, nv); Matrix h1 = be.allocate(batch, nh); Matrix g = be.allocate(nv, nh);
                 Matrix gb = be.allocate(1, nv); Matrix gc = be.allocate(1, nh)) {
             be.gaussian(rng, null, 0.01f, w);
+            // The step's operations in order, named for the breakdown.
+            java.util.function.Function<RandomStream, List<Map.Entry<String, Runnable>>> ops = stream -> List.of(
+                    op("gemm v0.W", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v0, w, 0f,
+                            pre)),
+                    op("sigmoidBernoulli h0", () -> be.sigmoidBernoulli(stream, pre, c, h0, hs)),
+                    op("gemm hs.W^T", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hs, w, 0f, v1)),
+                    op("addRowVector v1", () -> be.addRowVector(v1, b)),
+                    op("sigmoid v1", () -> be.sigmoid(v1, v1)),
+                    op("gemm v1.W", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v1, w, 0f, h1)),
+                    op("addRowVector h1", () -> be.addRowVector(h1, c)),
+                    op("sigmoid h1", () -> be.sigmoid(h1, h1)),
+                    op("gemm v0^T.h0", () -> be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, h0, 0f,
+                            g)),
+                    op("gemm v1^T.h1", () -> be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, v1, h1, 1f,
+                            g)),
+                    op("sgdMomentum W", () -> be.sgdMomentum(w, g, vw, lr, 0.5f, 0f, false)),
+                    op("columnSums v0", () -> be.columnSums(v0, gb, -inv, 0f)),
+                    op("columnSums v1", () -> be.columnSums(v1, gb, inv, 1f)),
+                    op("axpy b", () -> be.axpy(-lr, gb, b)),
+                    op("columnSums h0", () -> be.columnSums(h0, gc, -inv, 0f)),
+                    op("columnSums h1", () -> be.columnSums(h1, gc, inv, 1f)),
+                    op("axpy c", () -> be.axpy(-lr, gc, c)));
             Consumer<RandomStream> step = stream -> {
-                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v0, w, 0f, pre);
-                be.sigmoidBernoulli(stream, pre, c, h0, hs);
-                be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hs, w, 0f, v1);
-                be.addRowVector(v1, b);
-                be.sigmoid(v1, v1);
-                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v1, w, 0f, h1);
-                be.addRowVector(h1, c);
-                be.sigmoid(h1, h1);
-                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, h0, 0f, g);
-                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, v1, h1, 1f, g);
-                be.sgdMomentum(w, g, vw, lr, 0.5f, 0f, false);
-                be.columnSums(v0, gb, -inv, 0f);
-                be.columnSums(v1, gb, inv, 1f);
-                be.axpy(-lr, gb, b);
-                be.columnSums(h0, gc, -inv, 0f);
-                be.columnSums(h1, gc, inv, 1f);
-                be.axpy(-lr, gc, c);
+                for (Map.Entry<String, Runnable> o : ops.apply(stream)) {
+                    o.getValue().run();
+                }
             };
             double eager = timed(be, () -> step.accept(rng), steps, reps);
+            if (breakdown) {
+                // Each operation alone, repeated (the sampling one draws new numbers each time): where a step's time
+                // goes. Their sum is the step without the gaps between launches.
+                String workload = "rbm-cd1-" + nv + "-" + nh + "-b" + batch;
+                double sum = 0;
+                for (Map.Entry<String, Runnable> o : ops.apply(rng)) {
+                    double us = timed(be, o.getValue(), steps, reps) * 1e6;
+                    sum += us;
+                    System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=%s us=%.2f%n", workload,
+                            o.getKey().replace(' ', '_'), us);
+                }
+                System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=sum_of_ops us=%.2f%n", workload, sum);
+                System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=step us=%.2f%n", workload, eager * 1e6);
+            }
             double replayed = Double.NaN;
             if (graph && be instanceof CudaBackend) {
                 try (CudaBackend.Graph replay = ((CudaBackend) be).capture(rng, step)) {

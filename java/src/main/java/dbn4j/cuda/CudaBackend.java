@@ -63,6 +63,12 @@ public final class CudaBackend extends Backend {
     /** cuBLAS workspace, set once (cublasSetWorkspace). */
     private static final long BLAS_WORKSPACE_BYTES = 32L << 20;
 
+    /**
+     * Column-sum workspace (cuda_kernels.h): its counters and the chunk sums of up to 16 MiB / 8 / N row chunks of
+     * 64 rows (a 4096 x 4096 matrix needs 2 MiB); larger sums take the slower one-block-per-32-columns path.
+     */
+    private static final long COLUMN_SUMS_WORKSPACE_BYTES = (16L << 20) + 65536;
+
     private static CudaBackend instance; // guarded by CudaBackend.class
 
     private final long stream;
@@ -71,6 +77,7 @@ public final class CudaBackend extends Backend {
     private final int blasVersion;
     private final long staging;
     private final long lossScratch;
+    private final long columnSumsWorkspace;
     /** Guards the staging buffer, the index buffer, the loss scratch and the GEMM scalars and pointers. */
     private final Object lock = new Object();
     private long indices;
@@ -114,6 +121,7 @@ public final class CudaBackend extends Backend {
         long stagingBuffer = 0;
         long scratch = 0;
         long workspace = 0;
+        long sums = 0;
         boolean blasCreated = false;
         try {
             try {
@@ -139,18 +147,23 @@ public final class CudaBackend extends Backend {
             // Two 8-byte words: the loss scratch and the offset base of graph replays.
             check(dbn4j_cuda_malloc(2 * Double.BYTES, out), "dbn4j_cuda_malloc");
             scratch = out[0];
+            check(dbn4j_cuda_malloc(COLUMN_SUMS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (column-sum workspace)");
+            sums = out[0];
+            check(dbn4j_cuda_memset_async(sums, 0, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_memset_async");
         } catch (RuntimeException e) {
             if (blasCreated) {
                 cublas.cublasDestroy_v2(blas);
             }
             dbn4j_cuda_host_free(stagingBuffer);
             dbn4j_cuda_free(scratch);
+            dbn4j_cuda_free(sums);
             dbn4j_cuda_free(workspace);
             dbn4j_cuda_stream_destroy(stream);
             throw e;
         }
         staging = stagingBuffer;
         lossScratch = scratch;
+        columnSumsWorkspace = sums;
         offsetBase = scratch + Double.BYTES;
         setMathMode(MathMode.parse(System.getProperty(MATH_PROPERTY, "fp32")));
     }
@@ -502,6 +515,74 @@ public final class CudaBackend extends Backend {
         }
     }
 
+    /** Loss slots in device memory: the loss kernels write them, {@link LossLog#read} copies a range back. */
+    private final class DeviceLossLog extends LossLog {
+        private long slots;
+
+        DeviceLossLog(int capacity) {
+            super(CudaBackend.this, capacity, false);
+            if ((long) capacity * Double.BYTES > STAGING_BYTES) {
+                throw new IllegalArgumentException("a loss log holds at most " + STAGING_BYTES / Double.BYTES
+                        + " slots on the GPU, not " + capacity);
+            }
+            long[] out = new long[1];
+            check(dbn4j_cuda_malloc((long) capacity * Double.BYTES, out), "dbn4j_cuda_malloc (loss log)");
+            slots = out[0];
+        }
+
+        long slot(int i) {
+            return slots + (long) i * Double.BYTES;
+        }
+
+        @Override
+        public double[] read(int from, int to) {
+            checkRange(from, to);
+            double[] v = new double[to - from];
+            if (v.length > 0) {
+                synchronized (lock) {
+                    check(dbn4j_cuda_copy_to_host(staging, slot(from), (long) v.length * Double.BYTES, stream),
+                            "dbn4j_cuda_copy_to_host (loss log)");
+                    new Address().at(staging, 2L * v.length).asByteBuffer().order(java.nio.ByteOrder.nativeOrder())
+                            .asDoubleBuffer().get(v);
+                }
+            }
+            return v;
+        }
+
+        @Override
+        public void close() {
+            if (!isClosed()) {
+                super.close();
+                long p = slots;
+                slots = 0;
+                check(dbn4j_cuda_free(p), "dbn4j_cuda_free (loss log)");
+            }
+        }
+    }
+
+    @Override
+    public LossLog lossLog(int capacity) {
+        return new DeviceLossLog(capacity);
+    }
+
+    @Override
+    protected void softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
+        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot), stream),
+                "dbn4j_cuda_softmax_cross_entropy");
+    }
+
+    @Override
+    protected void sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
+        check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot), stream),
+                "dbn4j_cuda_sigmoid_cross_entropy");
+    }
+
+    @Override
+    protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
+        check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), stream),
+                "dbn4j_cuda_squared_error");
+    }
+
     /** Copies the loss scratch to the staging buffer (waiting for the stream) and returns it; holds lock. */
     private double readLoss(String function) {
         check(dbn4j_cuda_copy_to_host(staging, lossScratch, Double.BYTES, stream),
@@ -513,7 +594,8 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void columnSumsK(long x, long out, int rows, int cols, float alphaValue, float betaValue) {
-        check(dbn4j_cuda_column_sums(x, out, rows, cols, alphaValue, betaValue, stream), "dbn4j_cuda_column_sums");
+        check(dbn4j_cuda_column_sums(x, out, rows, cols, alphaValue, betaValue, columnSumsWorkspace,
+                COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_column_sums");
     }
 
     @Override

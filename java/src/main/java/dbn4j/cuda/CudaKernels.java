@@ -103,7 +103,8 @@ public final class CudaKernels {
             @Cast("float*") long dy, int B, int N, @Cast("double*") long loss, @Cast("void*") long stream);
 
     public static native int dbn4j_cuda_column_sums(@Cast("const float*") long x, @Cast("float*") long out, int B,
-            int N, float alpha, float beta, @Cast("void*") long stream);
+            int N, float alpha, float beta, @Cast("void*") long workspace, @Cast("int64_t") long workspaceBytes,
+            @Cast("void*") long stream);
     public static native int dbn4j_cuda_axpy(float alpha, @Cast("const float*") long x, @Cast("float*") long y,
             @Cast("int64_t") long n, @Cast("void*") long stream);
     public static native int dbn4j_cuda_scale(float alpha, @Cast("float*") long x, @Cast("int64_t") long n,

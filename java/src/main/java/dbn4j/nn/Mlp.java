@@ -240,16 +240,37 @@ public final class Mlp implements AutoCloseable {
      * the mean loss with respect to the output pre-activation) into d if d is not null. Returns the mean loss.
      */
     private double forwardLoss(Matrix x, Matrix t, Matrix[] a, Matrix d) {
+        return forwardLoss(x, t, a, d, null, 0);
+    }
+
+    /** The loss into slot {@code slot} of {@code log} (then returns NaN), or returned where log is null. */
+    private double forwardLoss(Matrix x, Matrix t, Matrix[] a, Matrix d, Backend.LossLog log, int slot) {
         forwardToLogits(x, a);
         Matrix z = a[layers() - 1];
         Activation out = acts[layers() - 1];
-        if (loss == Loss.CROSS_ENTROPY) {
-            return out == Activation.SOFTMAX ? be.softmaxCrossEntropy(z, t, z, d) : be.sigmoidCrossEntropy(z, t, z, d);
-        }
-        out.forwardInPlace(be, z);
-        double value = be.squaredError(z, t, d);
-        if (d != null) {
-            out.backwardInPlace(be, z, d);
+        double value = Double.NaN;
+        if (loss == Loss.CROSS_ENTROPY && out == Activation.SOFTMAX) {
+            if (log == null) {
+                value = be.softmaxCrossEntropy(z, t, z, d);
+            } else {
+                be.softmaxCrossEntropy(z, t, z, d, log, slot);
+            }
+        } else if (loss == Loss.CROSS_ENTROPY) {
+            if (log == null) {
+                value = be.sigmoidCrossEntropy(z, t, z, d);
+            } else {
+                be.sigmoidCrossEntropy(z, t, z, d, log, slot);
+            }
+        } else {
+            out.forwardInPlace(be, z);
+            if (log == null) {
+                value = be.squaredError(z, t, d);
+            } else {
+                be.squaredError(z, t, d, log, slot);
+            }
+            if (d != null) {
+                out.backwardInPlace(be, z, d);
+            }
         }
         return value;
     }
@@ -309,10 +330,16 @@ public final class Mlp implements AutoCloseable {
     /** One SGD step on a mini-batch; returns the batch's mean loss (before the step). */
     double trainStep(Matrix x, Matrix t, Workspace ws, Optimizer opt, float lr, float momentum, float weightDecay,
             boolean nesterov) {
+        return trainStep(x, t, ws, opt, lr, momentum, weightDecay, nesterov, null, 0);
+    }
+
+    /** One step; its loss into slot {@code slot} of {@code log} (nothing waits for the device), or returned. */
+    double trainStep(Matrix x, Matrix t, Workspace ws, Optimizer opt, float lr, float momentum, float weightDecay,
+            boolean nesterov, Backend.LossLog log, int slot) {
         int rows = x.rows();
         Matrix[] a = ws.act(rows);
         Matrix[] d = ws.delta(rows);
-        double value = forwardLoss(x, t, a, d[layers() - 1]);
+        double value = forwardLoss(x, t, a, d[layers() - 1], log, slot);
         backward(x, a, d, opt.gw, opt.gb);
         opt.step(lr, momentum, weightDecay, nesterov);
         return value;

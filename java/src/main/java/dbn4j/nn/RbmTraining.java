@@ -70,7 +70,8 @@ final class RbmTraining {
         Progress progress = new Progress();
         List<Matrix> owned = new ArrayList<>();
         try (Batches data = train.batches(be, null, 0, bs);
-                LastGood lastGood = new LastGood(be, rbm.params(), rbm.visibleBias())) {
+                LastGood lastGood = new LastGood(be, rbm.params(), rbm.visibleBias());
+                Backend.LossLog errors = be.lossLog(data.count())) {
             // Per-batch buffers, their tail views, the gradient and velocity blocks, monitoring buffers.
             Matrix h0p = own(owned, bs, nh), hp = own(owned, bs, nh), hs = own(owned, bs, nh);
             Matrix vp = own(owned, bs, nv), vs = own(owned, bs, nv);
@@ -129,14 +130,13 @@ final class RbmTraining {
                 }
                 lastGood.save();
                 data.shuffle(cfg.seed(), epoch);
+                // Each step's reconstruction error goes into the log, read once after the epoch's last step (or at a
+                // stop): on a GPU nothing in the mini-batch loop waits for the device. A non-finite one names its
+                // batch and restores the weights of the epoch's start, as a check after every step would.
                 for (int i = firstBatch; i < data.count(); i++) {
                     Matrix v0 = data.x(i);
                     Step s = v0.rows() == bs ? full : part;
-                    double err = step(rng, v0, s, gw, gc, gb, q, target, diff, vmean);
-                    if (!Double.isFinite(err)) {
-                        lastGood.restore();
-                        throw new TrainingDivergedException(phase, epoch + 1, i + 1, err);
-                    }
+                    step(rng, v0, s, gw, gc, gb, q, target, diff, vmean, errors, i);
                     be.sgdMomentum(rbm.weights(), gw, vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
                     be.sgdMomentum(rbm.hiddenBias(), gc, vc, lr, momentum, 0f, cfg.nesterov());
                     be.sgdMomentum(rbm.visibleBias(), gb, vb, lr, momentum, 0f, cfg.nesterov());
@@ -144,6 +144,7 @@ final class RbmTraining {
                         cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), v0.rows());
                     }
                     if (cfg.stopRequested() && i + 1 < data.count()) {
+                        checkErrors(errors, firstBatch, i + 1, lastGood, epoch);
                         progress.batchesDone = i + 1;
                         progress.rngOffset = rng.offset();
                         if (cfg.checkpoint() != null) {
@@ -152,6 +153,7 @@ final class RbmTraining {
                         throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
                     }
                 }
+                checkErrors(errors, firstBatch, data.count(), lastGood, epoch);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Map<String, Double> m = monitor.measure(epoch);
                 if (!Double.isFinite(m.get("reconstruction_error"))) {
@@ -221,11 +223,22 @@ final class RbmTraining {
     /**
      * Positive phase on v0, k Gibbs steps, and the negated log-likelihood gradient estimate into gw, gc, gb.
      * Following the guide: hidden states driven by data are sampled; the last reconstruction uses probabilities
-     * (CD); PCD chains always carry sampled states. Returns |v0 - vp|^2 / 2B of the first visible step (a
-     * reconstruction error for CD; for PCD only a finiteness check).
+     * (CD); PCD chains always carry sampled states. Writes |v0 - vp|^2 / 2B of the first visible step (a
+     * reconstruction error for CD; for PCD only a finiteness check) into slot {@code slot} of {@code errors}.
      */
-    private double step(RandomStream rng, Matrix v0, Step s, Matrix gw, Matrix gc, Matrix gb, Matrix q, Matrix target,
-            Matrix diff, Matrix vmean) {
+    /** At the first non-finite logged error of batches [from, to): restores the last good weights and throws. */
+    private void checkErrors(Backend.LossLog errors, int from, int to, LastGood lastGood, int epoch) {
+        double[] v = errors.read(from, to);
+        for (int k = 0; k < v.length; k++) {
+            if (!Double.isFinite(v[k])) {
+                lastGood.restore();
+                throw new TrainingDivergedException(phase, epoch + 1, from + k + 1, v[k]);
+            }
+        }
+    }
+
+    private void step(RandomStream rng, Matrix v0, Step s, Matrix gw, Matrix gc, Matrix gb, Matrix q, Matrix target,
+            Matrix diff, Matrix vmean, Backend.LossLog errors, int slot) {
         int k = opts.k();
         boolean pcd = opts.persistent();
         rbm.sampleHidden(rng, v0, s.h0p, s.hs);
@@ -233,7 +246,6 @@ final class RbmTraining {
             rbm.sampleHidden(rng, s.chain, s.hp, s.hs);
         }
         Matrix vk = null;
-        double err = 0;
         for (int step = 1; step <= k; step++) {
             boolean last = step == k;
             if (!last || pcd) {
@@ -244,7 +256,7 @@ final class RbmTraining {
                 vk = s.vp;
             }
             if (step == 1) {
-                err = be.squaredError(s.vp, v0, null);
+                be.squaredError(s.vp, v0, null, errors, slot);
             }
             if (last) {
                 rbm.hiddenProbabilities(vk, s.hp);
@@ -272,7 +284,6 @@ final class RbmTraining {
             be.columnSums(v0, vmean, inv, 0f);
             be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, opts.sparsityCost(), vmean, diff, 1f, gw);
         }
-        return err;
     }
 
     /** Per-epoch monitoring on fixed subsets of the training and held-out data. */

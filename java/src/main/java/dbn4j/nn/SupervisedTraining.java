@@ -1,5 +1,6 @@
 package dbn4j.nn;
 
+import dbn4j.Backend;
 import dbn4j.Matrix;
 import dbn4j.data.Dataset;
 import java.io.IOException;
@@ -51,6 +52,23 @@ final class SupervisedTraining {
         return p;
     }
 
+    /**
+     * Adds the logged losses of batches [from, to) of epoch (0-based), each times its row count, to sum in batch
+     * order; at the first non-finite one restores the last good weights and throws, naming that batch.
+     */
+    private double addLosses(Backend.LossLog losses, int[] batchRows, int from, int to, double sum, LastGood lastGood,
+            int epoch) {
+        double[] v = losses.read(from, to);
+        for (int k = 0; k < v.length; k++) {
+            if (!Double.isFinite(v[k])) {
+                lastGood.restore();
+                throw new TrainingDivergedException(phase, epoch + 1, from + k + 1, v[k]);
+            }
+            sum += v[k] * batchRows[from + k];
+        }
+        return sum;
+    }
+
     List<EpochMetrics> run() {
         model.checkTraining(train);
         if (validation != null) {
@@ -67,7 +85,9 @@ final class SupervisedTraining {
         try (Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), cfg.batchSize());
                 Mlp.Workspace ws = model.new Workspace(cfg.batchSize());
                 Mlp.Optimizer opt = model.new Optimizer();
-                LastGood lastGood = new LastGood(be, paramBlocks(model))) {
+                LastGood lastGood = new LastGood(be, paramBlocks(model));
+                Backend.LossLog losses = be.lossLog(data.count())) {
+            int[] batchRows = new int[data.count()];
             for (int l = 0; l < layers; l++) {
                 best[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
             }
@@ -97,18 +117,18 @@ final class SupervisedTraining {
                 }
                 lastGood.save();
                 data.shuffle(cfg.seed(), epoch);
+                // The losses go into the log and are read once, after the epoch's last step (or at a stop): on a
+                // GPU nothing in the mini-batch loop waits for the device. A non-finite loss then names its batch
+                // and restores the weights of the epoch's start, as a check after every step would.
                 for (int i = firstBatch; i < data.count(); i++) {
                     Matrix x = data.x(i);
-                    double loss = model.trainStep(x, data.t(i), ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov());
-                    if (!Double.isFinite(loss)) {
-                        lastGood.restore();
-                        throw new TrainingDivergedException(phase, epoch + 1, i + 1, loss);
-                    }
-                    sum += loss * x.rows();
+                    batchRows[i] = x.rows();
+                    model.trainStep(x, data.t(i), ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(), losses, i);
                     if (cfg.progress() != null) {
                         cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), x.rows());
                     }
                     if (cfg.stopRequested() && i + 1 < data.count()) {
+                        sum = addLosses(losses, batchRows, firstBatch, i + 1, sum, lastGood, epoch);
                         progress.batchesDone = i + 1;
                         progress.partialLoss = sum;
                         if (cfg.checkpoint() != null) {
@@ -117,6 +137,7 @@ final class SupervisedTraining {
                         throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
                     }
                 }
+                sum = addLosses(losses, batchRows, firstBatch, data.count(), sum, lastGood, epoch);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Map<String, Double> m = new LinkedHashMap<>();
                 m.put("train_loss", sum / train.rows());

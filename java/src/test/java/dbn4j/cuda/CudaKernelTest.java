@@ -91,6 +91,21 @@ class CudaKernelTest {
     }
 
     @Test
+    void loggedLossesAreTheReturnedOnesAndReadBackInRanges() {
+        dbn4j.cpu.LossLogTest.loggedLossesAreTheReturnedOnes(gpu);
+        try (Matrix z = gpu.matrix(3, 4, random(72, 12, -2, 2)); Matrix t = gpu.matrix(3, 4, random(73, 12, 0, 1));
+                Backend.LossLog log = gpu.lossLog(1)) {
+            gpu.sigmoidCrossEntropy(z, t, null, null, log, 0);
+            double cpu;
+            try (Matrix cz = CPU.matrix(3, 4, random(72, 12, -2, 2));
+                    Matrix ct = CPU.matrix(3, 4, random(73, 12, 0, 1))) {
+                cpu = CPU.sigmoidCrossEntropy(cz, ct, null, null);
+            }
+            assertEquals(cpu, log.read(0, 1)[0], 1e-12 * Math.abs(cpu), "the logged GPU loss against the CPU's");
+        }
+    }
+
+    @Test
     void misuseFailsInJavaAndOutOfMemoryNamesTheCall() {
         Matrix m = gpu.allocate(2, 2);
         m.close();
@@ -302,6 +317,19 @@ class CudaKernelTest {
                 return out.toArray();
             }
         }), "columnSums");
+        // 1500 rows: 24 chunks of 64 rows in 3 groups, summed at once through the backend's workspace.
+        float[] tall = random(16, 1500 * cols, -1, 3);
+        assertBitIdentical(both(be -> {
+            try (Matrix mx = be.matrix(1500, cols, tall); Matrix out = be.matrix(1, cols, out0)) {
+                be.columnSums(mx, out, -0.3f, 0f);
+                float[] first = out.toArray();
+                be.columnSums(mx, out, 0.3f, 1f); // a second call finds the workspace's counters at zero again
+                float[] both = out.toArray();
+                float[] r = java.util.Arrays.copyOf(first, 2 * cols);
+                System.arraycopy(both, 0, r, cols, cols);
+                return r;
+            }
+        }), "columnSums of 1500 rows");
         float[] y0 = random(15, rows * cols, -1, 1);
         assertBitIdentical(both(be -> {
             try (Matrix mx = be.matrix(rows, cols, x); Matrix my = be.matrix(rows, cols, y0)) {
@@ -463,7 +491,8 @@ class CudaKernelTest {
                 offsets[mode] = rng.offset();
             }
         }
-        assertEquals(5 + 3 * rows * cols, offsets[1]);
+        // sigmoidBernoulli draws ceil(n/2) words per call (one half word per sample).
+        assertEquals(5 + 3 * ((rows * cols + 1) / 2), offsets[1]);
         assertEquals(offsets[0], offsets[1]);
         assertArrayEquals(results[0], results[1], "three replays draw the samples of three eager steps");
         float total = 0;

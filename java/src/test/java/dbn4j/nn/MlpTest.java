@@ -146,6 +146,18 @@ class MlpTest {
             for (float v : m.params(0).toArray()) {
                 assertTrue(Float.isFinite(v), "weights restored to the last good (finite) ones");
             }
+            assertTrue(e.batch() >= 1 && e.batch() <= 20, "a batch of the 20 of an epoch: " + e.batch());
+            // The last good weights are those the diverging epoch started from: a fresh model trained for the epochs
+            // before it (none, if the first epoch diverged) with the same seed ends with the same bits.
+            try (Mlp ref = Mlp.create(BE, new int[] {10, 32, 3}, Activation.RELU, Activation.LINEAR,
+                    Loss.SQUARED_ERROR, 1)) {
+                if (e.epoch() > 1) {
+                    ref.fit(train, null, new TrainConfig().epochs(e.epoch() - 1).batchSize(20).learningRate(1e6f));
+                }
+                for (int l = 0; l < 2; l++) {
+                    assertArrayEquals(ref.params(l).toArray(), m.params(l).toArray(), "layer " + l);
+                }
+            }
         }
     }
 
