@@ -226,9 +226,16 @@ static void test_elementwise() {
     const int B = 37, N = 301;
     std::vector<float> m = random_floats(rng, (int64_t)B * N, -5, 5), bias = random_floats(rng, N, -1, 1);
     Dev<float> dmat(m), dbias(bias);
+    Dev<float> dfused(m);
     CHECK_OK(dbn4j_add_row_bias(m.data(), bias.data(), B, N));
     CHECK_CUDA(dbn4j_cuda_add_row_bias(dmat.p, dbias.p, B, N, g_stream));
     expect_bits("add_row_bias", dmat.get(), m);
+    // bias_sigmoid = add_row_bias then sigmoid_forward, bit for bit
+    CHECK_OK(dbn4j_sigmoid_forward(m.data(), m.data(), (int64_t)B * N));
+    CHECK_CUDA(dbn4j_cuda_bias_sigmoid(dfused.p, dbias.p, B, N, g_stream));
+    expect_bits("bias_sigmoid", dfused.get(), m);
+    CHECK_CUDA(dbn4j_cuda_sigmoid_forward(dmat.p, dmat.p, (int64_t)B * N, g_stream));
+    expect_bits("bias_sigmoid = add_row_bias + sigmoid_forward on the GPU", dfused.get(), dmat.get());
 
     const int64_t L = 100003;
     std::vector<float> a = random_floats(rng, L, -3, 3), bb = random_floats(rng, L, -3, 3);

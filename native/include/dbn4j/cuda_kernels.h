@@ -85,6 +85,8 @@ int dbn4j_cuda_copy_to_host(void *host_dst, const void *src, int64_t bytes, void
 /* ---- elementwise (native/src/cuda/elementwise.cu) ---- */
 
 int dbn4j_cuda_add_row_bias(float *x, const float *b, int B, int N, void *stream);
+/* x = sigmoid(x + b) row by row: add_row_bias then sigmoid_forward in one launch, the same bits. */
+int dbn4j_cuda_bias_sigmoid(float *x, const float *b, int B, int N, void *stream);
 int dbn4j_cuda_sigmoid_forward(const float *x, float *y, int64_t n, void *stream);
 int dbn4j_cuda_sigmoid_backward(const float *y, const float *dy, float *dx, int64_t n, void *stream);
 int dbn4j_cuda_tanh_forward(const float *x, float *y, int64_t n, void *stream);

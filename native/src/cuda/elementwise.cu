@@ -1,5 +1,6 @@
 /*
- * elementwise.cu: add_row_bias, sigmoid/tanh/relu forward and backward, axpy, scale, sgd_momentum.
+ * elementwise.cu: add_row_bias, bias_sigmoid (the two fused), sigmoid/tanh/relu forward and backward, axpy, scale,
+ * sgd_momentum.
  * One thread per element (grid-stride); each element is computed by the CPU's formula in the CPU's operation
  * order (__fmul_rn/__fadd_rn: never contracted to FMA), so results are bit-identical to dbn4j_cpu.
  * Test: ctest --test-dir <build> -R cuda (test_cuda compares each with the CPU library bit for bit).
@@ -12,8 +13,17 @@ namespace {
 #define GRID_STRIDE(i, n) \
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (int64_t)gridDim.x * blockDim.x)
 
-__global__ void k_add_row_bias(float *x, const float *b, int64_t n, int N) {
-    GRID_STRIDE(i, n) x[i] = __fadd_rn(x[i], b[i % N]);
+// Column of element i of a row-major matrix with N columns: 32-bit division where the matrix has fewer than 2^32
+// elements (a 64-bit one is a long instruction sequence on the GPU).
+__device__ __forceinline__ int column_of(int64_t i, int N, bool small) {
+    return small ? (int)((uint32_t)i % (uint32_t)N) : (int)(i % N);
+}
+__global__ void k_add_row_bias(float *x, const float *b, int64_t n, int N, bool small) {
+    GRID_STRIDE(i, n) x[i] = __fadd_rn(x[i], b[column_of(i, N, small)]);
+}
+// add_row_bias then sigmoid_forward in one pass: the same two float operations, so the same bits.
+__global__ void k_bias_sigmoid(float *x, const float *b, int64_t n, int N, bool small) {
+    GRID_STRIDE(i, n) x[i] = sigmoid1(__fadd_rn(x[i], b[column_of(i, N, small)]));
 }
 __global__ void k_sigmoid_forward(const float *x, float *y, int64_t n) { GRID_STRIDE(i, n) y[i] = sigmoid1(x[i]); }
 __global__ void k_sigmoid_backward(const float *y, const float *dy, float *dx, int64_t n) {
@@ -86,15 +96,27 @@ using namespace dbn4j_cuda;
 
 extern "C" {
 
-int dbn4j_cuda_add_row_bias(float *x, const float *b, int B, int N, void *stream) {
-    const char *fn = "dbn4j_cuda_add_row_bias";
+static int row_bias(const char *fn, bool with_sigmoid, float *x, const float *b, int B, int N, void *stream) {
     if (int rc = check_rows(fn, B, N)) return rc;
     int64_t n = (int64_t)B * N;
     if (n == 0) return DBN4J_OK;
     if (!x || !b) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : "b", B, N);
     if (overlap(x, n, b, N)) return fail(DBN4J_EINVAL, "%s: b overlaps x", fn);
-    k_add_row_bias<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(x, b, n, N);
+    const bool small = n <= (int64_t)UINT32_MAX;
+    if (with_sigmoid) {
+        k_bias_sigmoid<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(x, b, n, N, small);
+    } else {
+        k_add_row_bias<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(x, b, n, N, small);
+    }
     return check_launch(fn);
+}
+
+int dbn4j_cuda_add_row_bias(float *x, const float *b, int B, int N, void *stream) {
+    return row_bias("dbn4j_cuda_add_row_bias", false, x, b, B, N, stream);
+}
+
+int dbn4j_cuda_bias_sigmoid(float *x, const float *b, int B, int N, void *stream) {
+    return row_bias("dbn4j_cuda_bias_sigmoid", true, x, b, B, N, stream);
 }
 
 int dbn4j_cuda_sigmoid_forward(const float *x, float *y, int64_t n, void *stream) {

@@ -56,9 +56,10 @@ struct SigmoidBernoulliOp {
     const float *x, *b;
     float *p, *s;
     int N;
+    bool small;   // fewer than 2^32 elements: the column by a 32-bit division
     __device__ void operator()(int64_t j, uint32_t h) const {
         float z = x[j];
-        if (b) z = __fadd_rn(z, b[j % N]);
+        if (b) z = __fadd_rn(z, b[small ? (int)((uint32_t)j % (uint32_t)N) : (int)(j % N)]);
         float y = sigmoid1(z);
         p[j] = y;
         s[j] = uniform16((uint16_t)h) < y ? 1.0f : 0.0f;
@@ -118,7 +119,8 @@ int sigmoid_bernoulli(const char *fn, uint64_t seed, const uint64_t *base, uint6
     if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
     if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
     if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
-    return launch_stream<8>(fn, seed, base, offset, n, SigmoidBernoulliOp{x, b, p, s, N}, stream);
+    const bool small = n <= (int64_t)UINT32_MAX;
+    return launch_stream<8>(fn, seed, base, offset, n, SigmoidBernoulliOp{x, b, p, s, N, small}, stream);
 }
 
 } // namespace

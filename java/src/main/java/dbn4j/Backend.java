@@ -128,13 +128,28 @@ public abstract class Backend {
 
     /** x(B, N) += bias(1, N) on every row. */
     public final void addRowVector(Matrix x, Matrix bias) {
+        rowBiasArgs(x, bias);
+        if (x.size() > 0) {
+            addRowBiasK(x.address(), bias.address(), x.rows(), x.cols());
+        }
+    }
+
+    /**
+     * x = sigmoid(x + bias), bias(1, N) added to every row of x(B, N): {@link #addRowVector} then {@link #sigmoid}
+     * with the same bits, in one pass (one kernel launch on a device backend).
+     */
+    public final void biasSigmoid(Matrix x, Matrix bias) {
+        rowBiasArgs(x, bias);
+        if (x.size() > 0) {
+            biasSigmoidK(x.address(), bias.address(), x.rows(), x.cols());
+        }
+    }
+
+    private void rowBiasArgs(Matrix x, Matrix bias) {
         requireOpen(x, "x");
         requireOpen(bias, "bias");
         requireShape(bias, "bias", 1, x.cols());
         requireDisjoint(x, "x", bias, "bias");
-        if (x.size() > 0) {
-            addRowBiasK(x.address(), bias.address(), x.rows(), x.cols());
-        }
     }
 
     /** y = sigmoid(x); y may be x. */
@@ -519,6 +534,12 @@ public abstract class Backend {
     protected abstract void addRowBiasK(long x, long b, int rows, int cols);
 
     protected abstract void sigmoidK(long x, long y, long n);
+
+    /** The fused {@link #biasSigmoid}; by default the two kernels one after the other. */
+    protected void biasSigmoidK(long x, long b, int rows, int cols) {
+        addRowBiasK(x, b, rows, cols);
+        sigmoidK(x, x, (long) rows * cols);
+    }
 
     protected abstract void sigmoidBackwardK(long y, long dy, long dx, long n);
 

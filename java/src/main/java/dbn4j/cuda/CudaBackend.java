@@ -442,6 +442,11 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    protected void biasSigmoidK(long x, long b, int rows, int cols) {
+        check(dbn4j_cuda_bias_sigmoid(x, b, rows, cols, stream), "dbn4j_cuda_bias_sigmoid");
+    }
+
+    @Override
     protected void sigmoidK(long x, long y, long n) {
         check(dbn4j_cuda_sigmoid_forward(x, y, n, stream), "dbn4j_cuda_sigmoid_forward");
     }

@@ -76,6 +76,8 @@ public final class CudaKernels {
 
     public static native int dbn4j_cuda_add_row_bias(@Cast("float*") long x, @Cast("const float*") long b, int B, int N,
             @Cast("void*") long stream);
+    public static native int dbn4j_cuda_bias_sigmoid(@Cast("float*") long x, @Cast("const float*") long b, int B,
+            int N, @Cast("void*") long stream);
     public static native int dbn4j_cuda_sigmoid_forward(@Cast("const float*") long x, @Cast("float*") long y,
             @Cast("int64_t") long n, @Cast("void*") long stream);
     public static native int dbn4j_cuda_sigmoid_backward(@Cast("const float*") long y, @Cast("const float*") long dy,

@@ -227,9 +227,13 @@ public final class Mlp implements AutoCloseable {
         Matrix in = x;
         for (int l = 0; l < layers(); l++) {
             be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, in, w[l], 0f, a[l]);
-            be.addRowVector(a[l], b[l]);
-            if (l < layers() - 1) {
-                acts[l].forwardInPlace(be, a[l]);
+            if (l < layers() - 1 && acts[l] == Activation.SIGMOID) {
+                be.biasSigmoid(a[l], b[l]); // bias and sigmoid in one pass, the same bits
+            } else {
+                be.addRowVector(a[l], b[l]);
+                if (l < layers() - 1) {
+                    acts[l].forwardInPlace(be, a[l]);
+                }
             }
             in = a[l];
         }

@@ -149,8 +149,7 @@ public final class Rbm implements AutoCloseable {
     /** h = P(h = 1 | v) = sigmoid(v W + c); v (B, V), h (B, H). */
     void hiddenProbabilities(Matrix v, Matrix h) {
         be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v, w, 0f, h);
-        be.addRowVector(h, c);
-        be.sigmoid(h, h);
+        be.biasSigmoid(h, c);
     }
 
     /** hp = P(h = 1 | v) and hs a sample of it, in one fused pass after the GEMM. */
@@ -162,9 +161,10 @@ public final class Rbm implements AutoCloseable {
     /** vp = E[v | h]: sigmoid(h W^T + b) for Bernoulli units, h W^T + b for Gaussian ones. */
     void visibleMean(Matrix h, Matrix vp) {
         be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, h, w, 0f, vp);
-        be.addRowVector(vp, b);
         if (visible == Visible.BERNOULLI) {
-            be.sigmoid(vp, vp);
+            be.biasSigmoid(vp, b);
+        } else {
+            be.addRowVector(vp, b);
         }
     }
 

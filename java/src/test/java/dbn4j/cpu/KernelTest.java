@@ -288,6 +288,16 @@ class KernelTest {
                 e[i] = (float) (x[i] + bias[i % n]); // one float addition: exact to the rounding the reference does
             }
             assertClose(e, y.toArray(), 0, 0, "add row bias");
+            try (Matrix fused = CPU.matrix(b, n, x); Matrix twoPasses = CPU.matrix(b, n, x)) {
+                CPU.biasSigmoid(fused, mb);
+                CPU.addRowVector(twoPasses, mb);
+                CPU.sigmoid(twoPasses, twoPasses);
+                float[] f = fused.toArray();
+                org.junit.jupiter.api.Assertions.assertArrayEquals(twoPasses.toArray(), f, "biasSigmoid");
+                for (int i = 0; i < b * n; i++) {
+                    assertEquals(1 / (1 + Math.exp(-e[i])), f[i], 4 * U, "biasSigmoid element " + i);
+                }
+            }
 
             CPU.columnSums(mx, out, 0.5f, 2f);
             double[] cs = new double[n];

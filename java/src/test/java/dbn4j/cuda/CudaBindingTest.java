@@ -34,8 +34,11 @@ class CudaBindingTest {
     void shapesAndPointersArriveInTheirPlaces() {
         assertInvalid(dbn4j_cuda_add_row_bias(0, P1, 3, 5, 0), "dbn4j_cuda_add_row_bias: x is NULL with B=3 N=5");
         assertInvalid(dbn4j_cuda_add_row_bias(P1, 0, 3, 5, 0), "dbn4j_cuda_add_row_bias: b is NULL with B=3 N=5");
+        assertInvalid(dbn4j_cuda_bias_sigmoid(P1, 0, 4, 6, 0), "dbn4j_cuda_bias_sigmoid: b is NULL with B=4 N=6");
         assertInvalid(dbn4j_cuda_column_sums(P1, 0, 3, 5, 1f, 0f, 0, 0, 0),
                 "dbn4j_cuda_column_sums: out is NULL with B=3 N=5");
+        assertInvalid(dbn4j_cuda_column_sums(P1, P2, 3, 5, 1f, 0f, P1, -1, 0),
+                "dbn4j_cuda_column_sums: workspace_bytes=-1 < 0");
         assertInvalid(dbn4j_cuda_sigmoid_forward(P1, 0, 7, 0), "dbn4j_cuda_sigmoid_forward: y is NULL with n=7");
         assertInvalid(dbn4j_cuda_tanh_backward(P1, 0, P2, 1L << 33, 0),
                 "dbn4j_cuda_tanh_backward: dy is NULL with n=8589934592");

@@ -217,6 +217,18 @@ class CudaKernelTest {
                 return m.toArray();
             }
         }), "addRowVector");
+        float[][] fused = both(be -> {
+            try (Matrix m = be.matrix(rows, cols, x); Matrix bm = be.matrix(1, cols, bias)) {
+                be.biasSigmoid(m, bm);
+                return m.toArray();
+            }
+        });
+        assertBitIdentical(fused, "biasSigmoid");
+        try (Matrix m = gpu.matrix(rows, cols, x); Matrix bm = gpu.matrix(1, cols, bias)) {
+            gpu.addRowVector(m, bm);
+            gpu.sigmoid(m, m);
+            assertArrayEquals(m.toArray(), fused[1], "biasSigmoid = addRowVector + sigmoid on the GPU");
+        }
     }
 
     /** log_softmax: CUDA's double log against glibc's, both correctly rounded to within 1 double ulp, then rounded
