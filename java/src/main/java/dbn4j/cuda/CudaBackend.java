@@ -526,10 +526,6 @@ public final class CudaBackend extends Backend {
 
         DeviceLossLog(int capacity) {
             super(CudaBackend.this, capacity, false);
-            if ((long) capacity * Double.BYTES > STAGING_BYTES) {
-                throw new IllegalArgumentException("a loss log holds at most " + STAGING_BYTES / Double.BYTES
-                        + " slots on the GPU, not " + capacity);
-            }
             long[] out = new long[1];
             check(dbn4j_cuda_malloc((long) capacity * Double.BYTES, out), "dbn4j_cuda_malloc (loss log)");
             slots = out[0];
@@ -543,12 +539,14 @@ public final class CudaBackend extends Backend {
         public double[] read(int from, int to) {
             checkRange(from, to);
             double[] v = new double[to - from];
-            if (v.length > 0) {
+            int chunk = (int) (STAGING_BYTES / Double.BYTES); // through the staging buffer, a buffer-full at a time
+            for (int at = 0; at < v.length; at += chunk) {
+                int n = Math.min(chunk, v.length - at);
                 synchronized (lock) {
-                    check(dbn4j_cuda_copy_to_host(staging, slot(from), (long) v.length * Double.BYTES, stream),
+                    check(dbn4j_cuda_copy_to_host(staging, slot(from + at), (long) n * Double.BYTES, stream),
                             "dbn4j_cuda_copy_to_host (loss log)");
-                    new Address().at(staging, 2L * v.length).asByteBuffer().order(java.nio.ByteOrder.nativeOrder())
-                            .asDoubleBuffer().get(v);
+                    new Address().at(staging, 2L * n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder())
+                            .asDoubleBuffer().get(v, at, n);
                 }
             }
             return v;

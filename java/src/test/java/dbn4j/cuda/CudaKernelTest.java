@@ -102,6 +102,15 @@ class CudaKernelTest {
                 cpu = CPU.sigmoidCrossEntropy(cz, ct, null, null);
             }
             assertEquals(cpu, log.read(0, 1)[0], 1e-12 * Math.abs(cpu), "the logged GPU loss against the CPU's");
+            // A log longer than the staging buffer (4 MiB = 524,288 doubles) is read back in pieces.
+            try (Backend.LossLog big = gpu.lossLog(600_000)) {
+                gpu.sigmoidCrossEntropy(z, t, null, null, big, 0);
+                gpu.squaredError(z, t, null, big, 524_289);
+                double[] all = big.read(0, 600_000);
+                assertEquals(log.read(0, 1)[0], all[0]);
+                assertEquals(gpu.squaredError(z, t, null), all[524_289]);
+                assertArrayEquals(new double[] {all[524_289]}, big.read(524_289, 524_290));
+            }
         }
     }
 
