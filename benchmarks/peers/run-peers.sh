@@ -9,6 +9,7 @@
 # and, without bars (informational): logistic regression 784-10 (numpy_logreg.py, torch_mlp.py --model logistic,
 # scikit-learn SGDClassifier OvR per-sample SGD as sklearn_logreg.py), RBM CD-10 and PCD-15 784-500 (numpy_rbm.py
 # --k 10, --k 15 --persistent), DBN pre-training (numpy_rbm.py --dbn) and fine-tuning (torch_mlp.py --model dbn-finetune).
+# The bars are defined at batch 100 (the default); at another --batch every row is informational (ratios, no verdict).
 # Installs nothing: a peer that cannot run is reported as missing, with what to install or build.
 # See benchmarks/peers/README.md.
 set -u -o pipefail
@@ -19,7 +20,8 @@ usage: benchmarks/peers/run-peers.sh [options]
   --threads T       threads of every participant (OMP/OPENBLAS/MKL_NUM_THREADS, torch.set_num_threads,
                     dbn4j's BLAS and kernel threads, nd4j's limits); default 1
   --epochs N        measured epochs after 1 warm-up epoch; default 3
-  --batch B         mini-batch size; default 100
+  --batch B         mini-batch size; default 100. The bars are defined at batch 100: at another batch every row
+                    is INFO (ratio, no verdict)
   --data DIR        Fashion-MNIST directory (train-*-ubyte.gz); default /usr/share/datasets/fashion-mnist
                     (missing: every participant uses random data of the same shape and says so)
   --env-as-given    OpenBLAS core selection as the environment has it (default): OPENBLAS_CORETYPE and
@@ -134,6 +136,14 @@ echo "OpenBLAS environment for this run ($CORE_MODE): $(show OPENBLAS_CORETYPE) 
 export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" OPENBLAS_VERBOSE=2
 echo "threads: $THREADS (OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=$THREADS); epochs: 1 warm-up + $EPOCHS" \
      "measured; batch $BATCH; logs: $LOGS"
+# What this run covers, for readers of this output (Suite): the batch, the participants asked for, and dbn4j's
+# workloads that the peers are compared on.
+RUN_WORKLOADS="rbm-cd1-784-500,mlp-784-500-500-10-relu"
+runs logistic && RUN_WORKLOADS+=",logistic-784-10"
+runs cd10 && RUN_WORKLOADS+=",rbm-cd10-784-500"
+runs pcd15 && RUN_WORKLOADS+=",rbm-pcd15-784-500"
+runs dbn && RUN_WORKLOADS+=",$DBN_PRE,$DBN_FINE"
+echo "RUN batch=$BATCH epochs=$EPOCHS threads=$THREADS peers=$ONLY workloads=$RUN_WORKLOADS"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')," \
      "$(getconf _NPROCESSORS_ONLN) CPUs online;" \
      "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
@@ -288,7 +298,10 @@ echo
 echo "== results: median epoch seconds of $EPOCHS measured epochs (after 1 warm-up), batch $BATCH, threads $THREADS"
 printf '%-36s %9s %-7s %9s %7s %6s  %s\n' workload "dbn4j s" peer "peer s" ratio bar result
 row() { # workload peer bar [dbn4j's workload, when it differs] [note]; bar "-": informational, no verdict
-    local wl="$1" peer="$2" bar="$3" dwl="${4:-$1}" note="${5:-}" d p ds ps ratio verdict
+    local wl="$1" peer="$2" bar="$3" dwl="${4:-$1}" note="${5:-}" d p ds ps ratio verdict info="INFO (no bar)"
+    if [ "$bar" != "-" ] && [ "$BATCH" != 100 ]; then # the bars are defined at batch 100
+        bar="-"; info="INFO (no bar at batch $BATCH: the bars are defined at batch 100)"
+    fi
     d="$(result dbn4j "$dwl")"; p="$(result "$peer" "$wl")"
     ds="$(field "$d" epoch_s_median)"; ps="$(field "$p" epoch_s_median)"
     ratio="-"
@@ -301,7 +314,7 @@ row() { # workload peer bar [dbn4j's workload, when it differs] [note]; bar "-":
     else
         ratio="$(awk -v a="$ps" -v b="$ds" 'BEGIN { printf "%.2f", a / b }')"
         if [ "$bar" = "-" ]; then
-            verdict="INFO (no bar)"
+            verdict="$info"
         elif awk -v r="$ps" -v d="$ds" -v bar="$bar" 'BEGIN { exit !(r / d >= bar) }'; then
             verdict="PASS"
         else
@@ -366,6 +379,7 @@ done
 for pair in numpy:rbm-cd1-784-500:1.5 torch:mlp-784-500-500-10-relu:1.2 dl4j:mlp-784-500-500-10-relu:3 \
             sklearn:mlp-784-500-500-10-relu:- sklearn:rbm-pcd1-784-500:-:rbm-cd1-784-500; do
     IFS=: read -r peer wl bar dwl <<<"$pair"
+    [ "$BATCH" = 100 ] || bar="-"
     d="$(result dbn4j "${dwl:-$wl}")"; p="$(result "$peer" "$wl")"
     [ -n "$d" ] && [ -n "$p" ] || continue
     read -r dmed dmin dmax dfl <<<"$(stats "$d")"

@@ -35,7 +35,10 @@ import java.util.concurrent.TimeUnit;
  * Normally started by {@code benchmarks/suite.sh}, which runs the peers first.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dbn4j.bench.Suite [--quick|--full] [--out DIR] [--threads T]
- *     [--peers FILE] [--gpu FILE] [--rows N] [--no-jmh] [--theano]</pre>
+ *     [--peers FILE]... [--gpu FILE] [--rows N] [--no-jmh] [--theano]</pre>
+ *
+ * <p>{@code --peers} may be given several times: one output of run-peers.sh per batch size (suite.sh's full mode
+ * passes peers.txt, peers-b10.txt and peers-b1000.txt).
  *
  * <p>{@code --theano} runs the Theano tutorials' speed-test workloads in quick mode too (the full mode always runs
  * them; about 1.5 minutes on one core).
@@ -47,7 +50,8 @@ public final class Suite {
     private final boolean full;
     private final Path out;
     private final int threads;
-    private final Path peersFile;
+    /** Outputs of run-peers.sh (one per batch size in full mode); those that exist are read. */
+    private final List<Path> peersFiles;
     /** gpu.txt of suite.sh (GpuBench and PyTorch on the card, or why not), or null. */
     private Path gpuFile;
     private final int rowsOverride;
@@ -77,11 +81,12 @@ public final class Suite {
         }
     }
 
-    private Suite(boolean full, Path out, int threads, Path peersFile, int rowsOverride, boolean jmh, boolean theano) {
+    private Suite(boolean full, Path out, int threads, List<Path> peersFiles, int rowsOverride, boolean jmh,
+            boolean theano) {
         this.full = full;
         this.out = out;
         this.threads = threads;
-        this.peersFile = peersFile;
+        this.peersFiles = peersFiles;
         this.rowsOverride = rowsOverride;
         this.jmh = jmh;
         this.theano = theano;
@@ -94,7 +99,7 @@ public final class Suite {
         boolean full = false;
         Path out = Path.of("benchmarks/report-" + LocalDate.now());
         int threads = 1;
-        Path peers = null;
+        List<Path> peers = new ArrayList<>();
         Path gpu = null;
         int rows = 0;
         boolean jmh = true;
@@ -105,13 +110,13 @@ public final class Suite {
                 case "--full": full = true; break;
                 case "--out": out = Path.of(args[++i]); break;
                 case "--threads": threads = Integer.parseInt(args[++i]); break;
-                case "--peers": peers = Path.of(args[++i]); break;
+                case "--peers": peers.add(Path.of(args[++i])); break;
                 case "--gpu": gpu = Path.of(args[++i]); break;
                 case "--rows": rows = Integer.parseInt(args[++i]); break;
                 case "--no-jmh": jmh = false; break;
                 case "--theano": theano = true; break;
                 default:
-                    System.err.println("usage: Suite [--quick|--full] [--out DIR] [--threads T] [--peers FILE]"
+                    System.err.println("usage: Suite [--quick|--full] [--out DIR] [--threads T] [--peers FILE]..."
                             + " [--gpu FILE] [--rows N] [--no-jmh] [--theano]");
                     System.exit(2);
             }
@@ -133,16 +138,21 @@ public final class Suite {
         md.insert(cacheRowsAt, cacheCeilingRows());
         say("== training");
         List<Training> training = training();
-        List<String> peerLines = peersFile != null && Files.exists(peersFile)
-                ? Files.readAllLines(peersFile, StandardCharsets.UTF_8) : null;
-        peers(training, peerLines);
+        PeerResults peerResults = null; // null: no peers file
+        for (Path f : peersFiles) {
+            if (Files.exists(f)) {
+                peerResults = peerResults == null ? new PeerResults() : peerResults;
+                peerResults.read(f.getFileName().toString(), Files.readAllLines(f, StandardCharsets.UTF_8));
+            }
+        }
+        peers(training, peerResults);
         SuiteGpu gpu = new SuiteGpu(gpuFile != null && Files.exists(gpuFile)
                 ? Files.readAllLines(gpuFile, StandardCharsets.UTF_8) : List.of());
         md.append(gpu.markdown());
         if (full || theano) {
             theano();
         }
-        charts(kernels, training, peerLines, gpu);
+        charts(kernels, training, peerResults, gpu);
         md.append("\n## Run\n\n")
                 .append(String.format(Locale.ROOT, "Mode %s, %d thread(s); load average before %s, after %s; suite"
                         + " (without the peers) took %.0f s.%n", full ? "full" : "quick", threads, loadBefore,
@@ -597,67 +607,68 @@ public final class Suite {
 
     // ---- peers ----
 
-    private void peers(List<Training> training, List<String> lines) {
+    private void peers(List<Training> training, PeerResults peers) {
         md.append("## Peers\n\n");
-        if (lines == null) {
+        if (peers == null) {
             md.append("**Missing**: no peer results (benchmarks/peers/run-peers.sh was not run or not found).\n\n");
             return;
         }
-        Map<String, Map<String, String>> results = new LinkedHashMap<>(); // "peer workload" -> fields
-        List<String> missing = new ArrayList<>();
-        for (String line : lines) {
-            Map<String, String> f = resultFields(line);
-            String l = line.trim();
-            if (f != null) {
-                results.put(f.get("peer") + " " + f.get("workload"), f);
-            } else if (l.startsWith("peer ") && l.contains(": missing:")) {
-                missing.add(l.substring(5));
-            }
-        }
-        md.append("From `peers.txt` (benchmarks/peers/run-peers.sh, same thread count; its dbn4j side is"
+        md.append("From ").append(String.join(", ", peers.names.stream().map(n -> "`" + n + "`").toList()))
+                .append(" (benchmarks/peers/run-peers.sh, same thread count; its dbn4j side is"
                 + " TrainingBench on the rows shown, run in the same script, so the ratio compares"
                 + " like with like; in quick mode 1 warm-up + 1 measured epoch each, so no spread). ratio = peer"
                 + " epoch s / dbn4j epoch s (> 1: dbn4j is faster). The fraction of"
-                + " the SGEMM ceiling uses the same GEMM FLOP count as the training table. The peers run batch 100"
-                + " only (scikit-learn's SGDClassifier: batch 1), so the full mode's batch-10 and batch-1000 rows"
-                + " have no peer.\n\n");
+                + " the SGEMM ceiling uses the same GEMM FLOP count as the training table. The peers ran at batch ")
+                .append(peers.files.isEmpty() ? "– (no results)" : String.join(", ", peers.files.keySet().stream()
+                        .map(String::valueOf).toList()))
+                .append(" (quick mode: batch 100; full mode: batch 100 with every workload, batches 10 and 1000 with"
+                + " RBM CD-1 and the MLP only; scikit-learn's SGDClassifier runs batch 1 whatever the batch); a row"
+                + " whose peer or workload did not run at its batch says \"not run at this batch\". The bars (RBM"
+                + " CD-1: numpy ≥ 1.5; MLP: PyTorch ≥ 1.2, DL4J ≥ 3) are defined at batch " + BAR_BATCH + "; the rows"
+                + " of other batches show the ratio without a bar.\n\n");
         md.append("| workload | batch | rows | dbn4j epoch s (peers run) | dbn4j fraction of SGEMM peak | peer |"
-                + " peer epoch s | ratio | flag |\n|---|---|---|---|---|---|---|---|---|\n");
-        Map<String, String> why = new LinkedHashMap<>(); // peer -> why it is missing
-        for (String m : missing) {
-            why.put(m.substring(0, m.indexOf(':')),
-                    m.substring(m.indexOf(':') + 1).trim().replaceFirst("^missing:\\s*", ""));
-        }
+                + " peer epoch s | ratio | bar | flag |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        Map<String, String> why = peers.missing; // peer -> why it is missing
         for (Training t : training) {
-            if (t.batch != 100) {
-                continue; // run-peers.sh runs batch 100
-            }
-            Map<String, String> d = t.peerKey == null ? null : results.get("dbn4j " + t.peerKey);
+            int b = t.batch;
+            Map<String, String> d = t.peerKey == null ? null : peers.get("dbn4j", t.peerKey, b);
             String ds = d == null ? "–" : d.get("epoch_s_median") + spreadOf(d);
             String frac = d == null ? "–" : String.format(Locale.ROOT, "%.2f",
                     t.flopsPerEpoch / t.rows * rowsOf(d) / Double.parseDouble(d.get("epoch_s_median")) / 1e9 / peakGflops);
-            List<String> peers = t.peerKey == null ? List.of() : peersOf(t.peerKey);
-            if (peers.isEmpty()) {
+            List<String> specs = t.peerKey == null ? List.of() : peersOf(t.peerKey);
+            if (specs.isEmpty()) {
                 md.append(String.format(Locale.ROOT, "| %s | %d | – | – | – | none | missing (no peer"
-                        + " implementation) | – | |%n", t.name, t.batch));
+                        + " implementation) | – | – | |%n", t.name, b));
             }
-            for (String spec : peers) {
+            for (String spec : specs) {
                 String[] ps = spec.split(":", 3); // peer[:its own workload:note], where it differs from dbn4j's
                 String p = ps[0];
                 String label = ps.length == 3 ? p + " (" + ps[2] + ")" : p;
-                Map<String, String> r = results.get(p + " " + (ps.length == 3 ? ps[1] : t.peerKey));
+                Double bar = BARS.get(t.peerKey + " " + p);
+                String barText = bar == null ? "–" : b == BAR_BATCH ? "≥ " + bar(bar)
+                        : "none (defined at batch " + BAR_BATCH + ")";
+                Map<String, String> r = peers.get(p, ps.length == 3 ? ps[1] : t.peerKey, b);
                 if (r == null || d == null) {
-                    md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | missing%s | – | |%n",
-                            t.name, t.batch, d == null ? "–" : String.format(Locale.ROOT, "%.0f", rowsOf(d)), ds,
-                            frac, label, why.containsKey(p) ? ": " + why.get(p).replace("|", "/")
-                                    : r == null ? " (no result; see peers.txt)" : ""));
+                    String notRun = peers.notRun(p, t.peerKey, b);
+                    String miss = why.getOrDefault(p, why.get("all")); // "peer all": no run-peers.sh at all
+                    String status = notRun != null && !why.containsKey("all") ? notRun
+                            : miss != null ? "missing: " + miss.replace("|", "/")
+                            : "missing (no " + (r == null ? "" : "dbn4j ") + "result; see "
+                                    + peers.files.getOrDefault(b, "the peers output") + ")";
+                    md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | – | %s | |%n",
+                            t.name, b, d == null ? "–" : String.format(Locale.ROOT, "%.0f", rowsOf(d)), ds,
+                            frac, label, status, barText));
                     continue;
                 }
-                String ratio = String.format(Locale.ROOT, "%.2f",
-                        Double.parseDouble(r.get("epoch_s_median")) / Double.parseDouble(d.get("epoch_s_median")));
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s |%n", t.name,
-                        r.get("batch"), rowsOf(r), ds, frac, label, r.get("epoch_s_median") + spreadOf(r), ratio,
-                        flag(epochs(d)) + (flag(epochs(r)).isEmpty() ? "" : " (" + p + ": " + flag(epochs(r)) + ")")));
+                double ratio = Double.parseDouble(r.get("epoch_s_median"))
+                        / Double.parseDouble(d.get("epoch_s_median"));
+                if (bar != null && b == BAR_BATCH) {
+                    barText += ratio >= bar ? ": PASS" : ": **FAIL**";
+                }
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s | %s | %s | %s | %.2f | %s | %s |%n",
+                        t.name, r.get("batch"), rowsOf(r), ds, frac, label, r.get("epoch_s_median") + spreadOf(r),
+                        ratio, barText, flag(epochs(d)) + (flag(epochs(r)).isEmpty() ? "" : " (" + p + ": "
+                                + flag(epochs(r)) + ")")));
             }
         }
         md.append("\nPeers not installed (reported as missing):\n\n");
@@ -672,6 +683,92 @@ public final class Suite {
                 + " pre-training (numpy) and fine-tuning (PyTorch). Rows and architecture of PCD-15 and the DBN are the"
                 + " peers run's (quick: the subsets of the training table; full: 60,000 rows,"
                 + " 784-1000-1000-1000-10).\n\n");
+    }
+
+    /** The batch size at which the peer bars are defined (run-peers.sh gives a verdict only there). */
+    static final int BAR_BATCH = 100;
+
+    /** The bars of run-peers.sh at batch 100, peer epoch s / dbn4j epoch s, by "dbn4j's workload peer". */
+    static final Map<String, Double> BARS = Map.of("rbm-cd1-784-500 numpy", 1.5, "mlp-784-500-500-10-relu torch", 1.2,
+            "mlp-784-500-500-10-relu dl4j", 3.0);
+
+    /** A bar as written in the READMEs: 1.5, 3. */
+    private static String bar(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** One run of run-peers.sh, from its RUN line: the batch, the participants asked for, dbn4j's workloads. */
+    record PeerRun(int batch, List<String> peers, List<String> workloads) {}
+
+    /** One RESULT line of the peers and the batch of the run it came from. */
+    record PeerResult(int batch, Map<String, String> fields) {}
+
+    /**
+     * What the outputs of run-peers.sh hold: every RESULT line under the batch of its run (the RUN line above it; in
+     * an output without RUN lines, the line's own batch field), the runs at each batch, which file holds each batch,
+     * and why a peer is missing (its "peer NAME: missing: WHY" line).
+     */
+    static final class PeerResults {
+        /** The files read, by name, in order. */
+        final List<String> names = new ArrayList<>();
+        /** By "peer workload batch". */
+        final Map<String, PeerResult> results = new LinkedHashMap<>();
+        final Map<Integer, List<PeerRun>> runs = new java.util.TreeMap<>();
+        /** The file of each batch that has a run or a result. */
+        final Map<Integer, String> files = new java.util.TreeMap<>();
+        /** Peer -> why it is missing. */
+        final Map<String, String> missing = new LinkedHashMap<>();
+
+        /** Reads one output of run-peers.sh (or several concatenated). */
+        void read(String file, List<String> lines) {
+            names.add(file);
+            int batch = 0; // no RUN line yet: each RESULT line's own batch
+            for (String line : lines) {
+                String l = line.trim();
+                Map<String, String> f = resultFields(l);
+                if (l.startsWith("RUN ") && l.matches(".*\\bbatch=\\d+\\b.*")) {
+                    Map<String, String> run = resultFields("RESULT " + l.substring(4));
+                    batch = Integer.parseInt(run.get("batch"));
+                    runs.computeIfAbsent(batch, b -> new ArrayList<>()).add(new PeerRun(batch,
+                            List.of(run.getOrDefault("peers", "").split(",")),
+                            List.of(run.getOrDefault("workloads", "").split(","))));
+                    files.putIfAbsent(batch, file);
+                } else if (f != null) {
+                    String own = f.getOrDefault("batch", "");
+                    int b = batch > 0 ? batch : own.matches("\\d+") ? Integer.parseInt(own) : BAR_BATCH;
+                    results.put(f.get("peer") + " " + f.get("workload") + " " + b, new PeerResult(b, f));
+                    files.putIfAbsent(b, file);
+                } else if (l.startsWith("peer ") && l.contains(": missing:")) {
+                    String m = l.substring(5);
+                    missing.putIfAbsent(m.substring(0, m.indexOf(':')),
+                            m.substring(m.indexOf(':') + 1).trim().replaceFirst("^missing:\\s*", ""));
+                }
+            }
+        }
+
+        /** The RESULT fields of {@code peer} on {@code workload} in the run at {@code batch}, else null. */
+        Map<String, String> get(String peer, String workload, int batch) {
+            PeerResult r = results.get(peer + " " + workload + " " + batch);
+            return r == null ? null : r.fields();
+        }
+
+        /**
+         * "not run at this batch" where no run at {@code batch} had {@code peer} against dbn4j's {@code workload} (no
+         * run at that batch at all, or runs without that participant or workload: said in parentheses), else null.
+         * An output without RUN lines counts as running everything at the batches of its results.
+         */
+        String notRun(String peer, String workload, int batch) {
+            List<PeerRun> at = runs.get(batch);
+            if (at == null) {
+                return files.containsKey(batch) ? null : "not run at this batch";
+            }
+            if (at.stream().anyMatch(r -> r.peers().contains(peer) && r.workloads().contains(workload))) {
+                return null;
+            }
+            return at.stream().noneMatch(r -> r.peers().contains(peer))
+                    ? "not run at this batch (not in run-peers.sh --only)"
+                    : "not run at this batch (not in run-peers.sh --workloads)";
+        }
     }
 
     /** The peers of benchmarks/peers/ for each of its workloads ("peer:its workload:note" where they differ). */
@@ -844,33 +941,28 @@ public final class Suite {
 
     // ---- charts ----
 
-    private void charts(List<Kernel> kernels, List<Training> training, List<String> peerLines, SuiteGpu gpu)
+    private void charts(List<Kernel> kernels, List<Training> training, PeerResults peers, SuiteGpu gpu)
             throws IOException {
         List<SuiteCharts.Bar> thr = new ArrayList<>();
         for (Training t : training) {
             thr.add(new SuiteCharts.Bar(t.name + " b" + t.batch, "dbn4j cpu", t.rows / t.median(), noisy(t.epochS)));
         }
-        if (peerLines != null) {
+        if (peers != null) {
             // Grouped by dbn4j's workload (a peer's own workload, e.g. sklearn's PCD-1, beside the one it is
-            // compared with), dbn4j's bar first in each group.
-            List<Map<String, String>> results = new ArrayList<>();
-            for (String line : peerLines) {
-                Map<String, String> f = resultFields(line);
-                if (f != null) {
-                    results.add(f);
-                }
-            }
+            // compared with), then by the batch of the run, dbn4j's bar first in each group.
+            List<PeerResult> results = new ArrayList<>(peers.results.values());
             List<String> order = new ArrayList<>();
-            for (Map<String, String> f : results) {
-                if (f.get("peer").equals("dbn4j")) {
-                    order.add(f.get("workload"));
+            for (PeerResult r : results) {
+                if (r.fields().get("peer").equals("dbn4j") && !order.contains(r.fields().get("workload"))) {
+                    order.add(r.fields().get("workload"));
                 }
             }
-            results.sort(java.util.Comparator.comparingInt((Map<String, String> f) -> {
-                int i = order.indexOf(comparedWith(f.get("workload")));
+            results.sort(java.util.Comparator.comparingInt((PeerResult r) -> {
+                int i = order.indexOf(comparedWith(r.fields().get("workload")));
                 return i < 0 ? order.size() : i;
-            }).thenComparing(f -> !f.get("peer").equals("dbn4j")));
-            for (Map<String, String> f : results) {
+            }).thenComparingInt(PeerResult::batch).thenComparing(r -> !r.fields().get("peer").equals("dbn4j")));
+            for (PeerResult r : results) {
+                Map<String, String> f = r.fields();
                 thr.add(new SuiteCharts.Bar("[peers run] " + f.get("workload") + " b" + f.get("batch"),
                         f.get("peer").equals("dbn4j") ? "dbn4j cpu (peers run)" : f.get("peer"),
                         rowsOf(f) / Double.parseDouble(f.get("epoch_s_median")), false));
