@@ -1,6 +1,7 @@
 /*
  * dbn4j_sgemm through a real OpenBLAS (path in argv[1]): all four transpose combinations with padded leading
- * dimensions against a naive double triple loop, plus the BLAS thread and corename calls.
+ * dimensions against a naive double triple loop, in OPENBLAS and AUTO mode (AUTO runs the own kernel on the
+ * skinny shapes here), plus the BLAS thread and corename calls and the AUTO rule.
  * Run: cmake -DDBN4J_TEST_OPENBLAS=/path/libopenblas.so.0 ..., then ctest --test-dir <build> -R gemm
  */
 #include <math.h>
@@ -21,10 +22,23 @@ int main(int argc, char **argv) {
     CHECK_OK(dbn4j_blas_set_num_threads(1));
     CHECK(dbn4j_blas_get_num_threads() == 1);
 
+    // AUTO: dbn4j's own kernel for skinny products (M or K a mini-batch), unless OpenBLAS runs AVX-512 kernels.
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_AUTO));
+    bool avx512_core = strstr(core, "SkylakeX") || strstr(core, "Cooperlake") || strstr(core, "SapphireRapids");
+    int own = dbn4j_isa_active() >= DBN4J_ISA_AVX2 && !avx512_core;
+    printf("own kernel for skinny shapes: %s\n", own ? "yes" : "no");
+    CHECK(dbn4j_gemm_own(100, 500, 784) == own);
+    CHECK(dbn4j_gemm_own(784, 500, 100) == own);
+    CHECK(dbn4j_gemm_own(1000, 500, 784) == 0);
+    CHECK(dbn4j_gemm_own(500, 10, 100) == 0); // N under one 16-column panel
+    CHECK(dbn4j_gemm_own(1024, 1024, 1024) == 0);
+
     Rng rng(3);
-    const int shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {64, 33, 129}, {200, 150, 300}};
+    const int shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {64, 33, 129}, {200, 150, 300}, {300, 20, 260}};
     const float alpha = 0.75f, betas[2] = {0.5f, 0.0f};
+    for (int mode : {DBN4J_GEMM_OPENBLAS, DBN4J_GEMM_AUTO})
     for (int threads = 1; threads <= 2; threads++) {
+        CHECK_OK(dbn4j_gemm_set_mode(mode));
         CHECK_OK(dbn4j_blas_set_num_threads(threads));
         for (auto &sh : shapes)
             for (int ta = 0; ta <= 1; ta++)

@@ -65,6 +65,37 @@ int dbn4j_blas_get_num_threads(void);
 int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                 const float *B, int ldb, float beta, float *C, int ldc);
 
+/* Which SGEMM dbn4j_sgemm runs. OpenBLAS, or dbn4j's own AVX2 + FMA kernel (x86-64 CPUs with AVX2 and FMA, and
+ * the kernel level not forced below AVX2): AUTO (the default) uses the own kernel for skinny shapes, M or K at
+ * most DBN4J_GEMM_OWN_MAX_BATCH (a mini-batch) and N >= 16, unless OpenBLAS runs AVX-512 kernels (core SkylakeX, Cooperlake,
+ * SapphireRapids); OPENBLAS and OWN force one. Both sum in an order that depends only on the shape, never on
+ * the thread count; they round differently from each other. The own kernel's threads are dbn4j's kernel threads. */
+#define DBN4J_GEMM_AUTO 0
+#define DBN4J_GEMM_OPENBLAS 1
+#define DBN4J_GEMM_OWN 2
+#define DBN4J_GEMM_OWN_MAX_BATCH 256
+int dbn4j_gemm_set_mode(int mode);
+int dbn4j_gemm_get_mode(void);
+/* 1 if dbn4j_sgemm runs the own kernel for this shape (in the current mode and kernel level), else 0. AUTO says 0
+ * until dbn4j_blas_open succeeded; OWN needs no BLAS. */
+int dbn4j_gemm_own(int M, int N, int K);
+
+/* One SGD-with-momentum step of the weights W(M,N) whose gradient is a product of mini-batch matrices:
+ *   G = alpha * (op(A1) op(B1) - op(A2) op(B2)),  op(A1) (M,K1), op(B1) (K1,N), op(A2) (M,K2), op(B2) (K2,N),
+ * then dbn4j_sgd_momentum(W, G, V, M*N, lr, momentum, weight_decay, nesterov). K2 = 0 (A2, B2 ignored, may be NULL)
+ * drops the second product. W, V and G are M x N with leading dimension N; transA, transB and the leading
+ * dimensions as in dbn4j_sgemm, the same transposes for both products.
+ * Where dbn4j_gemm_own(M, N, K1 + K2) holds and K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, G is never formed: one pass of
+ * the own kernel sums both products in one accumulator per element (the second one's B negated) and applies the
+ * step to W and V in registers, G untouched. Otherwise it runs dbn4j_sgemm into G (alpha, then -alpha with beta 1)
+ * and dbn4j_sgd_momentum. The two paths round the gradient differently (one sum against two). */
+#define DBN4J_GEMM_FUSED_MAX_K 512
+int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1,
+                            int lda1, const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2,
+                            float *W, float *V, float *G, float lr, float momentum, float weight_decay, int nesterov);
+/* 1 if dbn4j_gemm_sgd_momentum runs fused for these sizes, else 0. */
+int dbn4j_gemm_sgd_fused(int M, int N, int K1, int K2);
+
 /* ---- elementwise ---- */
 
 /* x(B,N) += b(N) on every row. */

@@ -60,6 +60,18 @@ const KernelTable &kernels();
 // The table of a level, or nullptr if this CPU (or build) lacks it. For tests.
 const KernelTable *kernels_for_level(int level);
 
+// ---- dbn4j's own SGEMM (gemm_avx2.cpp; x86-64 builds only) ----
+// Row-major C = alpha op(A) op(B) + beta C with the AVX2 + FMA kernel, threads from the kernel pool. Arguments
+// as checked by dbn4j_sgemm (M, N, K > 0); the caller makes sure the CPU has AVX2 and FMA.
+int own_sgemm_avx2(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                   const float *B, int ldb, float beta, float *C, int ldc);
+
+// The fused weight step of dbn4j_gemm_sgd_momentum on the own kernel (K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, K2 may
+// be 0; arguments as checked there).
+int own_gemm_sgd_avx2(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1, int lda1,
+                      const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2, float *W,
+                      float *V, float lr, float momentum, float weight_decay, int nesterov);
+
 // ---- thread pool ----
 using RangeFn = void (*)(void *ctx, int64_t begin, int64_t end);
 void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, RangeFn fn, void *ctx);

@@ -411,6 +411,76 @@ public abstract class Backend {
         }
     }
 
+    /**
+     * One {@link #sgdMomentum} step of weights w(M, N) whose gradient is a product of mini-batch matrices:
+     * g = alpha (op(a1) op(b1) - op(a2) op(b2)), op(a1) (M, K1), op(b1) (K1, N), op(a2) (M, K2), op(b2) (K2, N), the same
+     * transposes for both; a2 and b2 both null drop the second product. The gradient of an RBM's weights
+     * (v0^T h0 - vk^T hk) / B, and an MLP layer's x^T delta, followed by the step. Backends may fuse it: the CPU's
+     * own GEMM kernel (see {@code CpuBackend.setGemmMode}) sums both products in one pass and steps w and v as each
+     * gradient tile is formed, never writing g (the sums then round differently from two GEMMs). Elsewhere g receives
+     * the gradient and the step follows, exactly {@link #gemm} twice and {@link #sgdMomentum}. g, w and v have w's
+     * shape and are disjoint from each other and from the operands.
+     */
+    public final void gemmSgdMomentum(Transpose ta, Transpose tb, float alpha, Matrix a1, Matrix b1, Matrix a2,
+            Matrix b2, Matrix g, Matrix w, Matrix v, float lr, float momentum, float weightDecay, boolean nesterov) {
+        requireOpen(a1, "a1");
+        requireOpen(b1, "b1");
+        if ((a2 == null) != (b2 == null)) {
+            throw new IllegalArgumentException("gemmSgdMomentum: a2 and b2 must both be given or both be null");
+        }
+        if (a2 != null) {
+            requireOpen(a2, "a2");
+            requireOpen(b2, "b2");
+        }
+        requireOpen(w, "w");
+        requireOpen(g, "g");
+        requireOpen(v, "v");
+        requireSameShape(w, "w", g, "g");
+        requireSameShape(w, "w", v, "v");
+        int m = w.rows(), n = w.cols();
+        int k1 = productInner("1", ta, tb, a1, b1, m, n);
+        int k2 = a2 == null ? 0 : productInner("2", ta, tb, a2, b2, m, n);
+        Matrix[] outs = {w, g, v};
+        String[] outNames = {"w", "g", "v"};
+        Matrix[] ins = {a1, b1, a2, b2};
+        String[] inNames = {"a1", "b1", "a2", "b2"};
+        for (int i = 0; i < 3; i++) {
+            for (int j = i + 1; j < 3; j++) {
+                requireDisjoint(outs[i], outNames[i], outs[j], outNames[j]);
+            }
+            for (int j = 0; j < 4; j++) {
+                if (ins[j] != null) {
+                    requireDisjoint(outs[i], outNames[i], ins[j], inNames[j]);
+                }
+            }
+        }
+        requireFinite(alpha, "alpha");
+        requireFinite(lr, "lr");
+        requireFinite(momentum, "momentum");
+        requireFinite(weightDecay, "weightDecay");
+        if (m == 0 || n == 0) {
+            return;
+        }
+        gemmSgdMomentumK(ta, tb, m, n, k1, k2, alpha, a1.address(), Math.max(1, a1.cols()), b1.address(),
+                Math.max(1, b1.cols()), a2 == null ? 0 : a2.address(), a2 == null ? 1 : Math.max(1, a2.cols()),
+                b2 == null ? 0 : b2.address(), b2 == null ? 1 : Math.max(1, b2.cols()), g.address(), w.address(),
+                v.address(), lr, momentum, weightDecay, nesterov);
+    }
+
+    /** K of op(a) op(b) when that is (m, K) x (K, n); else an exception naming product {@code which}. */
+    private static int productInner(String which, Transpose ta, Transpose tb, Matrix a, Matrix b, int m, int n) {
+        int am = ta == Transpose.NO_TRANSPOSE ? a.rows() : a.cols();
+        int k = ta == Transpose.NO_TRANSPOSE ? a.cols() : a.rows();
+        int kb = tb == Transpose.NO_TRANSPOSE ? b.rows() : b.cols();
+        int bn = tb == Transpose.NO_TRANSPOSE ? b.cols() : b.rows();
+        if (am != m || bn != n || k != kb) {
+            throw new IllegalArgumentException("gemmSgdMomentum: op(a" + which + ") op(b" + which + ") must be " + m + "x"
+                    + n + " like w, with equal inner dimensions; a" + which + " is " + a.shape() + " (" + ta + "), b"
+                    + which + " is " + b.shape() + " (" + tb + ")");
+        }
+        return k;
+    }
+
     // ---- rows ----
 
     /**
@@ -587,6 +657,20 @@ public abstract class Backend {
 
     protected abstract void sgdMomentumK(long w, long g, long v, long n, float lr, float momentum, float weightDecay,
             boolean nesterov);
+
+    /**
+     * {@link #gemmSgdMomentum} after its checks (m, n > 0; a2 = b2 = 0 when k2 = 0). This default forms g with two
+     * {@link #gemmK} calls and steps with {@link #sgdMomentumK}; a backend that fuses them overrides it.
+     */
+    protected void gemmSgdMomentumK(Transpose ta, Transpose tb, int m, int n, int k1, int k2, float alpha, long a1,
+            int lda1, long b1, int ldb1, long a2, int lda2, long b2, int ldb2, long g, long w, long v, float lr,
+            float momentum, float weightDecay, boolean nesterov) {
+        gemmK(ta, tb, m, n, k1, alpha, a1, lda1, b1, ldb1, 0f, g, n);
+        if (k2 > 0) {
+            gemmK(ta, tb, m, n, k2, -alpha, a2, lda2, b2, ldb2, 1f, g, n);
+        }
+        sgdMomentumK(w, g, v, (long) m * n, lr, momentum, weightDecay, nesterov);
+    }
 
     protected abstract void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst);
 

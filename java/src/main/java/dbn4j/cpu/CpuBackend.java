@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
@@ -45,6 +46,17 @@ public final class CpuBackend extends Backend {
         // Fashion-MNIST: 42k against 249k samples/s).
         String blasThreads = System.getProperty("dbn4j.blas.threads", "1");
         setBlasThreads(parsePositive("dbn4j.blas.threads", blasThreads));
+        setGemmMode(parseGemmMode(System.getProperty("dbn4j.gemm", "auto")));
+    }
+
+    private static int parseGemmMode(String value) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "auto": return GEMM_AUTO;
+            case "openblas": return GEMM_OPENBLAS;
+            case "own": return GEMM_OWN;
+            default:
+                throw new IllegalArgumentException("dbn4j.gemm must be auto, openblas or own, got '" + value + "'");
+        }
     }
 
     /** The process-wide CPU backend, loading the native libraries on first use. */
@@ -94,7 +106,17 @@ public final class CpuBackend extends Backend {
     @Override
     public String describe() {
         return "CPU " + cpuModel() + ", kernels " + isaName(activeIsa()) + " x" + threads() + " threads, OpenBLAS core "
-                + blasCoreName() + " x" + blasThreads() + " threads";
+                + blasCoreName() + " x" + blasThreads() + " threads, GEMM " + gemmDescription();
+    }
+
+    /**
+     * Which SGEMM runs the products of a mini-batch: "openblas", or "own avx2 (batch <= 256)" when dbn4j's own kernel
+     * takes the skinny shapes (see {@link #setGemmMode}).
+     */
+    public String gemmDescription() {
+        boolean batch = CpuKernels.dbn4j_gemm_own(100, 500, 784) != 0;
+        boolean large = CpuKernels.dbn4j_gemm_own(1024, 1024, 1024) != 0;
+        return large ? "own avx2 (every shape)" : batch ? "own avx2 (batch <= 256), else openblas" : "openblas";
     }
 
     /** The CPU model from /proc/cpuinfo, or os.arch where that is not readable. */
@@ -129,6 +151,32 @@ public final class CpuBackend extends Backend {
             throw new IllegalArgumentException("BLAS threads must be >= 1, got " + n);
         }
         check(CpuKernels.dbn4j_blas_set_num_threads(n), "dbn4j_blas_set_num_threads");
+    }
+
+    /** {@link #setGemmMode}: dbn4j's own kernel for the skinny products of mini-batches, OpenBLAS for the rest. */
+    public static final int GEMM_AUTO = 0;
+    /** {@link #setGemmMode}: OpenBLAS for every product. */
+    public static final int GEMM_OPENBLAS = 1;
+    /** {@link #setGemmMode}: dbn4j's own kernel for every product (where the CPU has AVX2 and FMA). */
+    public static final int GEMM_OWN = 2;
+
+    /**
+     * Chooses the SGEMM behind {@link #gemm} (also {@code -Ddbn4j.gemm=auto|openblas|own}). AUTO, the default, runs
+     * dbn4j's own AVX2 + FMA kernel where one of M and K is a mini-batch of at most 256 rows and N is at least 16,
+     * unless OpenBLAS runs AVX-512 kernels; elsewhere OpenBLAS. The own kernel runs on dbn4j's kernel threads
+     * ({@link #setThreads}), OpenBLAS on its own ({@link #setBlasThreads}). Each sums in an order fixed by the
+     * shape, never by the thread count; the two round differently. Without AVX2, or with the kernels forced to the
+     * scalar level, every product goes to OpenBLAS.
+     */
+    public void setGemmMode(int mode) {
+        if (mode < GEMM_AUTO || mode > GEMM_OWN) {
+            throw new IllegalArgumentException("GEMM mode must be 0 (auto), 1 (openblas) or 2 (own), got " + mode);
+        }
+        check(CpuKernels.dbn4j_gemm_set_mode(mode), "dbn4j_gemm_set_mode");
+    }
+
+    public int gemmMode() {
+        return CpuKernels.dbn4j_gemm_get_mode();
     }
 
     public int blasThreads() {
@@ -232,6 +280,19 @@ public final class CpuBackend extends Backend {
     protected void gemmK(Transpose ta, Transpose tb, int m, int n, int k, float alpha, long a, int lda, long b,
             int ldb, float beta, long c, int ldc) {
         check(CpuKernels.dbn4j_sgemm(ta.code, tb.code, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), "dbn4j_sgemm");
+    }
+
+    @Override
+    protected void gemmSgdMomentumK(Transpose ta, Transpose tb, int m, int n, int k1, int k2, float alpha, long a1,
+            int lda1, long b1, int ldb1, long a2, int lda2, long b2, int ldb2, long g, long w, long v, float lr,
+            float momentum, float weightDecay, boolean nesterov) {
+        check(CpuKernels.dbn4j_gemm_sgd_momentum(ta.code, tb.code, m, n, k1, k2, alpha, a1, lda1, b1, ldb1, a2, lda2, b2,
+                ldb2, w, v, g, lr, momentum, weightDecay, nesterov ? 1 : 0), "dbn4j_gemm_sgd_momentum");
+    }
+
+    /** Whether {@link #gemmSgdMomentum} runs fused (g not written) for these sizes in the current GEMM mode. */
+    public boolean gemmSgdMomentumFused(int m, int n, int k1, int k2) {
+        return CpuKernels.dbn4j_gemm_sgd_fused(m, n, k1, k2) != 0;
     }
 
     @Override

@@ -40,6 +40,16 @@ public final class CpuKernels {
     public static native int dbn4j_blas_set_num_threads(int n);
     public static native int dbn4j_blas_get_num_threads();
 
+    public static native int dbn4j_gemm_set_mode(int mode);
+    public static native int dbn4j_gemm_get_mode();
+    public static native int dbn4j_gemm_own(int M, int N, int K);
+
+    public static native int dbn4j_gemm_sgd_fused(int M, int N, int K1, int K2);
+    public static native int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2, float alpha,
+            @Cast("const float*") long A1, int lda1, @Cast("const float*") long B1, int ldb1,
+            @Cast("const float*") long A2, int lda2, @Cast("const float*") long B2, int ldb2, @Cast("float*") long W,
+            @Cast("float*") long V, @Cast("float*") long G, float lr, float momentum, float weight_decay, int nesterov);
+
     public static native int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha,
             @Cast("const float*") long A, int lda, @Cast("const float*") long B, int ldb, float beta,
             @Cast("float*") long C, int ldc);

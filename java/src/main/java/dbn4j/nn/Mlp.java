@@ -317,13 +317,6 @@ public final class Mlp implements AutoCloseable {
             }
         }
 
-        void step(float lr, float momentum, float weightDecay, boolean nesterov) {
-            for (int l = 0; l < layers(); l++) {
-                be.sgdMomentum(w[l], gw[l], vw[l], lr, momentum, weightDecay, nesterov);
-                be.sgdMomentum(b[l], gb[l], vb[l], lr, momentum, 0f, nesterov);
-            }
-        }
-
         @Override
         public void close() {
             Matrix.closeAll(grad);
@@ -344,9 +337,28 @@ public final class Mlp implements AutoCloseable {
         Matrix[] a = ws.act(rows);
         Matrix[] d = ws.delta(rows);
         double value = forwardLoss(x, t, a, d[layers() - 1], log, slot);
-        backward(x, a, d, opt.gw, opt.gb);
-        opt.step(lr, momentum, weightDecay, nesterov);
+        backwardStep(x, a, d, opt, lr, momentum, weightDecay, nesterov);
         return value;
+    }
+
+    /**
+     * {@link #backward} and {@link Optimizer#step} in one pass from the top: each layer's delta below is formed from
+     * its weights before they take their step, and the weight gradient and step are one call (fused on the CPU, see
+     * {@link Backend#gemmSgdMomentum}).
+     */
+    private void backwardStep(Matrix x, Matrix[] a, Matrix[] d, Optimizer opt, float lr, float momentum,
+            float weightDecay, boolean nesterov) {
+        for (int l = layers() - 1; l >= 0; l--) {
+            Matrix in = l == 0 ? x : a[l - 1];
+            be.columnSums(d[l], opt.gb[l], 1f, 0f);
+            if (l > 0) {
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, d[l], w[l], 0f, d[l - 1]);
+                acts[l - 1].backwardInPlace(be, a[l - 1], d[l - 1]);
+            }
+            be.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, in, d[l], null, null, opt.gw[l], w[l],
+                    opt.vw[l], lr, momentum, weightDecay, nesterov);
+            be.sgdMomentum(b[l], opt.gb[l], opt.vb[l], lr, momentum, 0f, nesterov);
+        }
     }
 
     /** Gradients of the mean loss of (x, t) into opt's gradient blocks, without a step; returns the loss. */

@@ -136,8 +136,14 @@ final class RbmTraining {
                 for (int i = firstBatch; i < data.count(); i++) {
                     Matrix v0 = data.x(i);
                     Step s = v0.rows() == bs ? full : part;
-                    step(rng, v0, s, gw, gc, gb, q, target, diff, vmean, errors, i);
-                    be.sgdMomentum(rbm.weights(), gw, vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+                    Matrix vk = step(rng, v0, s, gw, gc, gb, q, target, diff, vmean, errors, i);
+                    if (q == null) {
+                        // The weight gradient (v0^T h0p - vk^T hp) / B and its step in one call: fused on the CPU.
+                        be.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -1f / v0.rows(), v0, s.h0p, vk,
+                                s.hp, gw, rbm.weights(), vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+                    } else {
+                        be.sgdMomentum(rbm.weights(), gw, vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+                    }
                     be.sgdMomentum(rbm.hiddenBias(), gc, vc, lr, momentum, 0f, cfg.nesterov());
                     be.sgdMomentum(rbm.visibleBias(), gb, vb, lr, momentum, 0f, cfg.nesterov());
                     if (cfg.progress() != null) {
@@ -237,7 +243,12 @@ final class RbmTraining {
         }
     }
 
-    private void step(RandomStream rng, Matrix v0, Step s, Matrix gw, Matrix gc, Matrix gb, Matrix q, Matrix target,
+    /**
+     * The Gibbs chain of one mini-batch and the bias gradients (gc, gb); the weight gradient goes into gw only with a
+     * sparsity target (q != null), else the caller forms it with the step. Returns the negative phase's visible
+     * matrix v_k (paired with s.hp).
+     */
+    private Matrix step(RandomStream rng, Matrix v0, Step s, Matrix gw, Matrix gc, Matrix gb, Matrix q, Matrix target,
             Matrix diff, Matrix vmean, Backend.LossLog errors, int slot) {
         int k = opts.k();
         boolean pcd = opts.persistent();
@@ -268,8 +279,6 @@ final class RbmTraining {
             be.copy(s.vs, s.chain);
         }
         float inv = 1f / v0.rows();
-        be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, s.h0p, 0f, gw);
-        be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, vk, s.hp, 1f, gw);
         be.columnSums(s.h0p, gc, -inv, 0f);
         be.columnSums(s.hp, gc, inv, 1f);
         be.columnSums(v0, gb, -inv, 0f);
@@ -281,9 +290,12 @@ final class RbmTraining {
             be.copy(q, diff);
             be.axpy(-1f, target, diff);
             be.axpy(opts.sparsityCost(), diff, gc);
+            be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, s.h0p, 0f, gw);
+            be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, vk, s.hp, 1f, gw);
             be.columnSums(v0, vmean, inv, 0f);
             be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, opts.sparsityCost(), vmean, diff, 1f, gw);
         }
+        return vk;
     }
 
     /** Per-epoch monitoring on fixed subsets of the training and held-out data. */

@@ -1,6 +1,8 @@
 package dbn4j.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -10,6 +12,7 @@ import dbn4j.Transpose;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -78,6 +81,54 @@ class KernelTest {
                 }
             }
         }
+    }
+
+    /**
+     * Every GEMM mode (dbn4j's own AVX2 kernel, OpenBLAS, the automatic choice) on a batch-shaped product with two K
+     * blocks and edge tiles, against the double reference; the own kernel gives the same bits on 1 and 2 threads.
+     */
+    @Test
+    void gemmModesMatchReferenceAndOwnKernelIgnoresThreads() {
+        SplittableRandom r = new SplittableRandom(13);
+        int m = 100, n = 45, k = 400;
+        float[] a = random(r, m * k, -1, 1);
+        float[] b = random(r, n * k, -1, 1);
+        float[] c = random(r, m * n, -1, 1);
+        float alpha = 0.5f, beta = 0.25f;
+        float[] ref = Reference.gemm(false, true, alpha, a, m, k, b, n, k, beta, c);
+        double[] expected = new double[ref.length];
+        for (int i = 0; i < ref.length; i++) {
+            expected[i] = ref[i];
+        }
+        double tol = (k + 2) * U * (k + 1);
+        int threads = CPU.threads();
+        try (Matrix ma = CPU.matrix(m, k, a); Matrix mb = CPU.matrix(n, k, b); Matrix mc = CPU.allocate(m, n)) {
+            float[][] own = new float[2][];
+            for (int mode : new int[] {CpuBackend.GEMM_OWN, CpuBackend.GEMM_OPENBLAS, CpuBackend.GEMM_AUTO}) {
+                for (int t = 1; t <= 2; t++) {
+                    CPU.setGemmMode(mode);
+                    CPU.setThreads(t);
+                    mc.set(c);
+                    CPU.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, alpha, ma, mb, beta, mc);
+                    float[] got = mc.toArray();
+                    assertClose(expected, got, tol, 0, "gemm mode " + mode + " threads " + t);
+                    if (mode == CpuBackend.GEMM_OWN) {
+                        own[t - 1] = got;
+                    }
+                }
+            }
+            if (CPU.supportedIsa() >= CpuBackend.ISA_AVX2) {
+                assertArrayEquals(own[0], own[1], "own kernel: 1 and 2 threads");
+                CPU.setGemmMode(CpuBackend.GEMM_OWN);
+                assertTrue(CPU.gemmDescription().startsWith("own avx2"), CPU.gemmDescription());
+            }
+            CPU.setGemmMode(CpuBackend.GEMM_OPENBLAS);
+            assertEquals("openblas", CPU.gemmDescription());
+        } finally {
+            CPU.setGemmMode(CpuBackend.GEMM_AUTO);
+            CPU.setThreads(threads);
+        }
+        assertThrows(IllegalArgumentException.class, () -> CPU.setGemmMode(3));
     }
 
     @ParameterizedTest

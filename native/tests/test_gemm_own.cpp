@@ -1,0 +1,210 @@
+/*
+ * dbn4j's own SGEMM kernel (gemm_avx2.cpp; needs no OpenBLAS): every transpose combination, edge tiles, several
+ * K blocks and M blocks, padded leading dimensions, alpha and beta (beta = 0 never reads C), against a double
+ * loop within the dot-product error bound; bit-identical results on 1, 2 and 3 threads; the mode switch and the
+ * AUTO rule. Skips (exit 77) on a CPU without AVX2 and FMA.
+ * Run: ctest --test-dir <build> -R gemm_own
+ */
+#include <math.h>
+
+#include <vector>
+
+#include "internal.h"
+#include "test_util.h"
+
+namespace {
+
+struct Case {
+    int M, N, K, ta, tb;
+    float alpha, beta;
+};
+
+// Runs the case on `threads` threads; returns C (with its padding).
+std::vector<float> run(const Case &c, const std::vector<float> &A, int lda, const std::vector<float> &B, int ldb,
+                       const std::vector<float> &C0, int ldc, int threads) {
+    std::vector<float> C = C0;
+    CHECK_OK(dbn4j_set_num_threads(threads));
+    CHECK_OK(dbn4j_sgemm(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc));
+    return C;
+}
+
+void check_case(Rng &rng, const Case &c) {
+    int lda = (c.ta ? c.M : c.K) + 3, ldb = (c.tb ? c.K : c.N) + 1, ldc = c.N + 5;
+    std::vector<float> A((size_t)(c.ta ? c.K : c.M) * lda), B((size_t)(c.tb ? c.N : c.K) * ldb),
+        C0((size_t)c.M * ldc);
+    for (auto &v : A) v = rng.uniform(-1, 1);
+    for (auto &v : B) v = rng.uniform(-1, 1);
+    for (auto &v : C0) v = c.beta == 0.0f ? NAN : rng.uniform(-1, 1); // beta = 0: C must not be read
+    std::vector<float> C = run(c, A, lda, B, ldb, C0, ldc, 1);
+    double worst = 0;
+    int pad_changed = 0;
+    for (int i = 0; i < c.M; i++) {
+        for (int j = 0; j < c.N; j++) {
+            double s = 0, sa = 0;
+            for (int k = 0; k < c.K; k++) {
+                double a = c.ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+                double b = c.tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+                s += a * b;
+                sa += fabs(a * b);
+            }
+            double c0 = c.beta == 0.0f ? 0.0 : C0[(size_t)i * ldc + j];
+            double ref = c.alpha * s + c.beta * c0;
+            // Float sums in any order: within (K + 2) u (|alpha| sum |a b| + |beta c|) of the exact value.
+            double bound = 0x1p-24 * (c.K + 2) * (fabs(c.alpha) * sa + fabs(c.beta * c0)) + 1e-30;
+            double e = fabs(C[(size_t)i * ldc + j] - ref) / bound;
+            if (!(e <= worst)) worst = e; // NaN counts as the worst
+        }
+        for (int j = c.N; j < ldc; j++) {
+            float before = C0[(size_t)i * ldc + j], after = C[(size_t)i * ldc + j];
+            pad_changed += !(before == after || (before != before && after != after));
+        }
+    }
+    CHECK_MSG(worst <= 1.0 && pad_changed == 0,
+              "own sgemm ta=%d tb=%d M=%d N=%d K=%d alpha=%g beta=%g: error %.3g of bound, %d pad changed", c.ta,
+              c.tb, c.M, c.N, c.K, c.alpha, c.beta, worst, pad_changed);
+    for (int threads = 2; threads <= 3; threads++) {
+        std::vector<float> Ct = run(c, A, lda, B, ldb, C0, ldc, threads);
+        int differ = 0;
+        for (size_t i = 0; i < C.size(); i++) differ += bits_of(C[i]) != bits_of(Ct[i]);
+        CHECK_MSG(differ == 0, "own sgemm M=%d N=%d K=%d ta=%d tb=%d: %d elements differ on %d threads", c.M, c.N,
+                  c.K, c.ta, c.tb, differ, threads);
+    }
+}
+
+// The fused weight step against its definition: the own SGEMM of the stacked product [A1 A2] [B1; -B2] (one K
+// block, so the same sums in the same order) then dbn4j_sgd_momentum must give the same bits; and, for any K, the
+// double reference within the error of the gradient times lr.
+void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int tb, int nesterov) {
+    int K = K1 + K2;
+    float alpha = -1.0f / 64, lr = 0.1f, momentum = 0.9f, wd = 2e-4f;
+    // Stacked operands: op(As) = [op(A1) op(A2)] (M x K), op(Bs) = [op(B1); -op(B2)] (K x N).
+    int ldas = ta ? M : K, ldbs = tb ? K : N;
+    std::vector<float> As((size_t)(ta ? K : M) * ldas), Bs((size_t)(tb ? N : K) * ldbs);
+    for (auto &v : As) v = rng.uniform(0, 1);
+    for (auto &v : Bs) v = rng.uniform(0, 1);
+    // The two parts as separate matrices (each with its own padded leading dimension).
+    int lda1 = (ta ? M : K1) + 2, lda2 = (ta ? M : K2) + 1, ldb1 = (tb ? K1 : N) + 3, ldb2 = (tb ? K2 : N) + 1;
+    std::vector<float> A1((size_t)(ta ? K1 : M) * lda1 + 1), A2((size_t)(ta ? K2 : M) * lda2 + 1),
+        B1((size_t)(tb ? N : K1) * ldb1 + 1), B2((size_t)(tb ? N : K2) * ldb2 + 1);
+    auto a_at = [&](int i, int k) -> float & { return ta ? As[(size_t)k * ldas + i] : As[(size_t)i * ldas + k]; };
+    auto b_at = [&](int k, int j) -> float & { return tb ? Bs[(size_t)j * ldbs + k] : Bs[(size_t)k * ldbs + j]; };
+    for (int i = 0; i < M; i++)
+        for (int k = 0; k < K; k++) {
+            float v = a_at(i, k);
+            if (k < K1) (ta ? A1[(size_t)k * lda1 + i] : A1[(size_t)i * lda1 + k]) = v;
+            else (ta ? A2[(size_t)(k - K1) * lda2 + i] : A2[(size_t)i * lda2 + k - K1]) = v;
+        }
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++) {
+            float v = b_at(k, j);
+            if (k < K1) (tb ? B1[(size_t)j * ldb1 + k] : B1[(size_t)k * ldb1 + j]) = v;
+            else {
+                (tb ? B2[(size_t)j * ldb2 + k - K1] : B2[(size_t)(k - K1) * ldb2 + j]) = v;
+                b_at(k, j) = -v;
+            }
+        }
+    size_t n = (size_t)M * N;
+    std::vector<float> W(n), V(n), G(n, NAN);
+    for (auto &v : W) v = rng.uniform(-0.1f, 0.1f);
+    for (auto &v : V) v = rng.uniform(-0.01f, 0.01f);
+    std::vector<float> W0 = W, V0 = V;
+    CHECK(dbn4j_gemm_sgd_fused(M, N, K1, K2) == 1);
+    CHECK_OK(dbn4j_gemm_sgd_momentum(ta, tb, M, N, K1, K2, alpha, A1.data(), lda1, B1.data(), ldb1, A2.data(), lda2,
+                                     B2.data(), ldb2, W.data(), V.data(), G.data(), lr, momentum, wd, nesterov));
+    int g_written = 0;
+    for (float g : G) g_written += g == g;
+    CHECK_MSG(g_written == 0, "fused step wrote %d elements of G", g_written);
+    // Reference double: G = alpha (sum1 - sum2), then the step.
+    double worst = 0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0, sa = 0;
+            for (int k = 0; k < K; k++) {
+                double p = (double)a_at(i, k) * b_at(k, j);
+                s += p;
+                sa += fabs(p);
+            }
+            size_t e = (size_t)i * N + j;
+            double g = alpha * s + wd * (double)W0[e];
+            double v = momentum * (double)V0[e] - lr * g;
+            double w = nesterov ? W0[e] + momentum * v - lr * g : W0[e] + v;
+            // Gradient error (K + 2) u |alpha| sum|ab| times lr (1 + momentum for Nesterov), plus a few roundings
+            // of the step's own terms.
+            double gerr = 0x1p-24 * (K + 2) * fabs(alpha) * sa;
+            double bound = lr * gerr * (1 + momentum) + 0x1p-24 * 8 * (fabs(w) + fabs(v) + lr * fabs(g) + 1e-30);
+            double err = fabs(W[e] - w) > fabs(V[e] - v) ? fabs(W[e] - w) : fabs(V[e] - v);
+            double r = err / bound;
+            if (!(r <= worst)) worst = r;
+        }
+    CHECK_MSG(worst <= 1.0, "fused step M=%d N=%d K1=%d K2=%d ta=%d tb=%d nesterov=%d: error %.3g of bound", M, N, K1,
+              K2, ta, tb, nesterov, worst);
+    if (K <= 384) { // one K block in dbn4j_sgemm too: the same bits
+        std::vector<float> Gs(n), W2 = W0, V2 = V0;
+        CHECK_OK(dbn4j_sgemm(ta, tb, M, N, K, alpha, As.data(), ldas, Bs.data(), ldbs, 0.0f, Gs.data(), N));
+        CHECK_OK(dbn4j_sgd_momentum(W2.data(), Gs.data(), V2.data(), (int64_t)n, lr, momentum, wd, nesterov));
+        int differ = 0;
+        for (size_t e = 0; e < n; e++) differ += bits_of(W[e]) != bits_of(W2[e]) || bits_of(V[e]) != bits_of(V2[e]);
+        CHECK_MSG(differ == 0, "fused step M=%d N=%d K1=%d K2=%d ta=%d tb=%d: %d elements differ from sgemm + sgd", M,
+                  N, K1, K2, ta, tb, differ);
+    }
+    // The unfused path (the own kernel off) lands within the same bound and writes G.
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_OPENBLAS));
+    CHECK(dbn4j_gemm_sgd_fused(M, N, K1, K2) == 0);
+    dbn4j_gemm_set_mode(DBN4J_GEMM_OWN);
+}
+
+} // namespace
+
+int main() {
+    if (dbn4j_isa_supported() < DBN4J_ISA_AVX2) {
+        printf("SKIP: this CPU has no AVX2 + FMA, so dbn4j_sgemm never runs the own kernel\n");
+        return 77;
+    }
+    // No BLAS is opened: every product below must run the own kernel.
+    CHECK(dbn4j_gemm_set_mode(3) == DBN4J_EINVAL);
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_OWN));
+    CHECK(dbn4j_gemm_get_mode() == DBN4J_GEMM_OWN);
+    dbn4j::set_grain_elements_for_tests(1); // split even small products between threads
+    Rng rng(11);
+    // Edge tiles in M (6-row) and N (16-column), several K blocks (<= 384 each) and M blocks (144 rows).
+    const int shapes[][3] = {{1, 1, 1},   {7, 5, 3},    {6, 16, 8},    {13, 33, 385}, {100, 40, 784},
+                             {150, 17, 9}, {300, 50, 100}, {5, 100, 769}, {12, 32, 17}};
+    const float params[][2] = {{1.0f, 0.0f}, {0.75f, 0.5f}, {-1.0f, 1.0f}};
+    for (auto &sh : shapes)
+        for (int ta = 0; ta <= 1; ta++)
+            for (int tb = 0; tb <= 1; tb++)
+                for (auto &p : params) check_case(rng, Case{sh[0], sh[1], sh[2], ta, tb, p[0], p[1]});
+    // Fused weight steps: RBM-like (A transposed, two parts), MLP-like (one part), edges, K past one sgemm block.
+    const int fused[][4] = {{37, 45, 20, 20}, {78, 50, 100, 100}, {13, 17, 5, 0}, {50, 33, 200, 190},
+                            {150, 20, 7, 9}};
+    for (auto &f : fused)
+        for (int ta = 0; ta <= 1; ta++)
+            for (int tb = 0; tb <= 1; tb++)
+                for (int nesterov = 0; nesterov <= 1; nesterov++)
+                    check_fused(rng, f[0], f[1], f[2], f[3], ta, tb, nesterov);
+    CHECK(dbn4j_gemm_sgd_fused(784, 500, 100, 100) == 1);
+    CHECK(dbn4j_gemm_sgd_fused(784, 500, 300, 300) == 0); // past DBN4J_GEMM_FUSED_MAX_K
+    float w[4] = {0}, v[4] = {0}, g[4] = {0}, a[4] = {0};
+    CHECK(dbn4j_gemm_sgd_momentum(0, 0, 2, 2, 2, 0, 1, a, 2, a, 2, nullptr, 0, nullptr, 0, w, w, g, 0.1f, 0.9f, 0, 0) ==
+          DBN4J_EINVAL); // W and V the same
+    CHECK(dbn4j_gemm_sgd_momentum(0, 0, 2, 2, 2, 0, 1, w, 2, a, 2, nullptr, 0, nullptr, 0, w, v, g, 0.1f, 0.9f, 0, 0) ==
+          DBN4J_EINVAL); // W is A1
+    CHECK(dbn4j_gemm_sgd_momentum(0, 0, 2, 2, 2, 0, 1, a, 1, a, 2, nullptr, 0, nullptr, 0, w, v, g, 0.1f, 0.9f, 0, 0) ==
+          DBN4J_EINVAL); // lda1 < K1
+    dbn4j::set_grain_elements_for_tests(0);
+
+    // AUTO asks the BLAS's core, so without an open BLAS it never picks the own kernel (test_gemm checks the rule
+    // with a real OpenBLAS).
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_AUTO));
+    CHECK(dbn4j_gemm_own(100, 500, 784) == 0);
+    CHECK(dbn4j_gemm_own(0, 500, 784) == 0);
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_OPENBLAS));
+    CHECK(dbn4j_gemm_own(100, 500, 784) == 0);
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_OWN));
+    CHECK(dbn4j_gemm_own(1000, 1000, 1000) == 1);
+    CHECK_OK(dbn4j_isa_force(DBN4J_ISA_SCALAR));
+    CHECK(dbn4j_gemm_own(100, 500, 784) == 0); // the scalar level never runs AVX2 code
+    CHECK_OK(dbn4j_isa_force(-1));
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_AUTO));
+    return finish("test_gemm_own");
+}
