@@ -43,7 +43,7 @@ bool ensure(float *&p, int64_t &cap, int64_t floats) {
     free(p);
     p = nullptr;
     cap = 0;
-    // + 8 floats of slack: the 8-wide packing stores run 2 floats past a 6-float group.
+    // + 8 floats of slack, for safety: pack_a's 8-wide stores stay inside (see there).
     size_t bytes = (size_t)((floats + 8 + 15) / 16 * 16) * sizeof(float);
     void *q = nullptr;
     if (posix_memalign(&q, 64, bytes) != 0) return false;
@@ -74,26 +74,27 @@ inline void transpose8(__m256 r[8]) {
 
 // A block: rows [0, mc) x k [0, kc) of op(A), element (i, k) at a[i * rs + k * cs], into MR-row micro-panels of
 // `stride` floats each (MR x the packed K, which may hold more than this kc: see Product): panel p, step k holds
-// rows p*MR .. p*MR+5 (zeros past mc). Stores are exact (6 lanes), so two parts can be packed one after the other.
+// rows p*MR .. p*MR+5 (zeros past mc). The vector paths store 8 floats per k, 2 past the step's 6 into the next
+// step (rewritten right after); the last step of each call is stored exactly, so that a second part packed later
+// and the next panel keep their data. (Masked stores would do it too, but cost ~10x a plain store on Zen.)
 void pack_a(const float *a, int64_t rs, int64_t cs, int mc, int kc, float *pa, int64_t stride) {
-    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
     for (int ip = 0; ip < mc; ip += MR, pa += stride) {
         int mr = imin(MR, mc - ip);
         const float *src = a + ip * rs;
         int k = 0;
         if (cs == 1 && mr == MR) {
             // Rows contiguous in k: 8 k at a time through an 8x8 transpose (rows 6, 7 zero).
-            for (; k + 8 <= kc; k += 8) {
+            for (; k + 8 < kc; k += 8) {
                 __m256 r[8];
                 for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(src + i * rs + k);
                 r[6] = r[7] = _mm256_setzero_ps();
                 transpose8(r);
-                for (int j = 0; j < 8; j++) _mm256_maskstore_ps(pa + (int64_t)(k + j) * MR, six, r[j]);
+                for (int j = 0; j < 8; j++) _mm256_storeu_ps(pa + (int64_t)(k + j) * MR, r[j]);
             }
         }
-        if (rs == 1 && mr == MR) {
-            // Rows contiguous in i (A transposed): one masked 6-float load and store per k (lanes 6, 7 untouched).
-            for (; k < kc; k++) _mm256_maskstore_ps(pa + (int64_t)k * MR, six, _mm256_maskload_ps(src + k * cs, six));
+        if (rs == 1 && ip + 8 <= mc) {
+            // Rows contiguous in i (A transposed), and 8 of them exist: one load and store per k.
+            for (; k + 1 < kc; k++) _mm256_storeu_ps(pa + (int64_t)k * MR, _mm256_loadu_ps(src + k * cs));
         }
         for (; k < kc; k++) {
             float *d = pa + (int64_t)k * MR;

@@ -30,7 +30,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 /**
  * C = A * B (no transposes, alpha 1, beta 0) through dbn4j ({@link Backend#gemm}) and through {@code cblas_sgemm}
  * of the bytedeco {@code openblas_nolapack} preset called directly on the same memory: the very library copy that
- * dbn4j binds to, so the difference is dbn4j's own overhead. Shapes are M x K x N.
+ * dbn4j binds to. With {@code -Ddbn4j.gemm=openblas} the difference is dbn4j's own overhead; with the default
+ * ({@code auto}) dbn4j runs its own AVX2 kernel on the batch shape 100x784x500 (not on the larger two), so there the
+ * ratio compares the two kernels. Shapes are M x K x N.
  *
  * <p>{@code dbn4jGemm} and {@code cblasSgemm} run in separate forks, one after the other, so on a shared machine a
  * change of load between them moves their ratio by far more than 3%. {@code interleaved} therefore also times the two

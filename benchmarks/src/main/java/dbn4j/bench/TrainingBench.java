@@ -167,10 +167,11 @@ public final class TrainingBench {
                 : java.nio.file.Path.of(cpu.blasLibrary()).getFileName().toString();
         return String.format(Locale.ROOT,
                 "RESULT peer=dbn4j workload=%s batch=%d threads=%d epoch_s_median=%.4f epochs=%d epoch_s=%s"
-                        + " blas=dbn4j:openblas:core=%s:threads=%d:%s:kernels=%s:kernel-threads=%d rows=%d%s",
+                        + " blas=dbn4j:openblas:core=%s:threads=%d:%s:kernels=%s:kernel-threads=%d:gemm=%s rows=%d%s",
                 workload, batch, cpu.blasThreads(), median(times), times.length, list,
                 cpu.blasCoreName().trim().replace(' ', '_'), cpu.blasThreads(), lib.replace(' ', '_'),
-                CpuBackend.isaName(cpu.activeIsa()), cpu.threads(), rows, Double.isNaN(gemmFloor) ? ""
+                CpuBackend.isaName(cpu.activeIsa()), cpu.threads(),
+                cpu.gemmDescription().startsWith("own") ? "own-avx2-batch<=256" : "openblas", rows, Double.isNaN(gemmFloor) ? ""
                         : String.format(Locale.ROOT, " gemm_floor_s_median=%.4f", gemmFloor));
     }
 

@@ -131,6 +131,79 @@ class KernelTest {
         assertThrows(IllegalArgumentException.class, () -> CPU.setGemmMode(3));
     }
 
+    /**
+     * The weight step with a product gradient (an RBM's two products, an MLP layer's one) against its definition,
+     * gemm then sgdMomentum: bit for bit with OpenBLAS (the unfused path), within the gradient's rounding times lr
+     * when fused; the fused path leaves g alone. Then the argument checks.
+     */
+    @Test
+    void gemmSgdMomentumMatchesGemmThenStep() {
+        SplittableRandom r = new SplittableRandom(14);
+        int m = 70, n = 40, batch = 30;
+        float lr = 0.1f, momentum = 0.9f, decay = 1e-3f, alpha = -1f / batch;
+        float[] v0 = random(r, batch * m, 0, 1), h0 = random(r, batch * n, 0, 1);
+        float[] vk = random(r, batch * m, 0, 1), hk = random(r, batch * n, 0, 1);
+        float[] w0 = random(r, m * n, -0.1, 0.1), vel0 = random(r, m * n, -0.01, 0.01);
+        try (Matrix a1 = CPU.matrix(batch, m, v0); Matrix b1 = CPU.matrix(batch, n, h0);
+                Matrix a2 = CPU.matrix(batch, m, vk); Matrix b2 = CPU.matrix(batch, n, hk);
+                Matrix w = CPU.allocate(m, n); Matrix v = CPU.allocate(m, n); Matrix g = CPU.allocate(m, n);
+                Matrix wr = CPU.matrix(m, n, w0); Matrix vr = CPU.matrix(m, n, vel0); Matrix gr = CPU.allocate(m, n)) {
+            for (boolean two : new boolean[] {true, false}) {
+                for (boolean nesterov : new boolean[] {false, true}) {
+                    wr.set(w0);
+                    vr.set(vel0);
+                    CPU.setGemmMode(CpuBackend.GEMM_OPENBLAS);
+                    CPU.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, alpha, a1, b1, 0f, gr);
+                    if (two) {
+                        CPU.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -alpha, a2, b2, 1f, gr);
+                    }
+                    CPU.sgdMomentum(wr, gr, vr, lr, momentum, decay, nesterov);
+                    float[] wExpected = wr.toArray(), vExpected = vr.toArray();
+                    for (int mode : new int[] {CpuBackend.GEMM_OPENBLAS, CpuBackend.GEMM_AUTO}) {
+                        CPU.setGemmMode(mode);
+                        w.set(w0);
+                        v.set(vel0);
+                        g.set(new float[m * n]);
+                        CPU.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, alpha, a1, b1, two ? a2 : null,
+                                two ? b2 : null, g, w, v, lr, momentum, decay, nesterov);
+                        String what = "two=" + two + " nesterov=" + nesterov + " mode=" + mode;
+                        boolean fused = CPU.gemmSgdMomentumFused(m, n, batch, two ? batch : 0);
+                        assertEquals(mode == CpuBackend.GEMM_AUTO && CPU.supportedIsa() >= CpuBackend.ISA_AVX2, fused,
+                                what);
+                        if (!fused) {
+                            assertArrayEquals(wExpected, w.toArray(), what);
+                            assertArrayEquals(vExpected, v.toArray(), what);
+                            continue;
+                        }
+                        // The gradient of 2 * batch products of values in [0, 1] is within (2 batch + 2) u 2 batch
+                        // |alpha| of exact in both; lr (1 + momentum) carries it into w, plus a few roundings of w.
+                        double gerr = 2 * (2.0 * batch + 2) * U * 2 * batch * Math.abs(alpha);
+                        double tol = lr * (1 + momentum) * gerr + 8 * U;
+                        double[] we = new double[m * n], ve = new double[m * n];
+                        for (int i = 0; i < m * n; i++) {
+                            we[i] = wExpected[i];
+                            ve[i] = vExpected[i];
+                        }
+                        assertClose(we, w.toArray(), tol, 0, what + " w");
+                        assertClose(ve, v.toArray(), tol, 0, what + " v");
+                        assertArrayEquals(new float[m * n], g.toArray(), what + ": fused step leaves g alone");
+                    }
+                }
+            }
+            CPU.setGemmMode(CpuBackend.GEMM_AUTO);
+            assertThrows(IllegalArgumentException.class, () -> CPU.gemmSgdMomentum(Transpose.TRANSPOSE,
+                    Transpose.NO_TRANSPOSE, 1f, a1, b1, a2, null, g, w, v, lr, momentum, 0f, false)); // b2 missing
+            assertThrows(IllegalArgumentException.class, () -> CPU.gemmSgdMomentum(Transpose.NO_TRANSPOSE,
+                    Transpose.NO_TRANSPOSE, 1f, a1, b1, null, null, g, w, v, lr, momentum, 0f, false)); // shapes
+            assertThrows(IllegalArgumentException.class, () -> CPU.gemmSgdMomentum(Transpose.TRANSPOSE,
+                    Transpose.NO_TRANSPOSE, 1f, a1, b1, null, null, w, w, v, lr, momentum, 0f, false)); // g is w
+            assertThrows(IllegalArgumentException.class, () -> CPU.gemmSgdMomentum(Transpose.TRANSPOSE,
+                    Transpose.NO_TRANSPOSE, 1f, a1, b1, null, null, g, w, v, Float.NaN, momentum, 0f, false)); // lr
+        } finally {
+            CPU.setGemmMode(CpuBackend.GEMM_AUTO);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("isaLevels")
     void gemmWithEmptyInnerDimensionScalesC(int isa) {
