@@ -5,8 +5,8 @@
 #   --quick    (default) batch 100 only, smaller workloads and data subsets, short JMH filter, 1 JMH iteration,
 #              peers with 1 measured epoch at batch 100: a few minutes
 #   --full     batch sizes 10, 100, 1000 on 60,000 images, every workload, all kernel benchmarks, the Theano
-#              tutorial speed-test workloads, peers with 3 measured epochs at batch 100 (every workload) and at
-#              batches 10 and 1000 (RBM CD-1 and the MLP only: --workloads none): hours on 1 thread
+#              tutorial speed-test workloads, peers with 3 measured epochs and every workload at batches 10, 100
+#              and 1000 (GEMM floors at batch 100): about 1.5 hours on 1 thread of a 2-core Zen 3 guest
 #   --out DIR  report folder (default benchmarks/report-YYYY-MM-DD)
 #   --threads T  OpenBLAS and dbn4j kernel threads, and the peers' threads (default 1)
 #   --theano   quick mode too runs the Theano tutorials' speed-test workloads (about 1.5 minutes more on 1 thread)
@@ -60,11 +60,11 @@ run_peers() { # output file, logs folder (both in OUT), then run-peers.sh's opti
 }
 if [ -x "$HERE/peers/run-peers.sh" ]; then
     run_peers peers.txt peers-logs "${PEER_ARGS[@]}"
-    # Full: the training table's other batch sizes too, with RBM CD-1 and the MLP only (every peer; the bars are
-    # defined at batch 100, so these runs report ratios without a verdict and exit 0 or 3).
+    # Full: the training table's other batch sizes too, every workload and every peer (the bars are defined at
+    # batch 100, so these runs report ratios without a verdict and exit 0 or 3; no GEMM floors).
     if [ "$MODE" = --full ]; then
         for b in 10 1000; do
-            run_peers "peers-b$b.txt" "peers-logs-b$b" "${PEER_ARGS[@]}" --batch "$b" --workloads none
+            run_peers "peers-b$b.txt" "peers-logs-b$b" "${PEER_ARGS[@]}" --batch "$b" --no-floor
             PEER_FILES+=(--peers "$OUT/peers-b$b.txt")
         done
     fi

@@ -28,6 +28,7 @@ struct Blas {
     set_threads_fn set_threads;
     get_threads_fn get_threads;
     corename_fn corename;
+    bool avx512_core; // OpenBLAS runs AVX-512 kernels (see blas_core_avx512); it keeps every shape then
 };
 
 // Published once per successful open. Old bindings are leaked on purpose: another thread may still be in them.
@@ -46,11 +47,9 @@ bool contains_ci(const char *s, const char *word) {
     return false;
 }
 
-// OpenBLAS runs AVX-512 kernels on these cores; there it keeps every shape.
-bool blas_core_avx512(const Blas *b) {
-    const char *core = b ? b->corename() : nullptr;
-    if (!core) return false;
-    return contains_ci(core, "skylakex") || contains_ci(core, "cooperlake") || contains_ci(core, "sapphire");
+// OpenBLAS runs AVX-512 kernels on these cores.
+bool blas_core_avx512(const char *core) {
+    return core && (contains_ci(core, "skylakex") || contains_ci(core, "cooperlake") || contains_ci(core, "sapphire"));
 }
 
 bool ranges_overlap(const float *a, int64_t na, const float *b, int64_t nb) {
@@ -87,6 +86,7 @@ int dbn4j_blas_open(const char *path) {
                                               : !b.get_threads ? "openblas_get_num_threads"
                                                                : "openblas_get_corename");
         }
+        b.avx512_core = blas_core_avx512(b.corename());
         g_blas.store(new Blas(b), std::memory_order_release);
         return DBN4J_OK;
     } catch (...) {
@@ -124,12 +124,12 @@ int dbn4j_gemm_own(int M, int N, int K) {
     case DBN4J_GEMM_OPENBLAS: return 0;
     case DBN4J_GEMM_OWN: return 1;
     default: {
-        // Skinny: one of M, K a mini-batch, and N at least one 16-column panel. Measured on Zen 3 against OpenBLAS 0.3.31 (core Zen): 5-15% faster
-        // at batch 100 with 784x500 and 500x500 layers; 10-15% slower at 1000x784x500. Not before the BLAS is
-        // open (its core decides; dbn4j_sgemm then reports that it is not open).
+        // Skinny: one of M, K a mini-batch, and N at least one 16-column panel. Measured on Zen 3 against OpenBLAS
+        // 0.3.31 (core Zen): 10-15% faster at batch 100 with 784x500 and 500x500 layers, 2x at batch 10; 5-10%
+        // slower at 1000x784x500. Not before the BLAS is open (its core decides; dbn4j_sgemm then reports that it
+        // is not open).
         const Blas *b = g_blas.load(std::memory_order_acquire);
-        return b && (M <= DBN4J_GEMM_OWN_MAX_BATCH || K <= DBN4J_GEMM_OWN_MAX_BATCH) && N >= 16 &&
-               !blas_core_avx512(b);
+        return b && (M <= DBN4J_GEMM_OWN_MAX_BATCH || K <= DBN4J_GEMM_OWN_MAX_BATCH) && N >= 16 && !b->avx512_core;
     }
     }
 #else

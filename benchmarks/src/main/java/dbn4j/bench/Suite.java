@@ -621,8 +621,8 @@ public final class Suite {
                 + " the SGEMM ceiling uses the same GEMM FLOP count as the training table. The peers ran at batch ")
                 .append(peers.files.isEmpty() ? "– (no results)" : String.join(", ", peers.files.keySet().stream()
                         .map(String::valueOf).toList()))
-                .append(" (quick mode: batch 100; full mode: batch 100 with every workload, batches 10 and 1000 with"
-                + " RBM CD-1 and the MLP only; scikit-learn's SGDClassifier runs batch 1 whatever the batch); a row"
+                .append(" (quick mode: batch 100; full mode: batches 10, 100 and 1000 with every workload;"
+                + " scikit-learn's SGDClassifier runs batch 1 whatever the batch); a row"
                 + " whose peer or workload did not run at its batch says \"not run at this batch\". The bars (RBM"
                 + " CD-1: numpy ≥ 1.5; MLP: PyTorch ≥ 1.2, DL4J ≥ 3) are defined at batch " + BAR_BATCH + "; the rows"
                 + " of other batches show the ratio without a bar.\n\n");

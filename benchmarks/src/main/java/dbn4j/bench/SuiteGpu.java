@@ -116,7 +116,7 @@ final class SuiteGpu {
                     .append(" |\n");
         }
         md.append("\ndbn4j's best FP32 number (eager or CUDA graph) against PyTorch's; `dbn4j-fit` is the models' own"
-                + " `fit` loop (shuffling, reading every mini-batch's loss). Training as a fraction of the peak counts"
+                + " `fit` loop (shuffling, every mini-batch's loss logged on the device and read once per epoch). Training as a fraction of the peak counts"
                 + " the GEMM FLOPs of a step (RBM CD-1: 5 GEMMs; MLP: forward, weight and input gradients).\n\n");
         return md.toString();
     }
