@@ -3,7 +3,8 @@
  * FMA, row-major: C = alpha op(A) op(B) + beta C. Goto/BLIS structure: K in balanced blocks of <= 384, A packed
  * in 6-row micro-panels, B in 16-column micro-panels, a 6x16 register tile of 12 accumulators. On the batch-100
  * shapes of the models (784x500 layers) OpenBLAS 0.3.31 (Haswell/Zen kernels) runs 74-79 GFLOP/s, most of it lost
- * to packing and edges; this kernel reaches 82-88 of the core's ~95. blas.cpp decides when it is used.
+ * to packing and edges; this kernel reaches 82-88 of the core's ~95 (quiet machine; 7-15% ahead of OpenBLAS
+ * per call in interleaved runs, also when a busy neighbour halves both). blas.cpp decides when it is used.
  * The same driver runs dbn4j_gemm_sgd_momentum's fused weight step: two products packed one after the other into
  * one K block (the second one's B negated), and each finished 6x16 gradient tile applied to W and V in registers
  * as an SGD-momentum step, so the gradient never goes to memory.
