@@ -342,9 +342,9 @@ public final class Mlp implements AutoCloseable {
     }
 
     /**
-     * {@link #backward} and {@link Optimizer#step} in one pass from the top: each layer's delta below is formed from
-     * its weights before they take their step, and the weight gradient and step are one call (fused on the CPU, see
-     * {@link Backend#gemmSgdMomentum}).
+     * {@link #backward} and an SGD-momentum step of every parameter in one pass from the top: each layer's delta below
+     * is formed from its weights before they take their step, and the weight gradient and step are one call (fused on
+     * the CPU, see {@link Backend#gemmSgdMomentum}).
      */
     private void backwardStep(Matrix x, Matrix[] a, Matrix[] d, Optimizer opt, float lr, float momentum,
             float weightDecay, boolean nesterov) {
