@@ -440,20 +440,13 @@ public abstract class Backend {
         int m = w.rows(), n = w.cols();
         int k1 = productInner("1", ta, tb, a1, b1, m, n);
         int k2 = a2 == null ? 0 : productInner("2", ta, tb, a2, b2, m, n);
-        Matrix[] outs = {w, g, v};
-        String[] outNames = {"w", "g", "v"};
-        Matrix[] ins = {a1, b1, a2, b2};
-        String[] inNames = {"a1", "b1", "a2", "b2"};
-        for (int i = 0; i < 3; i++) {
-            for (int j = i + 1; j < 3; j++) {
-                requireDisjoint(outs[i], outNames[i], outs[j], outNames[j]);
-            }
-            for (int j = 0; j < 4; j++) {
-                if (ins[j] != null) {
-                    requireDisjoint(outs[i], outNames[i], ins[j], inNames[j]);
-                }
-            }
-        }
+        // Each output against the other outputs and every operand; no arrays (this runs once per mini-batch).
+        requireDisjoint(w, "w", g, "g");
+        requireDisjoint(w, "w", v, "v");
+        requireDisjoint(g, "g", v, "v");
+        requireDisjointFromOperands(w, "w", a1, b1, a2, b2);
+        requireDisjointFromOperands(g, "g", a1, b1, a2, b2);
+        requireDisjointFromOperands(v, "v", a1, b1, a2, b2);
         requireFinite(alpha, "alpha");
         requireFinite(lr, "lr");
         requireFinite(momentum, "momentum");
@@ -465,6 +458,16 @@ public abstract class Backend {
                 Math.max(1, b1.cols()), a2 == null ? 0 : a2.address(), a2 == null ? 1 : Math.max(1, a2.cols()),
                 b2 == null ? 0 : b2.address(), b2 == null ? 1 : Math.max(1, b2.cols()), g.address(), w.address(),
                 v.address(), lr, momentum, weightDecay, nesterov);
+    }
+
+    private static void requireDisjointFromOperands(Matrix out, String name, Matrix a1, Matrix b1, Matrix a2,
+            Matrix b2) {
+        requireDisjoint(out, name, a1, "a1");
+        requireDisjoint(out, name, b1, "b1");
+        if (a2 != null) {
+            requireDisjoint(out, name, a2, "a2");
+            requireDisjoint(out, name, b2, "b2");
+        }
     }
 
     /** K of op(a) op(b) when that is (m, K) x (K, n); else an exception naming product {@code which}. */
