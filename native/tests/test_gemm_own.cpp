@@ -153,6 +153,40 @@ void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int tb, int nes
     dbn4j_gemm_set_mode(DBN4J_GEMM_OWN);
 }
 
+// The sparse-A path (A not transposed) against the dense kernel: the same bits for any density, 0/1 or real
+// values (with -0 and a NaN among them), alpha and beta, padded leading dimensions, 1-3 threads, and AUTO.
+void check_sparse(Rng &rng, int M, int N, int K, int tb, float alpha, float beta, float density, bool binary,
+                  bool nan) {
+    int lda = K + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+    std::vector<float> A((size_t)M * lda), B((size_t)(tb ? N : K) * ldb), C0((size_t)M * ldc);
+    for (auto &v : A) v = rng.uniform(0, 1) < density ? (binary ? 1.0f : rng.uniform(-1, 1)) : (rng.uniform(0, 1) < 0.5f ? 0.0f : -0.0f);
+    if (nan) A[(size_t)(M / 2) * lda + K / 3] = NAN; // must reach row M/2 of C as in the dense kernel
+    for (auto &v : B) v = rng.uniform(-1, 1);
+    for (auto &v : C0) v = beta == 0.0f ? NAN : rng.uniform(-1, 1);
+    Case c{M, N, K, 0, tb, alpha, beta};
+    CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_OFF));
+    std::vector<float> dense = run(c, A, lda, B, ldb, C0, ldc, 1);
+    const int modes[] = {DBN4J_GEMM_SPARSE_ALWAYS, DBN4J_GEMM_SPARSE_AUTO};
+    for (int mode : modes)
+        for (int threads = 1; threads <= 3; threads++) {
+            CHECK_OK(dbn4j_gemm_set_sparse(mode));
+            std::vector<float> Cs = run(c, A, lda, B, ldb, C0, ldc, threads);
+            int differ = 0;
+            for (size_t i = 0; i < Cs.size(); i++)
+                differ += bits_of(Cs[i]) != bits_of(dense[i]) && !(Cs[i] != Cs[i] && dense[i] != dense[i]);
+            CHECK_MSG(differ == 0,
+                      "sparse mode %d M=%d N=%d K=%d tb=%d alpha=%g beta=%g density=%g binary=%d nan=%d, %d threads: "
+                      "%d elements differ from the dense kernel",
+                      mode, M, N, K, tb, alpha, beta, density, binary, nan, threads, differ);
+        }
+    if (nan) {
+        int nans = 0;
+        for (int j = 0; j < N; j++) nans += dense[(size_t)(M / 2) * ldc + j] != dense[(size_t)(M / 2) * ldc + j];
+        CHECK_MSG(nans == N, "a NaN in row %d of A made %d of %d elements of C NaN", M / 2, nans, N);
+    }
+    CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
+}
+
 } // namespace
 
 int main() {
@@ -174,6 +208,22 @@ int main() {
         for (int ta = 0; ta <= 1; ta++)
             for (int tb = 0; tb <= 1; tb++)
                 for (auto &p : params) check_case(rng, Case{sh[0], sh[1], sh[2], ta, tb, p[0], p[1]});
+    // Sparse A: RBM- and MLP-like shapes (several K blocks, sub-blocks, column chunks with edges), tiny ones,
+    // densities from empty to full.
+    CHECK(dbn4j_gemm_set_sparse(3) == DBN4J_EINVAL);
+    CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_ALWAYS));
+    CHECK(dbn4j_gemm_get_sparse() == DBN4J_GEMM_SPARSE_ALWAYS);
+    const int sparse_shapes[][3] = {{100, 500, 784}, {100, 784, 500}, {7, 100, 769}, {1, 1, 1},
+                                    {13, 203, 65},   {3, 97, 9},      {20, 16, 390}};
+    for (auto &sh : sparse_shapes)
+        for (int tb = 0; tb <= 1; tb++)
+            for (float density : {0.0f, 0.3f, 0.5f, 1.0f})
+                for (int binary = 0; binary <= 1; binary++) {
+                    const float(&p)[2] = params[(sh[0] + sh[1] + tb + binary) % 3];
+                    check_sparse(rng, sh[0], sh[1], sh[2], tb, p[0], p[1], density, binary, false);
+                }
+    check_sparse(rng, 100, 500, 784, 0, 1.0f, 0.0f, 0.3f, false, true);
+    check_sparse(rng, 9, 40, 70, 1, 0.5f, 1.0f, 0.5f, true, true);
     // Fused weight steps: RBM-like (A transposed, two parts), MLP-like (one part), edges, K past one sgemm block.
     const int fused[][4] = {{37, 45, 20, 20}, {78, 50, 100, 100}, {13, 17, 5, 0}, {50, 33, 200, 190},
                             {150, 20, 7, 9}};

@@ -79,6 +79,16 @@ int dbn4j_gemm_get_mode(void);
 /* 1 if dbn4j_sgemm runs the own kernel for this shape (in the current mode and kernel level), else 0. AUTO says 0
  * until dbn4j_blas_open succeeded; OWN needs no BLAS. */
 int dbn4j_gemm_own(int M, int N, int K);
+/* Zeros of A on the own kernel. AUTO (the default): where at most 60% of op(A) is nonzero (ReLU outputs, sampled
+ * binary states, images with a blank background) and A is not transposed, each row runs over its nonzeros only;
+ * C is bit for bit what the dense kernel gives (the same sums in the same order), except that an infinite or NaN
+ * entry of B meeting only zeros of A does not make NaN. OFF always runs dense; ALWAYS compresses every
+ * non-transposed A (for tests). */
+#define DBN4J_GEMM_SPARSE_AUTO 0
+#define DBN4J_GEMM_SPARSE_OFF 1
+#define DBN4J_GEMM_SPARSE_ALWAYS 2
+int dbn4j_gemm_set_sparse(int mode);
+int dbn4j_gemm_get_sparse(void);
 
 /* One SGD-with-momentum step of the weights W(M,N) whose gradient is a product of mini-batch matrices:
  *   G = alpha * (op(A1) op(B1) - op(A2) op(B2)),  op(A1) (M,K1), op(B1) (K1,N), op(A2) (M,K2), op(B2) (K2,N),

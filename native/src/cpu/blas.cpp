@@ -37,6 +37,8 @@ std::mutex g_open_mu;
 
 // DBN4J_GEMM_AUTO, _OPENBLAS or _OWN.
 std::atomic<int> g_gemm_mode{DBN4J_GEMM_AUTO};
+// DBN4J_GEMM_SPARSE_AUTO, _OFF or _ALWAYS.
+std::atomic<int> g_gemm_sparse{DBN4J_GEMM_SPARSE_AUTO};
 
 bool contains_ci(const char *s, const char *word) {
     for (; *s; s++) {
@@ -117,6 +119,15 @@ int dbn4j_gemm_set_mode(int mode) {
 
 int dbn4j_gemm_get_mode(void) { return g_gemm_mode.load(std::memory_order_relaxed); }
 
+int dbn4j_gemm_set_sparse(int mode) {
+    if (mode != DBN4J_GEMM_SPARSE_AUTO && mode != DBN4J_GEMM_SPARSE_OFF && mode != DBN4J_GEMM_SPARSE_ALWAYS)
+        return fail(DBN4J_EINVAL, "dbn4j_gemm_set_sparse: mode=%d (must be 0 auto, 1 off or 2 always)", mode);
+    g_gemm_sparse.store(mode, std::memory_order_relaxed);
+    return DBN4J_OK;
+}
+
+int dbn4j_gemm_get_sparse(void) { return g_gemm_sparse.load(std::memory_order_relaxed); }
+
 int dbn4j_gemm_own(int M, int N, int K) {
 #if DBN4J_X86_LEVELS
     if (M <= 0 || N <= 0 || K <= 0 || dbn4j_isa_active() < DBN4J_ISA_AVX2) return 0;
@@ -184,7 +195,8 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
     }
 #if DBN4J_X86_LEVELS
     if (dbn4j_gemm_own(M, N, K))
-        return own_sgemm_avx2(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return own_sgemm_avx2(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                              g_gemm_sparse.load(std::memory_order_relaxed));
 #endif
     const Blas *b = g_blas.load(std::memory_order_acquire);
     if (!b) return fail(DBN4J_EBLAS, "%s: BLAS not opened (call dbn4j_blas_open)", fn);

@@ -63,8 +63,9 @@ const KernelTable *kernels_for_level(int level);
 // ---- dbn4j's own SGEMM (gemm_avx2.cpp; x86-64 builds only) ----
 // Row-major C = alpha op(A) op(B) + beta C with the AVX2 + FMA kernel, threads from the kernel pool. Arguments
 // as checked by dbn4j_sgemm (M, N, K > 0); the caller makes sure the CPU has AVX2 and FMA.
+// sparse: DBN4J_GEMM_SPARSE_* (op(A) not transposed only; see gemm_avx2.cpp).
 int own_sgemm_avx2(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
-                   const float *B, int ldb, float beta, float *C, int ldc);
+                   const float *B, int ldb, float beta, float *C, int ldc, int sparse);
 
 // The fused weight step of dbn4j_gemm_sgd_momentum on the own kernel (K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, K2 may
 // be 0; arguments as checked there).

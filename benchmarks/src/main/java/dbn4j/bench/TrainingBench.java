@@ -3,7 +3,6 @@ package dbn4j.bench;
 import dbn4j.Backend;
 import dbn4j.Backends;
 import dbn4j.Matrix;
-import dbn4j.RandomStream;
 import dbn4j.Transpose;
 import dbn4j.cpu.CpuBackend;
 import dbn4j.data.Dataset;
@@ -29,8 +28,9 @@ import java.util.Map;
 /**
  * Training epochs against their GEMM floor: one epoch of RBM CD-1 784-500 and of MLP 784-500-500-10 (ReLU, SGD with
  * momentum) at batch 100 on 60,000 images, and, in the same run, the same GEMMs (same shapes, same transposes, same
- * count) run alone. The ratio epoch / floor says how much everything beside the GEMMs costs (activations, sampling,
- * updates, Java). Epoch times come from the training loop's own per-epoch timing (the mini-batch loop and the
+ * count) run alone on the operands of a real mini-batch (its pixels, the model's hidden states and activations of it,
+ * refreshed after each epoch: the own GEMM skips zeros of A, so the floor must have the same zeros). The ratio
+ * epoch / floor says how much everything beside the GEMMs costs (activations, sampling, updates, Java). Epoch times come from the training loop's own per-epoch timing (the mini-batch loop and the
  * shuffle; not the per-epoch monitoring).
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dbn4j.bench.TrainingBench [--epochs N] [--batch B] [--blas-threads T]
@@ -171,8 +171,18 @@ public final class TrainingBench {
                 workload, batch, cpu.blasThreads(), median(times), times.length, list,
                 cpu.blasCoreName().trim().replace(' ', '_'), cpu.blasThreads(), lib.replace(' ', '_'),
                 CpuBackend.isaName(cpu.activeIsa()), cpu.threads(),
-                cpu.gemmDescription().startsWith("own") ? "own-avx2-batch<=256" : "openblas", rows, Double.isNaN(gemmFloor) ? ""
+                gemmTag(cpu), rows, Double.isNaN(gemmFloor) ? ""
                         : String.format(Locale.ROOT, " gemm_floor_s_median=%.4f", gemmFloor));
+    }
+
+    /** The GEMM of a RESULT line: openblas, or the own kernel and how it treats zeros of A. */
+    static String gemmTag(CpuBackend cpu) {
+        if (!cpu.gemmDescription().startsWith("own")) {
+            return "openblas";
+        }
+        int sparse = cpu.gemmSparse();
+        return "own-avx2-batch<=256-sparse-" + (sparse == CpuBackend.SPARSE_AUTO ? "auto"
+                : sparse == CpuBackend.SPARSE_OFF ? "off" : "always");
     }
 
     private static String[] row(String name, double epoch, double floor, double bar) {
@@ -216,6 +226,7 @@ public final class TrainingBench {
         try (Rbm rbm = Rbm.create(be, 784, 500, Rbm.Visible.BERNOULLI, 1); RbmFloor floor = new RbmFloor(be, batch)) {
             rbm.fit(train, null, rbmConfig(batch, epochs).listener(m -> {
                         times.add(epochSeconds(m, train));
+                        floor.refresh(rbm, train);
                         floors.add(floor.epoch(train.rows() / batch));
                     }), new RbmOptions().monitorRows(100));
         }
@@ -231,6 +242,7 @@ public final class TrainingBench {
             mlp.fit(train, null, new TrainConfig().epochs(epochs).batchSize(batch).learningRate(0.05f).momentum(0.9f)
                     .listener(m -> {
                         times.add(epochSeconds(m, train));
+                        floor.refresh(mlp, train);
                         floors.add(floor.epoch(train.rows() / batch));
                     }));
         }
@@ -304,78 +316,141 @@ public final class TrainingBench {
         return times.subList(1, times.size()).stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    /** The 5 GEMMs of a CD-1 step (v W, h W^T, v' W, v^T h, v'^T h') on buffers of the same shapes. */
+    /**
+     * The 5 GEMMs of a CD-1 step (v W, h W^T, v' W, v^T h, v'^T h') on operands with the zeros of a real mini-batch,
+     * each into its own output: the data's first mini-batch, hidden states sampled from the model's current hidden
+     * probabilities for it (the own kernel skips the zeros of both), dense visible probabilities. {@link #refresh}
+     * takes them from the model after each epoch (not timed).
+     */
     static final class RbmFloor implements AutoCloseable {
         final Backend be;
+        final int batch;
         final Matrix x;
         final Matrix w;
-        final Matrix hp;
+        final Matrix hs;
         final Matrix vp;
+        final Matrix h0;
+        final Matrix vr;
+        final Matrix h1;
         final Matrix gw;
 
         RbmFloor(Backend be, int batch) {
             this.be = be;
+            this.batch = batch;
             x = be.allocate(batch, 784);
             w = be.allocate(784, 500);
-            hp = be.allocate(batch, 500);
+            hs = be.allocate(batch, 500);
             vp = be.allocate(batch, 784);
+            h0 = be.allocate(batch, 500);
+            vr = be.allocate(batch, 784);
+            h1 = be.allocate(batch, 500);
             gw = be.allocate(784, 500);
-            fill(be, x, w, hp, vp);
+        }
+
+        /** Operands from the model and the data's first mini-batch. */
+        void refresh(Rbm rbm, Dataset train) {
+            float[] v = Arrays.copyOf(train.features(), batch * 784);
+            float[] p = rbm.transform(v, batch);
+            java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+            float[] states = new float[p.length];
+            for (int i = 0; i < p.length; i++) {
+                states[i] = r.nextDouble() < p[i] ? 1f : 0f;
+            }
+            float[] probs = new float[batch * 784];
+            for (int i = 0; i < probs.length; i++) {
+                probs[i] = (float) r.nextDouble();
+            }
+            be.copyFromHost(v, 0, x, 0, v.length);
+            be.copyFromHost(states, 0, hs, 0, states.length);
+            be.copyFromHost(probs, 0, vp, 0, probs.length);
+            be.copy(rbm.weights(), w);
         }
 
         /** Seconds for the GEMMs of {@code batches} mini-batches. */
         double epoch(int batches) {
             long t0 = System.nanoTime();
             for (int b = 0; b < batches; b++) {
-                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, x, w, 0f, hp);
-                be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hp, w, 0f, vp);
-                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, vp, w, 0f, hp);
-                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -0.01f, x, hp, 0f, gw);
-                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 0.01f, vp, hp, 1f, gw);
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, x, w, 0f, h0);
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hs, w, 0f, vr);
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, vp, w, 0f, h1);
+                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -0.01f, x, h0, 0f, gw);
+                be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 0.01f, vp, h1, 1f, gw);
             }
             return (System.nanoTime() - t0) / 1e9;
         }
 
         @Override
         public void close() {
-            for (Matrix m : new Matrix[] {x, w, hp, vp, gw}) {
+            for (Matrix m : new Matrix[] {x, w, hs, vp, h0, vr, h1, gw}) {
                 m.close();
             }
         }
     }
 
-    /** The 8 GEMMs of an MLP 784-500-500-10 step: 3 forward, 3 weight gradients, 2 input gradients. */
+    /**
+     * The 8 GEMMs of an MLP 784-500-500-10 step (3 forward, 3 weight gradients, 2 input gradients), each on its own
+     * operands with the zeros of a real mini-batch: the data's first mini-batch, the model's ReLU activations of it,
+     * deltas zero where those activations are (as the ReLU derivative makes them), a dense output delta.
+     * {@link #refresh} takes them from the model after each epoch (not timed).
+     */
     static final class MlpFloor implements AutoCloseable {
         static final int[] SIZES = {784, 500, 500, 10};
         final Backend be;
-        final Matrix[] a = new Matrix[4];
+        final int batch;
+        final Matrix[] a = new Matrix[3]; // layer inputs: x, h1, h2
+        final Matrix[] d = new Matrix[3]; // deltas of the layer outputs: d1, d2 (masked), d3 (dense)
+        final Matrix[] z = new Matrix[3]; // forward outputs
+        final Matrix[] e = new Matrix[2]; // input gradients of layers 2 and 3
         final Matrix[] w = new Matrix[3];
         final Matrix[] g = new Matrix[3];
 
         MlpFloor(Backend be, int batch) {
             this.be = be;
-            for (int l = 0; l < 4; l++) {
-                a[l] = be.allocate(batch, SIZES[l]);
-            }
+            this.batch = batch;
             for (int l = 0; l < 3; l++) {
+                a[l] = be.allocate(batch, SIZES[l]);
+                d[l] = be.allocate(batch, SIZES[l + 1]);
+                z[l] = be.allocate(batch, SIZES[l + 1]);
                 w[l] = be.allocate(SIZES[l], SIZES[l + 1]);
                 g[l] = be.allocate(SIZES[l], SIZES[l + 1]);
             }
-            fill(be, a);
-            fill(be, w);
+            for (int l = 0; l < 2; l++) {
+                e[l] = be.allocate(batch, SIZES[l + 1]);
+            }
+        }
+
+        /** Operands from the model and the data's first mini-batch. */
+        void refresh(Mlp mlp, Dataset train) {
+            be.copyFromHost(Arrays.copyOf(train.features(), batch * 784), 0, a[0], 0, batch * 784);
+            for (int l = 0; l < 3; l++) {
+                be.copy(mlp.weights(l), w[l]);
+            }
+            for (int l = 1; l < 3; l++) { // h_l = relu(h_{l-1} W_l + b_l)
+                be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l - 1], w[l - 1], 0f, a[l]);
+                be.addRowVector(a[l], mlp.bias(l - 1));
+                be.relu(a[l], a[l]);
+            }
+            java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+            for (int l = 0; l < 3; l++) {
+                float[] act = l < 2 ? a[l + 1].toArray() : null;
+                float[] delta = new float[batch * SIZES[l + 1]];
+                for (int i = 0; i < delta.length; i++) {
+                    delta[i] = act != null && act[i] <= 0f ? 0f : (float) (r.nextGaussian() * 0.01);
+                }
+                be.copyFromHost(delta, 0, d[l], 0, delta.length);
+            }
         }
 
         double epoch(int batches) {
             long t0 = System.nanoTime();
             for (int b = 0; b < batches; b++) {
                 for (int l = 0; l < 3; l++) {
-                    be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], w[l], 0f, a[l + 1]);
+                    be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], w[l], 0f, z[l]);
                 }
                 for (int l = 2; l >= 0; l--) {
-                    // Deltas reuse the activation buffers: the floor needs the shapes, not the values.
-                    be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], a[l + 1], 0f, g[l]);
+                    be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a[l], d[l], 0f, g[l]);
                     if (l > 0) {
-                        be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, a[l + 1], w[l], 0f, a[l]);
+                        be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, d[l], w[l], 0f, e[l - 1]);
                     }
                 }
             }
@@ -384,19 +459,11 @@ public final class TrainingBench {
 
         @Override
         public void close() {
-            for (Matrix[] ms : new Matrix[][] {a, w, g}) {
+            for (Matrix[] ms : new Matrix[][] {a, d, z, e, w, g}) {
                 for (Matrix m : ms) {
                     m.close();
                 }
             }
-        }
-    }
-
-    /** Small random values, so that no GEMM runs on denormals or infinities. */
-    private static void fill(Backend be, Matrix... ms) {
-        RandomStream r = new RandomStream(3);
-        for (Matrix m : ms) {
-            be.gaussian(r, null, 0.01f, m);
         }
     }
 

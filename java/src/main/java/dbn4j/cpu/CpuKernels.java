@@ -43,6 +43,8 @@ public final class CpuKernels {
     public static native int dbn4j_gemm_set_mode(int mode);
     public static native int dbn4j_gemm_get_mode();
     public static native int dbn4j_gemm_own(int M, int N, int K);
+    public static native int dbn4j_gemm_set_sparse(int mode);
+    public static native int dbn4j_gemm_get_sparse();
 
     public static native int dbn4j_gemm_sgd_fused(int M, int N, int K1, int K2);
     public static native int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2, float alpha,

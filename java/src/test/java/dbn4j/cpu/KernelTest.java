@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dbn4j.Matrix;
 import dbn4j.Reference;
@@ -129,6 +130,64 @@ class KernelTest {
             CPU.setThreads(threads);
         }
         assertThrows(IllegalArgumentException.class, () -> CPU.setGemmMode(3));
+    }
+
+    /**
+     * Zeros of A on the own kernel: an image-like A (half zeros) and sampled 0/1 states, each times B and B transposed,
+     * give the same bits with the sparse path forced, automatic and off, on 1 and 2 threads, and match the plain Java
+     * product.
+     */
+    @Test
+    void sparseAGivesTheDenseKernelsBits() {
+        assumeTrue(CPU.supportedIsa() >= CpuBackend.ISA_AVX2, "the own kernel needs AVX2 + FMA");
+        SplittableRandom r = new SplittableRandom(29);
+        int m = 100, n = 300, k = 400;
+        int threads = CPU.threads();
+        try {
+            CPU.setGemmMode(CpuBackend.GEMM_OWN);
+            for (boolean binary : new boolean[] {false, true}) {
+                float[] a = new float[m * k];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = r.nextDouble() < (binary ? 0.35 : 0.5) ? (binary ? 1f : (float) r.nextDouble()) : 0f;
+                }
+                float[] b = random(r, k * n, -1, 1);
+                for (Transpose tb : new Transpose[] {Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE}) {
+                    boolean t = tb == Transpose.TRANSPOSE;
+                    float[] ref = Reference.gemm(false, t, 1f, a, m, k, b, t ? n : k, t ? k : n, 0f, new float[m * n]);
+                    double[] expected = new double[ref.length];
+                    for (int i = 0; i < ref.length; i++) {
+                        expected[i] = ref[i];
+                    }
+                    float[] first = null;
+                    try (Matrix ma = CPU.matrix(m, k, a); Matrix mb = t ? CPU.matrix(n, k, b) : CPU.matrix(k, n, b);
+                            Matrix mc = CPU.allocate(m, n)) {
+                        for (int mode : new int[] {CpuBackend.SPARSE_OFF, CpuBackend.SPARSE_ALWAYS, CpuBackend.SPARSE_AUTO}) {
+                            for (int th = 1; th <= 2; th++) {
+                                CPU.setGemmSparse(mode);
+                                CPU.setThreads(th);
+                                CPU.gemm(Transpose.NO_TRANSPOSE, tb, 1f, ma, mb, 0f, mc);
+                                float[] got = mc.toArray();
+                                String what = "binary " + binary + " " + tb + " sparse mode " + mode + " threads " + th;
+                                assertClose(expected, got, (k + 2) * U * k, 0, what);
+                                if (first == null) {
+                                    first = got;
+                                } else {
+                                    assertArrayEquals(first, got, what);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            CPU.setGemmSparse(CpuBackend.SPARSE_OFF);
+            assertTrue(CPU.gemmDescription().endsWith("sparse A off"), CPU.gemmDescription());
+        } finally {
+            CPU.setGemmSparse(CpuBackend.SPARSE_AUTO);
+            CPU.setGemmMode(CpuBackend.GEMM_AUTO);
+            CPU.setThreads(threads);
+        }
+        assertEquals(CpuBackend.SPARSE_AUTO, CPU.gemmSparse());
+        assertThrows(IllegalArgumentException.class, () -> CPU.setGemmSparse(3));
     }
 
     /**
