@@ -187,6 +187,49 @@ void check_sparse(Rng &rng, int M, int N, int K, int tb, float alpha, float beta
     CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
 }
 
+// Zero steps of whole A panels (six rows of op(A) zero at the same k), skipped by the dense kernel unless the
+// sparse mode is OFF: the same bits with and without, for sgemm (either transpose, several K and M blocks) and the
+// fused weight step. Zeros come in runs along the rows of op(A), as neighbouring pixels of an image do.
+void check_skip(Rng &rng, int M, int N, int K, int ta, int tb, float beta) {
+    int lda = (ta ? M : K) + 1, ldb = (tb ? K : N) + 2, ldc = N + 1;
+    std::vector<float> A((size_t)(ta ? K : M) * lda), B((size_t)(tb ? N : K) * ldb), C0((size_t)M * ldc);
+    for (int i = 0; i < M; i++)
+        for (int k = 0; k < K; k++) {
+            bool blank = ((i / 5 + k * 7) % 3) != 0; // runs of zero rows, shifted by k
+            (ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]) = blank ? 0.0f : rng.uniform(-1, 1);
+        }
+    for (auto &v : B) v = rng.uniform(-1, 1);
+    for (auto &v : C0) v = rng.uniform(-1, 1);
+    Case c{M, N, K, ta, tb, 0.5f, beta};
+    std::vector<float> out[2];
+    for (int m = 0; m < 2; m++) {
+        CHECK_OK(dbn4j_gemm_set_sparse(m == 0 ? DBN4J_GEMM_SPARSE_OFF : DBN4J_GEMM_SPARSE_AUTO));
+        out[m] = run(c, A, lda, B, ldb, C0, ldc, 1 + m);
+    }
+    int differ = 0;
+    for (size_t i = 0; i < out[0].size(); i++) differ += bits_of(out[0][i]) != bits_of(out[1][i]);
+    CHECK_MSG(differ == 0, "zero steps skipped M=%d N=%d K=%d ta=%d tb=%d beta=%g: %d elements differ", M, N, K, ta,
+              tb, beta, differ);
+    if (K <= DBN4J_GEMM_FUSED_MAX_K / 2) {
+        // The weight step with A as the first product's A, and the second one dense.
+        size_t n = (size_t)M * N;
+        std::vector<float> A2((size_t)(ta ? K : M) * lda), W[2], V[2], G(n);
+        for (auto &v : A2) v = rng.uniform(-1, 1);
+        for (int m = 0; m < 2; m++) {
+            W[m].assign(n, 0.25f);
+            V[m].assign(n, -0.125f);
+            CHECK_OK(dbn4j_gemm_set_sparse(m == 0 ? DBN4J_GEMM_SPARSE_OFF : DBN4J_GEMM_SPARSE_AUTO));
+            CHECK_OK(dbn4j_gemm_sgd_momentum(ta, tb, M, N, K, K, 0.01f, A.data(), lda, B.data(), ldb, A2.data(), lda,
+                                             B.data(), ldb, W[m].data(), V[m].data(), G.data(), 0.1f, 0.9f, 1e-4f, 0));
+        }
+        differ = 0;
+        for (size_t i = 0; i < n; i++) differ += bits_of(W[0][i]) != bits_of(W[1][i]) || bits_of(V[0][i]) != bits_of(V[1][i]);
+        CHECK_MSG(differ == 0, "fused step, zero steps skipped M=%d N=%d K=%d ta=%d tb=%d: %d elements differ", M, N, K,
+                  ta, tb, differ);
+    }
+    CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
+}
+
 } // namespace
 
 int main() {
@@ -223,6 +266,11 @@ int main() {
                     check_sparse(rng, sh[0], sh[1], sh[2], tb, p[0], p[1], density, binary, false);
                 }
     check_sparse(rng, 100, 500, 784, 0, 1.0f, 0.0f, 0.3f, false, true);
+    const int skip_shapes[][3] = {{784, 500, 100}, {150, 40, 800}, {13, 17, 9}, {300, 33, 250}};
+    for (auto &sh : skip_shapes)
+        for (int ta = 0; ta <= 1; ta++)
+            for (int tb = 0; tb <= 1; tb++)
+                for (float beta : {0.0f, 1.0f}) check_skip(rng, sh[0], sh[1], sh[2], ta, tb, beta);
     check_sparse(rng, 9, 40, 70, 1, 0.5f, 1.0f, 0.5f, true, true);
     // Fused weight steps: RBM-like (A transposed, two parts), MLP-like (one part), edges, K past one sgemm block.
     const int fused[][4] = {{37, 45, 20, 20}, {78, 50, 100, 100}, {13, 17, 5, 0}, {50, 33, 200, 190},

@@ -82,8 +82,10 @@ int dbn4j_gemm_own(int M, int N, int K);
 /* Zeros of A on the own kernel. AUTO (the default): where at most 60% of op(A) is nonzero (ReLU outputs, sampled
  * binary states, images with a blank background) and A is not transposed, each row runs over its nonzeros only;
  * C is bit for bit what the dense kernel gives (the same sums in the same order), except that an infinite or NaN
- * entry of B meeting only zeros of A does not make NaN. OFF always runs dense; ALWAYS compresses every
- * non-transposed A (for tests). */
+ * entry of B meeting only zeros of A does not make NaN. In AUTO and ALWAYS the dense kernel (any transpose, and
+ * dbn4j_gemm_sgd_momentum's fused step) also skips the k where six neighbouring rows of op(A) are all zero (image
+ * pixels in a weight gradient), with the same bits. OFF runs every product dense with every term; ALWAYS
+ * compresses every non-transposed A (for tests). */
 #define DBN4J_GEMM_SPARSE_AUTO 0
 #define DBN4J_GEMM_SPARSE_OFF 1
 #define DBN4J_GEMM_SPARSE_ALWAYS 2

@@ -242,7 +242,7 @@ int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2
 #if DBN4J_X86_LEVELS
     if (K1 > 0 && dbn4j_gemm_sgd_fused(M, N, K1, K2))
         return own_gemm_sgd_avx2(transA, transB, M, N, K1, K2, alpha, A1, lda1, B1, ldb1, A2, lda2, B2, ldb2, W, V,
-                                 lr, momentum, weight_decay, nesterov);
+                                 lr, momentum, weight_decay, nesterov, g_gemm_sparse.load(std::memory_order_relaxed));
 #endif
     int rc = dbn4j_sgemm(transA, transB, M, N, K1, alpha, A1, lda1, B1, ldb1, 0.0f, G, N);
     if (rc == DBN4J_OK && K2 > 0) rc = dbn4j_sgemm(transA, transB, M, N, K2, -alpha, A2, lda2, B2, ldb2, 1.0f, G, N);

@@ -9,7 +9,9 @@
  * one K block (the second one's B negated), and each finished 6x16 gradient tile applied to W and V in registers
  * as an SGD-momentum step, so the gradient never goes to memory. A product whose A (not transposed) is mostly zeros
  * takes a second path, one row of A at a time over its nonzeros, with the dense kernel's sums and bits (see
- * "op(A) with many zeros" below; blas.cpp passes the DBN4J_GEMM_SPARSE_* mode).
+ * "op(A) with many zeros" below; blas.cpp passes the DBN4J_GEMM_SPARSE_* mode), and unless that mode is OFF the
+ * dense kernel skips the k where all six rows of an A panel are zero (keep_steps: neighbouring pixels of an image
+ * in a weight gradient), again with the same bits.
  *
  * Determinism: the order in which each C element is summed depends only on K (the block boundaries) and never on
  * the threads: each thread owns whole 16-column panels counted from column 0, and every tile, full or at an
@@ -36,11 +38,12 @@ inline int imin(int a, int b) { return a < b ? a : b; }
 
 // Packing buffers of one thread, grown on demand and kept (no allocation per call in the steady state).
 struct Buffers {
-    float *a = nullptr, *b = nullptr;
-    int64_t a_cap = 0, b_cap = 0;
+    float *a = nullptr, *b = nullptr, *steps = nullptr; // steps: the kept k of each A panel (int32, see keep_steps)
+    int64_t a_cap = 0, b_cap = 0, steps_cap = 0;
     ~Buffers() {
         free(a);
         free(b);
+        free(steps);
     }
 };
 thread_local Buffers t_buf;
@@ -211,18 +214,32 @@ inline void finish8(__m256 acc, float *c, int64_t voff, int valid, const Epilogu
 
 // The 6x16 tile at C (mr x nr valid; v, for SGD, at the same offset voff) from micro-panels pa (MR x kc) and
 // pb (kc x NR).
+// With STEPS, the panel of A holds only the kc steps listed in steps (ascending k; see keep_steps) and B is read
+// at those k: the same sums, without the terms where all six rows of A are zero.
+template <bool STEPS>
 void kernel(int kc, const float *pa, const float *pb, float *c, int64_t ldc, int64_t voff, int mr, int nr,
-            const Epilogue &u) {
+            const Epilogue &u, const int32_t *steps) {
     // 12 accumulators, 2 B vectors and 1 broadcast: 15 of the 16 ymm registers. Named, not an array: gcc keeps an
     // array of accumulators in memory.
+    // The tile of C (and of V) is read and written after the K loop; when C is larger than L2 (a weight
+    // gradient: 784 x 500 is 1.5 MB) those reads would stall on L3 once per tile, so they are fetched now.
+    for (int i = 0; i < mr; i++) {
+        _mm_prefetch(reinterpret_cast<const char *>(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(c + i * ldc + nr - 1), _MM_HINT_T0);
+        if (u.kind == Epilogue::SGD) {
+            _mm_prefetch(reinterpret_cast<const char *>(u.v + voff + i * ldc), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char *>(u.v + voff + i * ldc + nr - 1), _MM_HINT_T0);
+        }
+    }
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #define DBN4J_GEMM_ROW(i, lo, hi)                                                                                  \
     a = _mm256_broadcast_ss(pa + i);                                                                               \
     lo = _mm256_fmadd_ps(a, b0, lo);                                                                               \
     hi = _mm256_fmadd_ps(a, b1, hi)
-    for (int k = 0; k < kc; k++, pa += MR, pb += NR) {
-        __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8), a;
+    for (int k = 0; k < kc; k++, pa += MR) {
+        const float *bk = STEPS ? pb + (int64_t)steps[k] * NR : pb + (int64_t)k * NR;
+        __m256 b0 = _mm256_load_ps(bk), b1 = _mm256_load_ps(bk + 8), a;
         DBN4J_GEMM_ROW(0, c00, c01);
         DBN4J_GEMM_ROW(1, c10, c11);
         DBN4J_GEMM_ROW(2, c20, c21);
@@ -262,15 +279,46 @@ struct Product {
     int64_t ldc;
     int kb;
     Epilogue ep;
+    bool skip; // skip the k where a whole A panel is zero (keep_steps)
 };
+
+// Steps k of the packed A panels (npan panels of MR x kc, panel stride MR * kc) where any of the MR values is
+// nonzero (NaN counts as nonzero, -0 as zero). A panel with at least kc/8 all-zero steps is compacted in place to its
+// kept steps, listed in steps[p * kc ...], and count[p] is their number; otherwise count[p] = -1 (run it dense).
+// The 8-float copies spill 2 floats into the next slot, which is rewritten next or unused (a slot j < k is only
+// written after every source at or below it has been read).
+void keep_steps(float *pa, int npan, int kc, int32_t *steps, int *count) {
+    const __m256 zero = _mm256_setzero_ps();
+    for (int p = 0; p < npan; p++) {
+        float *panel = pa + (int64_t)p * MR * kc;
+        int32_t *st = steps + (int64_t)p * kc;
+        int n = 0;
+        for (int k = 0; k < kc; k++) {
+            // 8 floats read, 6 used: the last step's 2 past the panel lie in the next panel or the buffer's slack.
+            int m = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(panel + (int64_t)k * MR), zero, _CMP_NEQ_UQ));
+            st[n] = k;
+            n += (m & 0x3F) != 0;
+        }
+        if (kc - n < (kc + 7) / 8) {
+            count[p] = -1;
+            continue;
+        }
+        for (int j = 0; j < n; j++)
+            if (st[j] != j) _mm256_storeu_ps(panel + (int64_t)j * MR, _mm256_loadu_ps(panel + (int64_t)st[j] * MR));
+        count[p] = n;
+    }
+}
 
 // Columns [n0, n1) of C (n0 a multiple of NR), on this thread's buffers. Returns false when out of memory.
 bool run_columns(const Product &g, int n0, int n1) {
     int nc = n1 - n0;
     int npanels = (nc + NR - 1) / NR, mcap = imin(MC, g.M);
+    int apanels = (mcap + MR - 1) / MR;
     if (!ensure(t_buf.b, t_buf.b_cap, (int64_t)npanels * NR * g.kb) ||
-        !ensure(t_buf.a, t_buf.a_cap, (int64_t)((mcap + MR - 1) / MR) * MR * g.kb))
+        !ensure(t_buf.a, t_buf.a_cap, (int64_t)apanels * MR * g.kb) ||
+        (g.skip && !ensure(t_buf.steps, t_buf.steps_cap, (int64_t)apanels * (g.kb + 1))))
         return false;
+    int32_t *steps = reinterpret_cast<int32_t *>(t_buf.steps), *count = steps + (int64_t)apanels * g.kb;
     int ktotal = g.parts[0].K + (g.nparts > 1 ? g.parts[1].K : 0);
     for (int pc = 0; pc < ktotal; pc += g.kb) {
         int kc = imin(g.kb, ktotal - pc);
@@ -291,12 +339,20 @@ bool run_columns(const Product &g, int n0, int n1) {
                 pack_a(p.a + ic * p.ars + k0 * p.acs, p.ars, p.acs, mc, kq, t_buf.a + (int64_t)koff * MR,
                        (int64_t)MR * kc);
             }
+            int mpanels = (mc + MR - 1) / MR;
+            if (g.skip) keep_steps(t_buf.a, mpanels, kc, steps, count);
             for (int jr = 0; jr < nc; jr += NR) {
                 const float *pb = t_buf.b + (int64_t)(jr / NR) * NR * kc;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int64_t off = (ic + ir) * g.ldc + n0 + jr;
-                    kernel(kc, t_buf.a + (int64_t)(ir / MR) * MR * kc, pb, g.C + off, g.ldc, off, imin(MR, mc - ir),
-                           imin(NR, nc - jr), u);
+                    const float *pa = t_buf.a + (int64_t)(ir / MR) * MR * kc;
+                    int n = g.skip ? count[ir / MR] : -1;
+                    if (n >= 0)
+                        kernel<true>(n, pa, pb, g.C + off, g.ldc, off, imin(MR, mc - ir), imin(NR, nc - jr), u,
+                                     steps + (int64_t)(ir / MR) * kc);
+                    else
+                        kernel<false>(kc, pa, pb, g.C + off, g.ldc, off, imin(MR, mc - ir), imin(NR, nc - jr), u,
+                                      nullptr);
                 }
             }
         }
@@ -596,6 +652,7 @@ int own_sgemm_avx2(int transA, int transB, int M, int N, int K, float alpha, con
     int nblocks = (K + KC_MAX - 1) / KC_MAX;
     g.kb = (K + nblocks - 1) / nblocks;
     g.ep = Epilogue{Epilogue::STORE, alpha, beta, true, nullptr, 0.0f, 0.0f, 0.0f, false};
+    g.skip = sparse != DBN4J_GEMM_SPARSE_OFF;
     int rc;
     if (transA == DBN4J_NO_TRANS && sparse != DBN4J_GEMM_SPARSE_OFF && run_sparse(g, K, sparse, &rc)) return rc;
     return run(g, "dbn4j_sgemm");
@@ -604,8 +661,9 @@ int own_sgemm_avx2(int transA, int transB, int M, int N, int K, float alpha, con
 // Arguments already checked by dbn4j_gemm_sgd_momentum (sizes > 0, K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, no overlap).
 int own_gemm_sgd_avx2(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1, int lda1,
                       const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2, float *W,
-                      float *V, float lr, float momentum, float weight_decay, int nesterov) {
+                      float *V, float lr, float momentum, float weight_decay, int nesterov, int sparse) {
     Product g;
+    g.skip = sparse != DBN4J_GEMM_SPARSE_OFF;
     g.M = M, g.N = N, g.C = W, g.ldc = N;
     g.parts[0] = part(transA, transB, K1, A1, lda1, B1, ldb1);
     g.nparts = 1;

@@ -71,7 +71,7 @@ int own_sgemm_avx2(int transA, int transB, int M, int N, int K, float alpha, con
 // be 0; arguments as checked there).
 int own_gemm_sgd_avx2(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1, int lda1,
                       const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2, float *W,
-                      float *V, float lr, float momentum, float weight_decay, int nesterov);
+                      float *V, float lr, float momentum, float weight_decay, int nesterov, int sparse);
 
 // ---- thread pool ----
 using RangeFn = void (*)(void *ctx, int64_t begin, int64_t end);

@@ -209,8 +209,9 @@ public final class CpuBackend extends Backend {
      * that takes 0.7 of the dense time for 0/1 states at 35% and 0.9 for images at 50% (bench_gemm_sparse). The result
      * is bit for bit the dense kernel's (the same sums in the same order: skipped terms are exact zeros), so this
      * setting never changes what a model learns; the one exception is an infinite or NaN entry of B met only by zeros
-     * of A, which the dense kernel turns into NaN (0 * inf) and this path never reads. Products OpenBLAS runs are not
-     * affected.
+     * of A, which the dense kernel turns into NaN (0 * inf) and this path never reads. In AUTO and ALWAYS the dense
+     * kernel (any transpose, and the fused weight step) also skips the k where six neighbouring rows of A are all zero,
+     * with the same bits; OFF runs every term. Products OpenBLAS runs are not affected.
      */
     public void setGemmSparse(int mode) {
         if (mode < SPARSE_AUTO || mode > SPARSE_ALWAYS) {

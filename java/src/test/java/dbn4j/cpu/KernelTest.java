@@ -179,6 +179,30 @@ class KernelTest {
                     }
                 }
             }
+            // An RBM's weight step (v0^T h0 - v1^T h1): runs of blank pixels make whole A panels zero at some k,
+            // which the dense kernel skips unless the mode is OFF; W and V must not change by a bit.
+            float[] v0 = new float[m * k];
+            for (int i = 0; i < m; i++) {
+                int from = r.nextInt(k / 2), to = from + r.nextInt(k / 2);
+                for (int j = from; j < to; j++) {
+                    v0[i * k + j] = (float) r.nextDouble();
+                }
+            }
+            float[] h0 = random(r, m * n, 0, 1), v1 = random(r, m * k, 0, 1), h1 = random(r, m * n, 0, 1);
+            float[][] steps = new float[2][];
+            for (int mode : new int[] {CpuBackend.SPARSE_OFF, CpuBackend.SPARSE_AUTO}) {
+                CPU.setGemmSparse(mode);
+                try (Matrix a1 = CPU.matrix(m, k, v0); Matrix b1 = CPU.matrix(m, n, h0); Matrix a2 = CPU.matrix(m, k, v1);
+                        Matrix b2 = CPU.matrix(m, n, h1); Matrix g = CPU.allocate(k, n);
+                        Matrix w = CPU.matrix(k, n, random(new SplittableRandom(3), k * n, -0.1f, 0.1f));
+                        Matrix v = CPU.allocate(k, n)) {
+                    CPU.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -1f / m, a1, b1, a2, b2, g, w, v,
+                            0.1f, 0.5f, 2e-4f, false);
+                    float[] wv = w.toArray();
+                    steps[mode == CpuBackend.SPARSE_OFF ? 0 : 1] = wv;
+                }
+            }
+            assertArrayEquals(steps[0], steps[1], "weight step with skipped zero steps");
             CPU.setGemmSparse(CpuBackend.SPARSE_OFF);
             assertTrue(CPU.gemmDescription().endsWith("sparse A off"), CPU.gemmDescription());
         } finally {
