@@ -393,8 +393,9 @@ constexpr int SV = 12, SK = 64, SROW = SV * 8;
 // Measured on Zen 3 at 100x784x500 (bench_gemm_sparse, dense and sparse calls alternating): 0/1 states at 35%
 // nonzero take 0.6-0.75 of the dense time, real values at 50% 0.85-0.95, at 65% 1.0-1.1.
 constexpr float SPARSE_MAX_DENSITY = 0.6f;
-// Largest op(A) compressed (M x K elements; 8 bytes each in the copy); larger ones stay dense.
-constexpr int64_t SPARSE_MAX_ELEMENTS = (int64_t)1 << 24;
+// Largest op(A) compressed (M x K elements; 8 bytes each in the copy, kept by the calling thread for its next
+// call: at most 32 MiB); larger ones stay dense. A mini-batch of 256 x 16384 still fits.
+constexpr int64_t SPARSE_MAX_ELEMENTS = (int64_t)1 << 22;
 
 struct Sparse {
     int M, nsub;
