@@ -519,9 +519,10 @@ public final class Suite {
                 + " `samples_per_second` of the training loop's own per-epoch timing (mini-batches and shuffle, not"
                 + " the monitoring), as in TrainingBench. Fixed seeds. GFLOP/epoch counts the GEMMs only (MLP:"
                 + " forward, weight and input gradients; RBM CD-k: (6 + 4k)·v·h per sample, PCD-k (8 + 4k)·v·h); the fraction"
-                + " is of the peak SGEMM ceiling. epoch / GEMM floor: TrainingBench's same GEMMs run alone after each"
-                + " epoch"
-                + " (MLP and RBM CD-1 only).\n\n");
+                + " is of the peak SGEMM ceiling. These are dense-product FLOPs: the own GEMM skips zeros of A (pixels,"
+                + " ReLU outputs, sampled states; `-Ddbn4j.gemm.sparse`), so it does fewer, and a fraction can pass 1."
+                + " epoch / GEMM floor: TrainingBench's same GEMMs run alone after each epoch on the operands of a real"
+                + " mini-batch (MLP and RBM CD-1 only).\n\n");
         md.append("| workload | batch | rows | epochs | epoch s median | spread (min–max) | samples/s | GFLOP/epoch |"
                 + " GFLOP/s | fraction of SGEMM peak | epoch / GEMM floor | flag |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
