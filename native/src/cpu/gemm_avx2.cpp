@@ -394,7 +394,8 @@ constexpr int SV = 12, SK = 64, SROW = SV * 8;
 // nonzero take 0.6-0.75 of the dense time, real values at 50% 0.85-0.95, at 65% 1.0-1.1.
 constexpr float SPARSE_MAX_DENSITY = 0.6f;
 // Largest op(A) compressed (M x K elements; 8 bytes each in the copy, kept by the calling thread for its next
-// call: at most 32 MiB); larger ones stay dense. A mini-batch of 256 x 16384 still fits.
+// call: at most 32 MiB); larger ones stay dense. A mini-batch of 256 x 16384 still fits. It also keeps K below
+// 2^22, so that the byte offsets k * SROW * 4 fit in int32.
 constexpr int64_t SPARSE_MAX_ELEMENTS = (int64_t)1 << 22;
 
 struct Sparse {
