@@ -391,7 +391,7 @@ constexpr int SV = 12, SK = 64, SROW = SV * 8;
 
 // AUTO takes this path when at most this fraction of op(A) is nonzero (estimated from 8 rows first, then counted).
 // Measured on Zen 3 at 100x784x500 (bench_gemm_sparse, dense and sparse calls alternating): 0/1 states at 35%
-// nonzero take 0.6-0.75 of the dense time, real values at 50% 0.85-0.95, at 65% 1.0-1.1.
+// nonzero take 0.6-0.75 of the dense time, real values at 50% 0.8-0.95, at 65% 0.95-1.1.
 constexpr float SPARSE_MAX_DENSITY = 0.6f;
 // Largest op(A) compressed (M x K elements; 8 bytes each in the copy, kept by the calling thread for its next
 // call: at most 32 MiB); larger ones stay dense. A mini-batch of 256 x 16384 still fits. It also keeps K below

@@ -206,7 +206,7 @@ public final class CpuBackend extends Backend {
      * How the own kernel treats zeros of A (also {@code -Ddbn4j.gemm.sparse=auto|off|always}). In AUTO, the default, a
      * product whose A is not transposed and at most 60% nonzero (the pixels of an image with a blank background,
      * ReLU outputs, an RBM's sampled binary hidden states) runs one row of A at a time over its nonzeros: on Zen 3
-     * that takes 0.7 of the dense time for 0/1 states at 35% and 0.9 for images at 50% (bench_gemm_sparse). The result
+     * that takes 0.6-0.75 of the dense time for 0/1 states at 35% and 0.8-0.95 for images at 50% (bench_gemm_sparse). The result
      * is bit for bit the dense kernel's (the same sums in the same order: skipped terms are exact zeros), so this
      * setting never changes what a model learns; the one exception is an infinite or NaN entry of B met only by zeros
      * of A, which the dense kernel turns into NaN (0 * inf) and this path never reads. In AUTO and ALWAYS the dense
