@@ -180,9 +180,7 @@ public final class TrainingBench {
         if (!cpu.gemmDescription().startsWith("own")) {
             return "openblas";
         }
-        int sparse = cpu.gemmSparse();
-        return "own-avx2-batch<=256-sparse-" + (sparse == CpuBackend.SPARSE_AUTO ? "auto"
-                : sparse == CpuBackend.SPARSE_OFF ? "off" : "always");
+        return "own-avx2-batch<=256-sparse-" + CpuBackend.SPARSE_NAMES.get(cpu.gemmSparse());
     }
 
     private static String[] row(String name, double epoch, double floor, double bar) {

@@ -46,28 +46,21 @@ public final class CpuBackend extends Backend {
         // Fashion-MNIST: 42k against 249k samples/s).
         String blasThreads = System.getProperty("dbn4j.blas.threads", "1");
         setBlasThreads(parsePositive("dbn4j.blas.threads", blasThreads));
-        setGemmMode(parseGemmMode(System.getProperty("dbn4j.gemm", "auto")));
-        setGemmSparse(parseGemmSparse(System.getProperty("dbn4j.gemm.sparse", "auto")));
+        setGemmMode(parseChoice("dbn4j.gemm", System.getProperty("dbn4j.gemm", "auto"), "auto", "openblas", "own"));
+        setGemmSparse(parseChoice("dbn4j.gemm.sparse", System.getProperty("dbn4j.gemm.sparse", "auto"),
+                SPARSE_NAMES.toArray(new String[0])));
     }
 
-    private static int parseGemmSparse(String value) {
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "auto": return SPARSE_AUTO;
-            case "off": return SPARSE_OFF;
-            case "always": return SPARSE_ALWAYS;
-            default:
-                throw new IllegalArgumentException("dbn4j.gemm.sparse must be auto, off or always, got '" + value + "'");
+    /** The index of value (trimmed, any case) in names: the mode constants are numbered in that order. */
+    private static int parseChoice(String property, String value, String... names) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(v)) {
+                return i;
+            }
         }
-    }
-
-    private static int parseGemmMode(String value) {
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "auto": return GEMM_AUTO;
-            case "openblas": return GEMM_OPENBLAS;
-            case "own": return GEMM_OWN;
-            default:
-                throw new IllegalArgumentException("dbn4j.gemm must be auto, openblas or own, got '" + value + "'");
-        }
+        throw new IllegalArgumentException(property + " must be one of " + String.join(", ", names) + ", got '"
+                + value + "'");
     }
 
     /** The process-wide CPU backend, loading the native libraries on first use. */
@@ -131,8 +124,7 @@ public final class CpuBackend extends Backend {
         if (!batch && !large) {
             return own;
         }
-        int sparse = gemmSparse();
-        return own + (sparse == SPARSE_AUTO ? ", sparse A auto" : sparse == SPARSE_OFF ? ", sparse A off" : ", sparse A always");
+        return own + ", sparse A " + SPARSE_NAMES.get(gemmSparse());
     }
 
     /** The CPU model from /proc/cpuinfo, or os.arch where that is not readable. */
@@ -201,6 +193,8 @@ public final class CpuBackend extends Backend {
     public static final int SPARSE_OFF = 1;
     /** {@link #setGemmSparse}: every non-transposed A the own kernel takes runs over its nonzeros (for tests). */
     public static final int SPARSE_ALWAYS = 2;
+    /** The names of the sparse modes, by their number ({@code -Ddbn4j.gemm.sparse}). */
+    public static final java.util.List<String> SPARSE_NAMES = java.util.List.of("auto", "off", "always");
 
     /**
      * How the own kernel treats zeros of A (also {@code -Ddbn4j.gemm.sparse=auto|off|always}). In AUTO, the default, a
