@@ -5,6 +5,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include <vector>
 
@@ -213,6 +214,30 @@ static void test_blas1_and_sums() {
         worst = e > worst ? e : worst;
     }
     CHECK_MSG(worst <= 1.0, "column_sums error %.3g of bound", worst);
+    // ... and bit for bit the order of kernels.h (the GPU's too): chunks of DBN4J_COLUMN_SUM_CHUNK rows summed in
+    // order from 0 in double, the chunk sums added in order. A third of the terms are +-2^60 and the rest below 2^20,
+    // so that what a sum keeps of the small terms depends on where the large ones come and go: another order shows
+    // after the rounding to float. 203 rows: a last chunk of 11 (not a multiple of the four rows the kernel takes
+    // per pass); 517 columns: two blocks of 256 and 5.
+    std::vector<float> xw(x.size());
+    for (auto &v : xw)
+        v = rng.next() % 3 == 0 ? (rng.next() % 2 ? 0x1p60f : -0x1p60f) : ldexpf(rng.uniform(-1, 1), (int)(rng.next() % 20));
+    for (int rows : {203, 64, 3}) {
+        out0 = out; // the beta term: the previous call's sums
+        CHECK_OK(dbn4j_column_sums(xw.data(), out.data(), rows, N, -0.75f, 0.5f));
+        int bad = 0;
+        for (int j = 0; j < N; j++) {
+            double acc = 0;
+            for (int r0 = 0; r0 < rows; r0 += DBN4J_COLUMN_SUM_CHUNK) {
+                double part = 0;
+                for (int r = r0; r < rows && r < r0 + DBN4J_COLUMN_SUM_CHUNK; r++) part += xw[r * N + j];
+                acc += part;
+            }
+            float ref = (float)(-0.75 * acc + 0.5 * (double)out0[j]);
+            bad += memcmp(&ref, &out[j], 4) != 0;
+        }
+        CHECK_MSG(bad == 0, "column_sums of %d rows: %d columns differ from the order of kernels.h", rows, bad);
+    }
     std::vector<float> nan_out(N, NAN);
     CHECK_OK(dbn4j_column_sums(x.data(), nan_out.data(), B, N, 1.0f, 0.0f));
     bool finite = true;
