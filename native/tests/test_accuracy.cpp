@@ -285,6 +285,21 @@ static void test_blas1_and_sums() {
     bad = 0;
     for (int i = 0; i < 30; i++) bad += xc[i] != xb[i] + bb[i % 5];
     CHECK_MSG(bad == 0, "add_row_bias: %d differ", bad);
+    // bias_sigmoid is add_row_bias then sigmoid_forward, bit for bit: rows of 784 (chunks of the AVX2 passes and
+    // a tail), 37 (one 16-block pass and a tail) and 5 (tail only), values past +-90 and a NaN among them.
+    for (int N : {784, 37, 5}) {
+        const int B = 7;
+        std::vector<float> xs(B * N), bs(N);
+        for (auto &q : xs) q = rng.uniform(-12, 12);
+        for (auto &q : bs) q = rng.uniform(-2, 2);
+        xs[3] = 95.0f, xs[4] = -120.0f, xs[B * N - 1] = NAN;
+        std::vector<float> two = xs, one = xs;
+        CHECK_OK(dbn4j_add_row_bias(two.data(), bs.data(), B, N));
+        CHECK_OK(dbn4j_sigmoid_forward(two.data(), two.data(), (int64_t)B * N));
+        CHECK_OK(dbn4j_bias_sigmoid(one.data(), bs.data(), B, N));
+        CHECK_MSG(memcmp(one.data(), two.data(), one.size() * 4) == 0, "bias_sigmoid N=%d differs from add_row_bias + "
+                  "sigmoid_forward", N);
+    }
 }
 
 static void test_random() {

@@ -85,6 +85,10 @@ int main() {
     EINVAL_(dbn4j_add_row_bias(x, nullptr, 2, 8), "dbn4j_add_row_bias", "b is NULL");
     EINVAL_(dbn4j_add_row_bias(x, y, -2, 8), "dbn4j_add_row_bias", "negative size");
     CHECK_OK(dbn4j_add_row_bias(nullptr, nullptr, 0, 8));
+    EINVAL_(dbn4j_bias_sigmoid(x, x + 4, 2, 8), "dbn4j_bias_sigmoid", "b overlaps x");
+    EINVAL_(dbn4j_bias_sigmoid(nullptr, y, 2, 8), "dbn4j_bias_sigmoid", "x is NULL");
+    EINVAL_(dbn4j_bias_sigmoid(x, y, 2, -8), "dbn4j_bias_sigmoid", "negative size");
+    CHECK_OK(dbn4j_bias_sigmoid(nullptr, nullptr, 0, 8));
 
     // ---- softmax, losses ----
     EINVAL_(dbn4j_softmax_forward(x, y, 2, -1), "dbn4j_softmax_forward", "negative size");

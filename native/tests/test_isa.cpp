@@ -116,6 +116,9 @@ static std::vector<Result> run_all() {
     std::vector<float> s = XS;
     CHECK_OK(dbn4j_add_row_bias(s.data(), BIAS.data(), BS, NS));
     record(R, "add_row_bias", s);
+    s = XS;
+    CHECK_OK(dbn4j_bias_sigmoid(s.data(), BIAS.data(), BS, NS));
+    record(R, "bias_sigmoid", s);
 
     size_t nr = ZR.size();
     std::vector<float> p(nr), dz(nr);

@@ -112,6 +112,8 @@ int dbn4j_gemm_sgd_fused(int M, int N, int K1, int K2);
 
 /* x(B,N) += b(N) on every row. */
 int dbn4j_add_row_bias(float *x, const float *b, int B, int N);
+/* x(B,N) = sigmoid(x + b(N)) on every row, in one pass: bit for bit dbn4j_add_row_bias then dbn4j_sigmoid_forward. */
+int dbn4j_bias_sigmoid(float *x, const float *b, int B, int N);
 /* y = 1 / (1 + exp(-x)); dx = dy * y * (1 - y). In place (y == x, dx == dy) allowed. */
 int dbn4j_sigmoid_forward(const float *x, float *y, int64_t n);
 int dbn4j_sigmoid_backward(const float *y, const float *dy, float *dx, int64_t n);

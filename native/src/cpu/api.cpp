@@ -157,6 +157,20 @@ int dbn4j_add_row_bias(float *x, const float *b, int B, int N) {
     });
 }
 
+int dbn4j_bias_sigmoid(float *x, const float *b, int B, int N) {
+    const char *fn = "dbn4j_bias_sigmoid";
+    return guarded(fn, [&] {
+        if (int rc = check_rows(fn, B, N)) return rc;
+        int64_t n = (int64_t)B * N;
+        if (n == 0) return DBN4J_OK;
+        if (!x || !b) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : "b", B, N);
+        if (overlap(x, n, b, N)) return fail(DBN4J_EINVAL, "%s: b overlaps x", fn);
+        auto f = kernels().bias_sigmoid;
+        parallel_for(0, B, row_grain(N), [&](int64_t r0, int64_t r1) { f(x + r0 * N, b, r1 - r0, N); });
+        return DBN4J_OK;
+    });
+}
+
 int dbn4j_sigmoid_forward(const float *x, float *y, int64_t n) {
     return guarded("dbn4j_sigmoid_forward",
                    [&] { return map1("dbn4j_sigmoid_forward", kernels().sigmoid_forward, x, y, n); });

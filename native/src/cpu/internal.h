@@ -17,6 +17,7 @@ namespace dbn4j {
 struct KernelTable {
     const char *name;
     void (*add_row_bias)(float *x, const float *b, int64_t rows, int64_t N);
+    void (*bias_sigmoid)(float *x, const float *b, int64_t rows, int64_t N);
     void (*sigmoid_forward)(const float *x, float *y, int64_t n);
     void (*sigmoid_backward)(const float *y, const float *dy, float *dx, int64_t n);
     void (*tanh_forward)(const float *x, float *y, int64_t n);

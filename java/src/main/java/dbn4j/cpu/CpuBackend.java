@@ -340,6 +340,11 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
+    protected void biasSigmoidK(long x, long b, int rows, int cols) {
+        check(CpuKernels.dbn4j_bias_sigmoid(x, b, rows, cols), "dbn4j_bias_sigmoid");
+    }
+
+    @Override
     protected void sigmoidK(long x, long y, long n) {
         check(CpuKernels.dbn4j_sigmoid_forward(x, y, n), "dbn4j_sigmoid_forward");
     }

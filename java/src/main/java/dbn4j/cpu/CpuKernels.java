@@ -57,6 +57,7 @@ public final class CpuKernels {
             @Cast("float*") long C, int ldc);
 
     public static native int dbn4j_add_row_bias(@Cast("float*") long x, @Cast("const float*") long b, int B, int N);
+    public static native int dbn4j_bias_sigmoid(@Cast("float*") long x, @Cast("const float*") long b, int B, int N);
     public static native int dbn4j_sigmoid_forward(@Cast("const float*") long x, @Cast("float*") long y,
             @Cast("int64_t") long n);
     public static native int dbn4j_sigmoid_backward(@Cast("const float*") long y, @Cast("const float*") long dy,
