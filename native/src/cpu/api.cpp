@@ -68,6 +68,18 @@ int map2(const char *fn, Map2 f, const float *y, const float *dy, float *dx, int
     return DBN4J_OK;
 }
 
+// x(B,N) = f(x, b(N)) row by row (add_row_bias, bias_sigmoid).
+int row_bias(const char *fn, void (*f)(float *, const float *, int64_t, int64_t), float *x, const float *b, int B,
+             int N) {
+    if (int rc = check_rows(fn, B, N)) return rc;
+    int64_t n = (int64_t)B * N;
+    if (n == 0) return DBN4J_OK;
+    if (!x || !b) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : "b", B, N);
+    if (overlap(x, n, b, N)) return fail(DBN4J_EINVAL, "%s: b overlaps x", fn);
+    parallel_for(0, B, row_grain(N), [&](int64_t r0, int64_t r1) { f(x + r0 * N, b, r1 - r0, N); });
+    return DBN4J_OK;
+}
+
 using RowsFn = void (*)(const float *, float *, int64_t, int64_t);
 
 // y(B,K) = f(x(B,K)) row by row, y == x allowed.
@@ -144,31 +156,13 @@ using namespace dbn4j;
 extern "C" {
 
 int dbn4j_add_row_bias(float *x, const float *b, int B, int N) {
-    const char *fn = "dbn4j_add_row_bias";
-    return guarded(fn, [&] {
-        if (int rc = check_rows(fn, B, N)) return rc;
-        int64_t n = (int64_t)B * N;
-        if (n == 0) return DBN4J_OK;
-        if (!x || !b) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : "b", B, N);
-        if (overlap(x, n, b, N)) return fail(DBN4J_EINVAL, "%s: b overlaps x", fn);
-        auto f = kernels().add_row_bias;
-        parallel_for(0, B, row_grain(N), [&](int64_t r0, int64_t r1) { f(x + r0 * N, b, r1 - r0, N); });
-        return DBN4J_OK;
-    });
+    return guarded("dbn4j_add_row_bias",
+                   [&] { return row_bias("dbn4j_add_row_bias", kernels().add_row_bias, x, b, B, N); });
 }
 
 int dbn4j_bias_sigmoid(float *x, const float *b, int B, int N) {
-    const char *fn = "dbn4j_bias_sigmoid";
-    return guarded(fn, [&] {
-        if (int rc = check_rows(fn, B, N)) return rc;
-        int64_t n = (int64_t)B * N;
-        if (n == 0) return DBN4J_OK;
-        if (!x || !b) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : "b", B, N);
-        if (overlap(x, n, b, N)) return fail(DBN4J_EINVAL, "%s: b overlaps x", fn);
-        auto f = kernels().bias_sigmoid;
-        parallel_for(0, B, row_grain(N), [&](int64_t r0, int64_t r1) { f(x + r0 * N, b, r1 - r0, N); });
-        return DBN4J_OK;
-    });
+    return guarded("dbn4j_bias_sigmoid",
+                   [&] { return row_bias("dbn4j_bias_sigmoid", kernels().bias_sigmoid, x, b, B, N); });
 }
 
 int dbn4j_sigmoid_forward(const float *x, float *y, int64_t n) {
