@@ -30,7 +30,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * Deeplearning4j peer of dbn4j's MLP epoch: MultiLayerNetwork 784-500-500-10 (DenseLayer ReLU, DenseLayer ReLU,
  * OutputLayer softmax + MCXENT), Nesterovs updater (lr 0.05, momentum 0.9), float32, batch 100, one epoch over the
- * 60,000 training images per {@code fit(DataSetIterator)} call.
+ * training images of {@code --data} (all 60,000 of Fashion-MNIST, or the rows of a subset) per
+ * {@code fit(DataSetIterator)} call.
  *
  * <p>The data are on the nd4j backend before timing. Each timed epoch, like dbn4j and the PyTorch peer, gathers a
  * shuffled copy of inputs and one-hot labels ({@code Nd4j.pullRows}, one op each), wraps its consecutive row ranges
@@ -40,7 +41,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <pre>java -jar dl4j-mlp.jar [--epochs N] [--batch B] [--threads T] [--data DIR] [--seed S]</pre>
  */
 public final class Dl4jMlp {
-    private static final int ROWS = 60_000;
+    /** Rows of the random stand-in (the data set's own count otherwise). */
+    private static final int RANDOM_ROWS = 60_000;
     private static final int COLS = 784;
     private static final int CLASSES = 10;
 
@@ -79,12 +81,13 @@ public final class Dl4jMlp {
         }
 
         float[][] xy = load(Path.of(data), seed);
+        final int rows = xy[1].length / CLASSES;
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
-        INDArray x = Nd4j.create(xy[0], new long[] {ROWS, COLS}, 'c');
-        INDArray y = Nd4j.create(xy[1], new long[] {ROWS, CLASSES}, 'c');
+        INDArray x = Nd4j.create(xy[0], new long[] {rows, COLS}, 'c');
+        INDArray y = Nd4j.create(xy[1], new long[] {rows, CLASSES}, 'c');
 
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .seed(seed)
@@ -105,12 +108,12 @@ public final class Dl4jMlp {
         double[] times = new double[epochs + 1];
         for (int e = 0; e <= epochs; e++) {
             long t0 = System.nanoTime();
-            int[] order = permutation(ROWS, seed, e);
+            int[] order = permutation(rows, seed, e);
             INDArray xs = Nd4j.pullRows(x, 1, order);
             INDArray ys = Nd4j.pullRows(y, 1, order);
             List<DataSet> batches = new ArrayList<>();
-            for (int from = 0; from < ROWS; from += batch) {
-                int to = Math.min(ROWS, from + batch);
+            for (int from = 0; from < rows; from += batch) {
+                int to = Math.min(rows, from + batch);
                 batches.add(new DataSet(xs.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()),
                         ys.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())));
             }
@@ -131,26 +134,33 @@ public final class Dl4jMlp {
                 batch, threads, median(measured), measured.length, list, blas()));
     }
 
-    /** Inputs (60000 x 784, x / 255) and one-hot labels (60000 x 10), row-major. */
+    /**
+     * Inputs (rows x 784, x / 255) and one-hot labels (rows x 10), row-major: every image the files hold (a subset
+     * written for a quick run trains on its rows, as the other participants do).
+     */
     private static float[][] load(Path dir, long seed) {
         try {
             float[] x = images(dir.resolve("train-images-idx3-ubyte.gz"));
             float[] y = oneHot(dir.resolve("train-labels-idx1-ubyte.gz"));
-            description = "Fashion-MNIST train " + ROWS + " x " + COLS;
+            int rows = x.length / COLS;
+            if (y.length / CLASSES != rows) {
+                throw new IOException(dir + ": " + rows + " images but " + y.length / CLASSES + " labels");
+            }
+            description = "Fashion-MNIST train " + rows + " x " + COLS;
             return new float[][] {x, y};
         } catch (IOException | RuntimeException e) {
             System.err.println("NOTICE: Fashion-MNIST not readable in " + dir + " (" + e.getMessage()
-                    + "); using random binary data " + ROWS + " x " + COLS + " instead");
+                    + "); using random binary data " + RANDOM_ROWS + " x " + COLS + " instead");
             SplittableRandom r = new SplittableRandom(seed);
-            float[] x = new float[ROWS * COLS];
-            float[] y = new float[ROWS * CLASSES];
+            float[] x = new float[RANDOM_ROWS * COLS];
+            float[] y = new float[RANDOM_ROWS * CLASSES];
             for (int i = 0; i < x.length; i++) {
                 x[i] = r.nextInt(4) == 0 ? 1f : 0f;
             }
-            for (int i = 0; i < ROWS; i++) {
+            for (int i = 0; i < RANDOM_ROWS; i++) {
                 y[i * CLASSES + r.nextInt(CLASSES)] = 1f;
             }
-            description = "random binary " + ROWS + " x " + COLS + " (Fashion-MNIST not installed)";
+            description = "random binary " + RANDOM_ROWS + " x " + COLS + " (Fashion-MNIST not installed)";
             return new float[][] {x, y};
         }
     }
@@ -172,10 +182,10 @@ public final class Dl4jMlp {
             int n = d.readInt();
             int h = d.readInt();
             int w = d.readInt();
-            if (n < ROWS || h * w != COLS) {
-                throw new IOException(p + ": " + n + " images of " + h + "x" + w + ", expected " + ROWS + " of 28x28");
+            if (n < 1 || h * w != COLS) {
+                throw new IOException(p + ": " + n + " images of " + h + "x" + w + ", expected at least 1 of 28x28");
             }
-            byte[] raw = new byte[ROWS * COLS];
+            byte[] raw = new byte[Math.multiplyExact(n, COLS)];
             d.readFully(raw);
             float[] x = new float[raw.length];
             for (int i = 0; i < raw.length; i++) {
@@ -188,13 +198,13 @@ public final class Dl4jMlp {
     private static float[] oneHot(Path p) throws IOException {
         try (DataInputStream d = open(p, 0x801)) {
             int n = d.readInt();
-            if (n < ROWS) {
-                throw new IOException(p + ": " + n + " labels, expected " + ROWS);
+            if (n < 1) {
+                throw new IOException(p + ": " + n + " labels");
             }
-            byte[] raw = new byte[ROWS];
+            byte[] raw = new byte[n];
             d.readFully(raw);
-            float[] y = new float[ROWS * CLASSES];
-            for (int i = 0; i < ROWS; i++) {
+            float[] y = new float[Math.multiplyExact(n, CLASSES)];
+            for (int i = 0; i < n; i++) {
                 int label = raw[i] & 0xff;
                 if (label >= CLASSES) {
                     throw new IOException(p + ": label " + label + " at " + i);
