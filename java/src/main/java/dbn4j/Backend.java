@@ -27,6 +27,16 @@ public abstract class Backend {
      */
     public void synchronize() {}
 
+    /**
+     * Whether a training loop should gather each mini-batch of a shuffled data set when it uses it, rather than the
+     * whole epoch into a second copy at once. True where matrices live in host memory: no second copy of the data
+     * set, and each batch is still in the caches for its step. A device backend gathers an epoch at once, so that
+     * the mini-batch loop uploads no indices (an upload waits for the host).
+     */
+    public boolean gathersPerBatch() {
+        return false;
+    }
+
     // ---- memory ----
 
     /** A new zeroed rows x cols matrix. The caller closes it. */

@@ -329,6 +329,12 @@ public final class CpuBackend extends Backend {
                 ldb2, w, v, g, lr, momentum, weightDecay, nesterov ? 1 : 0), "dbn4j_gemm_sgd_momentum");
     }
 
+    /** Host memory: a mini-batch is gathered when it is used (see {@link Backend#gathersPerBatch}). */
+    @Override
+    public boolean gathersPerBatch() {
+        return true;
+    }
+
     /** Whether {@link #gemmSgdMomentum} runs fused (g not written) for these sizes in the current GEMM mode. */
     public boolean gemmSgdMomentumFused(int m, int n, int k1, int k2) {
         return CpuKernels.dbn4j_gemm_sgd_fused(m, n, k1, k2) != 0;

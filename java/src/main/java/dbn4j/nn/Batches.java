@@ -6,15 +6,22 @@ import java.util.SplittableRandom;
 
 /**
  * A data set on the backend, in mini-batches: the inputs (n, D) and targets (n, T) are copied to the backend
- * once, and each epoch gathers them into a shuffled copy whose consecutive rows are the mini-batches. The row views
- * of every batch are made once, so that the training loop allocates nothing. The order of epoch e depends only on
- * (seed, e), so a run resumed at epoch e sees the same batches as an uninterrupted one. {@link StreamedBatches}
- * does the same for data read from disk a chunk at a time.
+ * once. Shuffled, each epoch visits the rows in a seeded order: batch i holds rows order[i*B .. (i+1)*B). Where
+ * {@link Backend#gathersPerBatch} (host memory) each batch is gathered into one batch buffer when it is asked for,
+ * so that there is no second copy of the data set; elsewhere the epoch is gathered at once into a shuffled copy whose
+ * consecutive rows are the batches. Both give the same batches. The row views of every batch are made once, so that
+ * the training loop allocates nothing. The order of epoch e depends only on (seed, e), so a run resumed at epoch e
+ * sees the same batches as an uninterrupted one. {@link StreamedBatches} does the same for data read from disk a
+ * chunk at a time.
+ *
+ * <p>With per-batch gathering a batch's matrices are valid until the next call of {@link #x} or {@link #t} for
+ * another batch: use one batch at a time, as the training loops do.
  */
 class Batches implements AutoCloseable {
     private final Backend be;
     private final int rows;
     private final int batchSize;
+    private final boolean perBatch;
     private final Matrix x;
     private final Matrix t;
     private final Matrix xs;
@@ -22,12 +29,15 @@ class Batches implements AutoCloseable {
     private final Matrix[] xb;
     private final Matrix[] tb;
     private final int[] order;
+    /** Per-batch gathering: the indices of the batch being gathered. */
+    private final int[] batchOrder;
 
     /** For subclasses that manage their own buffers. */
     Batches(int rows, int batchSize) {
         this.be = null;
         this.rows = rows;
         this.batchSize = batchSize;
+        this.perBatch = false;
         this.x = null;
         this.t = null;
         this.xs = null;
@@ -35,24 +45,37 @@ class Batches implements AutoCloseable {
         this.xb = null;
         this.tb = null;
         this.order = null;
+        this.batchOrder = null;
     }
 
     /**
      * @param targets (n, tcols) row-major, or null for unlabelled data
-     * @param shuffled whether batches come from a per-epoch shuffled copy (training) or the data in order
+     * @param shuffled whether batches come in a per-epoch shuffled order (training) or the data in order
      */
     Batches(Backend be, float[] inputs, int rows, int cols, float[] targets, int tcols, int batchSize,
             boolean shuffled) {
+        this(be, inputs, rows, cols, targets, tcols, batchSize, shuffled, shuffled && be.gathersPerBatch());
+    }
+
+    /** As above, gathering each batch when it is asked for (perBatch) or each epoch at once (for tests of both). */
+    Batches(Backend be, float[] inputs, int rows, int cols, float[] targets, int tcols, int batchSize,
+            boolean shuffled, boolean perBatch) {
+        if (perBatch && !shuffled) {
+            throw new IllegalArgumentException("per-batch gathering is for shuffled batches");
+        }
         this.be = be;
         this.rows = rows;
         this.batchSize = batchSize;
+        this.perBatch = perBatch;
+        // The batches' rows: the whole shuffled copy, one batch buffer, or the data itself.
+        int bufferRows = !shuffled ? 0 : perBatch ? Math.min(batchSize, rows) : rows;
         Matrix mx = null, mt = null, mxs = null, mts = null;
         try {
             mx = be.matrix(rows, cols, inputs);
             mt = targets == null ? null : be.matrix(rows, tcols, targets);
             if (shuffled) {
-                mxs = be.allocate(rows, cols);
-                mts = targets == null ? null : be.allocate(rows, tcols);
+                mxs = be.allocate(bufferRows, cols);
+                mts = targets == null ? null : be.allocate(bufferRows, tcols);
             }
         } catch (RuntimeException e) {
             Matrix.closeAll(mx, mt, mxs, mts);
@@ -68,10 +91,13 @@ class Batches implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             int from = i * batchSize;
             int to = Math.min(rows, from + batchSize);
-            xb[i] = xs.rows(from, to);
-            tb[i] = ts == null ? null : ts.rows(from, to);
+            // Per batch: every batch is the buffer's first (to - from) rows.
+            int at = perBatch ? 0 : from;
+            xb[i] = xs.rows(at, at + to - from);
+            tb[i] = ts == null ? null : ts.rows(at, at + to - from);
         }
         order = shuffled ? new int[rows] : null;
+        batchOrder = perBatch ? new int[bufferRows] : null;
     }
 
     /** Number of mini-batches (the last may be smaller). */
@@ -97,24 +123,41 @@ class Batches implements AutoCloseable {
         }
     }
 
-    /** Puts epoch {@code epoch}'s permutation of the data into the batch buffers. */
+    /** Sets epoch {@code epoch}'s order of the data: gathers it into the batch buffers, or per batch later. */
     void shuffle(long seed, int epoch) {
         if (order == null) {
             return;
         }
         permute(order, rows, seed, epoch, 0);
+        if (perBatch) {
+            return;
+        }
         be.gatherRows(x, order, xs);
         if (t != null) {
             be.gatherRows(t, order, ts);
         }
     }
 
+    /** The inputs of batch {@code batch} (per-batch gathering: valid until another batch is asked for). */
     Matrix x(int batch) {
+        if (perBatch) {
+            gather(x, batch, xb[batch]);
+        }
         return xb[batch];
     }
 
+    /** The targets of batch {@code batch} (null for unlabelled data; per batch as {@link #x}). */
     Matrix t(int batch) {
+        if (perBatch && t != null) {
+            gather(t, batch, tb[batch]);
+        }
         return tb[batch];
+    }
+
+    /** Rows order[batch * B ...] of src into dst (the batch buffer's first rows). */
+    private void gather(Matrix src, int batch, Matrix dst) {
+        System.arraycopy(order, batch * batchSize, batchOrder, 0, dst.rows());
+        be.gatherRows(src, batchOrder, dst);
     }
 
     @Override
