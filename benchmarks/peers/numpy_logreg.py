@@ -3,7 +3,8 @@
 numpy (float32), mini-batch SGD with classical momentum 0.9, lr 0.1, no weight decay: dbn4j's
 LogisticRegression.multinomial trained by Mlp.fit.
 
-Per epoch one permutation and one gather of inputs and labels into shuffled copies (as dbn4j does); per batch
+Per epoch one permutation; per batch a gather of its inputs and labels into batch buffers (as dbn4j does on the
+CPU), then
   z = x W + b                 (GEMM, batch x 10)
   p = softmax(z)              (max-subtracted, in place); the batch's cross-entropy is summed (dbn4j sums it too)
   dz = (p - onehot(y)) / B
@@ -42,7 +43,7 @@ def main():
     b = np.zeros(CLASSES, dtype=F32)
     vw, vb = np.zeros_like(w), np.zeros_like(b)
     gw = np.empty_like(w)
-    xs, ys = np.empty_like(x), np.empty_like(y)
+    xs, ys = np.empty((bs, nv), dtype=F32), np.empty(bs, dtype=y.dtype)
     z = np.empty((bs, CLASSES), dtype=F32)
     zmax = np.empty((bs, 1), dtype=F32)
     zsum = np.empty((bs, 1), dtype=F32)
@@ -52,13 +53,13 @@ def main():
         nonlocal w, b, vw, vb, gw
         t0 = time.perf_counter()
         perm = rng.permutation(n)
-        np.take(x, perm, axis=0, out=xs)
-        np.take(y, perm, out=ys)
         loss = 0.0
         for start in range(0, n, bs):
-            xb = xs[start:start + bs]
-            yb = ys[start:start + bs]
-            r = xb.shape[0]
+            idx = perm[start:start + bs]
+            r = idx.shape[0]
+            xb, yb = xs[:r], ys[:r]
+            np.take(x, idx, axis=0, out=xb)
+            np.take(y, idx, out=yb)
             a, amax, asum = z[:r], zmax[:r], zsum[:r]
             np.dot(xb, w, out=a)
             a += b

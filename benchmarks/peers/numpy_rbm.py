@@ -10,8 +10,8 @@ The same algorithm and the same amount of work per mini-batch as dbn4j's RbmTrai
     (last)     v_k = vs (PCD) or vp (CD), hp = sigmoid(v_k W + c); PCD: chain <- vs
   gW = (v0^T h0p - v_k^T hp) / B,  gc, gb likewise (column sums)
   vW = m vW + lr (gW - wc W); W += vW;  vc, vb the same without weight cost
-plus, like dbn4j, the squared error of the first reconstruction of each batch and a per-epoch shuffle (one gather
-of the data into a shuffled copy). All GEMMs go through numpy's BLAS (np.dot with out=, transposes passed as flags).
+plus, like dbn4j, the squared error of the first reconstruction of each batch and a per-epoch shuffle (one
+permutation per epoch; each batch's rows gathered into a batch buffer when it is used, as dbn4j does on the CPU). All GEMMs go through numpy's BLAS (np.dot with out=, transposes passed as flags).
 Buffers are allocated once; the loop allocates nothing large. PCD chains start at a Bernoulli sample of the first
 mini-batch of the shuffled data.
 
@@ -60,7 +60,7 @@ class NumpyRbm:
         self.b = np.log(p / (1 - p)).astype(F32)
         self.vw, self.vc, self.vb = np.zeros_like(self.w), np.zeros_like(self.c), np.zeros_like(self.b)
         self.gw, self.tw = np.empty_like(self.w), np.empty_like(self.w)
-        self.xs = np.empty_like(x)
+        self.xs = np.empty((bs, nv), dtype=F32)
         self.h0p, self.hs, self.hu, self.hp = (np.empty((bs, nh), dtype=F32) for _ in range(4))
         self.vp, self.vs, self.vu, self.dv = (np.empty((bs, nv), dtype=F32) for _ in range(4))
         self.chain = None
@@ -82,11 +82,13 @@ class NumpyRbm:
         lr = F32(LR)
         m = F32(MOMENTUM_EARLY if e < MOMENTUM_SWITCH else MOMENTUM_LATE)
         t0 = time.perf_counter()
-        np.take(self.x, self.rng.permutation(self.n), axis=0, out=self.xs)
+        perm = self.rng.permutation(self.n)
         err = 0.0
         for start in range(0, self.n, self.bs):
-            v0 = self.xs[start:start + self.bs]
-            r = v0.shape[0]
+            idx = perm[start:start + self.bs]
+            r = idx.shape[0]
+            v0 = self.xs[:r]
+            np.take(self.x, idx, axis=0, out=v0)
             h0p, hs, hu, hp, vp, vs, vu, dv = (t[:r] for t in (self.h0p, self.hs, self.hu, self.hp, self.vp,
                                                                  self.vs, self.vu, self.dv))
             self._hidden(v0, h0p)
@@ -141,7 +143,7 @@ class NumpyRbm:
         """The 5 GEMMs of every CD-1 step alone (same shapes, transposes and buffers; the values do not matter)."""
         t0 = time.perf_counter()
         for start in range(0, self.n, self.bs):
-            v0 = self.xs[start:start + self.bs]
+            v0 = self.x[start:start + self.bs]
             r = v0.shape[0]
             np.dot(v0, self.w, out=self.h0p[:r])
             np.dot(self.h0p[:r], self.w.T, out=self.vp[:r])

@@ -7,8 +7,8 @@ float32, eager mode). The same loop also times dbn4j's other feed-forward worklo
                  depend on the values)
 
 The loop is the plain one a PyTorch user writes, over tensors made once before timing (no DataLoader): per epoch
-one randperm and one gather of inputs and labels into shuffled copies (as dbn4j does), then for every batch of the
-shuffled copy zero_grad, forward through an nn.Sequential, nn.CrossEntropyLoss (log-softmax + NLL fused),
+one randperm, then for every batch a gather of its inputs and labels into batch buffers (as dbn4j does on the
+CPU), zero_grad, forward through an nn.Sequential, nn.CrossEntropyLoss (log-softmax + NLL fused),
 backward, optim.SGD step, and the batch loss read back (dbn4j sums the batch losses too). Like dbn4j, no gradient
 with respect to the input data is computed.
 
@@ -85,15 +85,17 @@ def main():
     loss_fn = nn.CrossEntropyLoss()
     model.train()
 
+    xbuf = torch.empty(bs, xt.shape[1], dtype=xt.dtype)
+    ybuf = torch.empty(bs, dtype=yt.dtype)
+
     def epoch(e):
         t0 = time.perf_counter()
         perm = torch.randperm(n)
-        xs = xt.index_select(0, perm)
-        ys = yt.index_select(0, perm)
         total = 0.0
         for start in range(0, n, bs):
-            xb = xs[start:start + bs]
-            yb = ys[start:start + bs]
+            idx = perm[start:start + bs]
+            xb = torch.index_select(xt, 0, idx, out=xbuf[:idx.shape[0]])
+            yb = torch.index_select(yt, 0, idx, out=ybuf[:idx.shape[0]])
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb), yb)
             loss.backward()
