@@ -58,8 +58,10 @@ def main():
             idx = perm[start:start + bs]
             r = idx.shape[0]
             xb, yb = xs[:r], ys[:r]
-            np.take(x, idx, axis=0, out=xb)
-            np.take(y, idx, out=yb)
+            # mode="clip" writes straight into out (the default "raise" gathers into a temporary and copies it);
+            # the indices are a permutation, always valid.
+            np.take(x, idx, axis=0, out=xb, mode="clip")
+            np.take(y, idx, out=yb, mode="clip")
             a, amax, asum = z[:r], zmax[:r], zsum[:r]
             np.dot(xb, w, out=a)
             a += b

@@ -11,8 +11,10 @@ The same algorithm and the same amount of work per mini-batch as dbn4j's RbmTrai
   gW = (v0^T h0p - v_k^T hp) / B,  gc, gb likewise (column sums)
   vW = m vW + lr (gW - wc W); W += vW;  vc, vb the same without weight cost
 plus, like dbn4j, the squared error of the first reconstruction of each batch and a per-epoch shuffle (one
-permutation per epoch; each batch's rows gathered into a batch buffer when it is used, as dbn4j does on the CPU). All GEMMs go through numpy's BLAS (np.dot with out=, transposes passed as flags).
-Buffers are allocated once; the loop allocates nothing large. PCD chains start at a Bernoulli sample of the first
+permutation per epoch; each batch's rows gathered into a batch buffer when it is used, as dbn4j does on the CPU:
+np.take with out= and mode="clip", which writes straight into out; the indices are a permutation, always valid).
+All GEMMs go through numpy's BLAS (np.dot with out=, transposes passed as flags). Buffers are allocated once; the
+loop allocates nothing large. PCD chains start at a Bernoulli sample of the first
 mini-batch of the shuffled data.
 
 --dbn SIZES: one RBM per pair of layers, trained with CD-1 for 1 warm-up + --epochs epochs each, bottom first; the
@@ -88,7 +90,7 @@ class NumpyRbm:
             idx = perm[start:start + self.bs]
             r = idx.shape[0]
             v0 = self.xs[:r]
-            np.take(self.x, idx, axis=0, out=v0)
+            np.take(self.x, idx, axis=0, out=v0, mode="clip")
             h0p, hs, hu, hp, vp, vs, vu, dv = (t[:r] for t in (self.h0p, self.hs, self.hu, self.hp, self.vp,
                                                                  self.vs, self.vu, self.dv))
             self._hidden(v0, h0p)

@@ -1,5 +1,6 @@
-// Row-wise helpers of the training loops: gathering rows into mini-batch order (one shuffle per epoch) and the
-// softplus row sums of the RBM free energy (monitoring, once per epoch on a subset: scalar libm is enough).
+// Row-wise helpers of the training loops: gathering rows into mini-batch order (a shuffled epoch, or one batch of
+// it) and the softplus row sums of the RBM free energy (monitoring, once per epoch on a subset: scalar libm is
+// enough).
 // Variants: scalar only (memcpy-bound and monitoring-only). Tested through Java (RowsTest).
 #include "dbn4j/kernels.h"
 #include "internal.h"

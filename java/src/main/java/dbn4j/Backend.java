@@ -497,8 +497,8 @@ public abstract class Backend {
     // ---- rows ----
 
     /**
-     * dst row r = src row rows[r] for r in [0, dst.rows()); every index in [0, src.rows()). Puts a data set in
-     * mini-batch order once per epoch. dst and src must be disjoint.
+     * dst row r = src row rows[r] for r in [0, dst.rows()); every index in [0, src.rows()). Puts a data set, or one
+     * mini-batch of it, in the epoch's shuffled order. dst and src must be disjoint.
      */
     public final void gatherRows(Matrix src, int[] rows, Matrix dst) {
         requireOpen(src, "src");

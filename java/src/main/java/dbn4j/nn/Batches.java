@@ -31,6 +31,7 @@ class Batches implements AutoCloseable {
     private final int[] order;
     /** Per-batch gathering: the indices of the batch being gathered. */
     private final int[] batchOrder;
+    private boolean ordered;
 
     /** For subclasses that manage their own buffers. */
     Batches(int rows, int batchSize) {
@@ -129,6 +130,7 @@ class Batches implements AutoCloseable {
             return;
         }
         permute(order, rows, seed, epoch, 0);
+        ordered = true;
         if (perBatch) {
             return;
         }
@@ -156,6 +158,9 @@ class Batches implements AutoCloseable {
 
     /** Rows order[batch * B ...] of src into dst (the batch buffer's first rows). */
     private void gather(Matrix src, int batch, Matrix dst) {
+        if (!ordered) {
+            throw new IllegalStateException("shuffle(seed, epoch) must come before the first batch");
+        }
         System.arraycopy(order, batch * batchSize, batchOrder, 0, dst.rows());
         be.gatherRows(src, batchOrder, dst);
     }

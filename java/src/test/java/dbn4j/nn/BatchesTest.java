@@ -3,6 +3,8 @@ package dbn4j.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dbn4j.Backend;
@@ -52,6 +54,7 @@ class BatchesTest {
         try (Batches perBatch = new Batches(BE, inputs(n), n, 3, targets(n), 2, 100, true, true);
                 Batches perEpoch = new Batches(BE, inputs(n), n, 3, targets(n), 2, 100, true, false)) {
             assertEquals(11, perBatch.count());
+            assertThrows(IllegalStateException.class, () -> perBatch.x(0), "no order before the first shuffle");
             for (int e = 0; e < 3; e++) {
                 float[][] a = epoch(perBatch, 7, e), b = epoch(perEpoch, 7, e);
                 int[] seen = new int[n];
@@ -80,13 +83,36 @@ class BatchesTest {
             // Epochs differ; the same (seed, epoch) gives the same order again, also after other epochs.
             assertNotEquals(Arrays.deepToString(epoch(perBatch, 7, 0)), Arrays.deepToString(epoch(perBatch, 7, 1)));
             assertArrayEquals(epoch(perEpoch, 7, 2), epoch(perBatch, 7, 2));
-            // Asking for a batch again (the PCD chains' start reads batch 0 twice) gives it again.
+            // Asking for a batch again, after another one, gives it again.
             perBatch.shuffle(7, 1);
             float[] first = perBatch.x(0).toArray();
             perBatch.x(5);
             assertArrayEquals(first, perBatch.x(0).toArray());
         }
         assertEquals(before, BE.allocatedBytes(), "every buffer freed");
+    }
+
+    @Test
+    void unlabelledDataAndBatchCountsWithoutATail() {
+        // (rows, batch): whole batches only, fewer rows than one batch, exactly one batch. No targets (an RBM's data).
+        int[][] cases = {{1000, 100}, {37, 100}, {100, 100}};
+        for (int[] c : cases) {
+            int n = c[0], bs = c[1];
+            try (Batches perBatch = new Batches(BE, inputs(n), n, 3, null, 0, bs, true, true);
+                    Batches perEpoch = new Batches(BE, inputs(n), n, 3, null, 0, bs, true, false)) {
+                assertEquals((n + bs - 1) / bs, perBatch.count());
+                perBatch.shuffle(11, 4);
+                perEpoch.shuffle(11, 4);
+                int total = 0;
+                for (int i = 0; i < perBatch.count(); i++) {
+                    float[] a = perBatch.x(i).toArray();
+                    assertArrayEquals(perEpoch.x(i).toArray(), a, n + " rows, batch " + i);
+                    assertNull(perBatch.t(i), "no targets");
+                    total += a.length / 3;
+                }
+                assertEquals(n, total, "every row once");
+            }
+        }
     }
 
     @Test
