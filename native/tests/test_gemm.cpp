@@ -81,5 +81,55 @@ int main(int argc, char **argv) {
                                   ta, tb, M, N, K, beta, worst, pad_changed);
                     }
     }
+    // A batch above DBN4J_GEMM_OWN_MAX_BATCH goes to OpenBLAS in AUTO, unless A (not transposed) is mostly zeros:
+    // then the own kernel's sparse path runs it, with the own dense kernel's bits.
+    if (own) {
+        CHECK_OK(dbn4j_blas_set_num_threads(1));
+        const int M = 600, N = 48, K = 300; // M and K above the batch bound
+        std::vector<float> A((size_t)M * K), B((size_t)K * N), C((size_t)M * N);
+        for (auto &v : B) v = rng.uniform(-1, 1);
+        for (float density : {0.3f, 1.0f}) {
+            for (auto &v : A) v = rng.uniform(0, 1) < density ? rng.uniform(-1, 1) : 0.0f;
+            std::vector<float> out[3];
+            const int modes[3] = {DBN4J_GEMM_AUTO, DBN4J_GEMM_OWN, DBN4J_GEMM_OPENBLAS};
+            for (int m = 0; m < 3; m++) {
+                CHECK_OK(dbn4j_gemm_set_mode(modes[m]));
+                CHECK_OK(dbn4j_gemm_set_sparse(m == 1 ? DBN4J_GEMM_SPARSE_OFF : DBN4J_GEMM_SPARSE_AUTO));
+                CHECK_OK(dbn4j_sgemm(0, 0, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N));
+                out[m] = C;
+            }
+            // The two kernels sum in different orders, so the bits tell which one ran.
+            CHECK(memcmp(out[1].data(), out[2].data(), C.size() * sizeof(float)) != 0);
+            const std::vector<float> &want = density < 0.5f ? out[1] : out[2];
+            CHECK_MSG(memcmp(out[0].data(), want.data(), C.size() * sizeof(float)) == 0,
+                      "AUTO at M=%d, %g%% nonzero: not the bits of %s", M, density * 100,
+                      density < 0.5f ? "the own kernel" : "OpenBLAS");
+        }
+        // The weight step of a batch of 300 (K1 + K2 past the fused bound, M and K past the batch bound): AUTO runs
+        // its products on the own kernel (OWN's bits), OFF on OpenBLAS.
+        const int gm = 270, gn = 40, gk = 300;
+        std::vector<float> a1((size_t)gk * gm), b1((size_t)gk * gn), a2(a1.size()), b2(b1.size()), G((size_t)gm * gn);
+        for (auto *v : {&a1, &b1, &a2, &b2})
+            for (auto &x : *v) x = rng.uniform(0, 1);
+        std::vector<float> w[3], vel[3];
+        const int step_modes[3][2] = {{DBN4J_GEMM_AUTO, DBN4J_GEMM_SPARSE_AUTO},
+                                      {DBN4J_GEMM_OWN, DBN4J_GEMM_SPARSE_AUTO},
+                                      {DBN4J_GEMM_AUTO, DBN4J_GEMM_SPARSE_OFF}};
+        for (int m = 0; m < 3; m++) {
+            CHECK_OK(dbn4j_gemm_set_mode(step_modes[m][0]));
+            CHECK_OK(dbn4j_gemm_set_sparse(step_modes[m][1]));
+            w[m].assign(G.size(), 0.5f);
+            vel[m].assign(G.size(), 0.25f);
+            CHECK_OK(dbn4j_gemm_sgd_momentum(1, 0, gm, gn, gk, gk, 0.01f, a1.data(), gm, b1.data(), gn, a2.data(), gm,
+                                             b2.data(), gn, w[m].data(), vel[m].data(), G.data(), 0.1f, 0.9f, 1e-4f,
+                                             0));
+        }
+        size_t wb = G.size() * sizeof(float);
+        CHECK_MSG(memcmp(w[0].data(), w[1].data(), wb) == 0 && memcmp(vel[0].data(), vel[1].data(), wb) == 0,
+                  "AUTO weight step at K = 2 x %d: not the own kernel's bits", gk);
+        CHECK_MSG(memcmp(w[0].data(), w[2].data(), wb) != 0, "sparse OFF weight step: the own kernel's bits");
+        CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_AUTO));
+        CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
+    }
     return finish("test_gemm");
 }

@@ -155,11 +155,15 @@ void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int tb, int nes
 
 // The sparse-A path (A not transposed) against the dense kernel: the same bits for any density, 0/1 or real
 // values (with -0 and a NaN among them), alpha and beta, padded leading dimensions, 1-3 threads, and AUTO.
+// Rows from dense_rows_from on are all nonzero (a slice of a large product that AUTO runs on the dense kernel).
 void check_sparse(Rng &rng, int M, int N, int K, int tb, float alpha, float beta, float density, bool binary,
-                  bool nan) {
+                  bool nan, int dense_rows_from = -1) {
     int lda = K + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
     std::vector<float> A((size_t)M * lda), B((size_t)(tb ? N : K) * ldb), C0((size_t)M * ldc);
-    for (auto &v : A) v = rng.uniform(0, 1) < density ? (binary ? 1.0f : rng.uniform(-1, 1)) : (rng.uniform(0, 1) < 0.5f ? 0.0f : -0.0f);
+    for (size_t i = 0; i < A.size(); i++) {
+        bool on = (dense_rows_from >= 0 && (int)(i / lda) >= dense_rows_from) || rng.uniform(0, 1) < density;
+        A[i] = on ? (binary ? 1.0f : rng.uniform(-1, 1)) : (rng.uniform(0, 1) < 0.5f ? 0.0f : -0.0f);
+    }
     if (nan) A[(size_t)(M / 2) * lda + K / 3] = NAN; // must reach row M/2 of C as in the dense kernel
     for (auto &v : B) v = rng.uniform(-1, 1);
     for (auto &v : C0) v = beta == 0.0f ? NAN : rng.uniform(-1, 1);
@@ -266,6 +270,11 @@ int main() {
                     check_sparse(rng, sh[0], sh[1], sh[2], tb, p[0], p[1], density, binary, false);
                 }
     check_sparse(rng, 100, 500, 784, 0, 1.0f, 0.0f, 0.3f, false, true);
+    // More rows than one slice (256): slices of 129 + 128, 3 x 200, and the last slice of three all nonzero (AUTO
+    // runs it dense while the others run sparse; ALWAYS runs all sparse).
+    check_sparse(rng, 257, 40, 70, 0, 0.75f, 0.5f, 0.3f, true, false);
+    check_sparse(rng, 600, 33, 100, 1, 1.0f, 0.0f, 0.2f, false, true);
+    check_sparse(rng, 600, 50, 90, 0, -1.0f, 1.0f, 0.2f, false, false, 400);
     const int skip_shapes[][3] = {{784, 500, 100}, {150, 40, 800}, {13, 17, 9}, {300, 33, 250}};
     for (auto &sh : skip_shapes)
         for (int ta = 0; ta <= 1; ta++)

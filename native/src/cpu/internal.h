@@ -68,6 +68,11 @@ const KernelTable *kernels_for_level(int level);
 int own_sgemm_avx2(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                    const float *B, int ldb, float beta, float *C, int ldc, int sparse);
 
+// The sparse path of own_sgemm_avx2 alone (op(A) not transposed), for products whose shape goes to OpenBLAS:
+// returns 1 when it ran (its status in *rc), 0 when A is too dense for it (in AUTO) or sparse is OFF.
+int own_sgemm_sparse_avx2(int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                          int ldb, float beta, float *C, int ldc, int sparse, int *rc);
+
 // The fused weight step of dbn4j_gemm_sgd_momentum on the own kernel (K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, K2 may
 // be 0; arguments as checked there).
 int own_gemm_sgd_avx2(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1, int lda1,

@@ -114,13 +114,14 @@ public final class CpuBackend extends Backend {
     }
 
     /**
-     * Which SGEMM runs the products of a mini-batch: "openblas", or "own avx2 (batch <= 256)" when dbn4j's own kernel
-     * takes the skinny shapes (see {@link #setGemmMode}).
+     * Which SGEMM runs the products of a mini-batch: "openblas", or "own avx2 (batch <= 256, ...)" when dbn4j's own
+     * kernel takes the skinny shapes, and the larger batches whose A is mostly zeros (see {@link #setGemmMode}).
      */
     public String gemmDescription() {
         boolean batch = CpuKernels.dbn4j_gemm_own(100, 500, 784) != 0;
         boolean large = CpuKernels.dbn4j_gemm_own(1024, 1024, 1024) != 0;
-        String own = large ? "own avx2 (every shape)" : batch ? "own avx2 (batch <= 256), else openblas" : "openblas";
+        String own = large ? "own avx2 (every shape)"
+                : batch ? "own avx2 (batch <= 256; larger: mostly-zero A, weight steps), else openblas" : "openblas";
         if (!batch && !large) {
             return own;
         }

@@ -2,6 +2,7 @@ package dbn4j.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dbn4j.Matrix;
 import dbn4j.Reference;
 import dbn4j.Transpose;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -137,6 +139,57 @@ class KernelTest {
      * give the same bits with the sparse path forced, automatic and off, on 1 and 2 threads, and match the plain Java
      * product.
      */
+    /**
+     * Past a batch of 256 rows AUTO still gives the own kernel a mostly-zero A (slices of its sparse path) and the
+     * weight gradients: the bits of the own kernel, within the float bound of the double reference; with the sparse
+     * mode OFF those products go to OpenBLAS (other bits).
+     */
+    @Test
+    void largeBatchesTakeTheOwnKernelWhereItGains() {
+        assumeTrue(CPU.supportedIsa() >= CpuBackend.ISA_AVX2, "the own kernel needs AVX2 + FMA");
+        assumeTrue(CPU.gemmDescription().contains("mostly-zero A"), CPU.gemmDescription());
+        SplittableRandom r = new SplittableRandom(41);
+        int m = 600, n = 64, k = 300;
+        float[] a = new float[m * k];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextDouble() < 0.3 ? (float) r.nextDouble() : 0f;
+        }
+        float[] b = random(r, k * n, -1, 1);
+        float[] ref = Reference.gemm(false, false, 1f, a, m, k, b, k, n, 0f, new float[m * n]);
+        double[] expected = new double[ref.length];
+        for (int i = 0; i < ref.length; i++) {
+            expected[i] = ref[i];
+        }
+        float[][] got = new float[3][];
+        float[][] steps = new float[3][];
+        int[][] modes = {{CpuBackend.GEMM_AUTO, CpuBackend.SPARSE_AUTO}, {CpuBackend.GEMM_OWN, CpuBackend.SPARSE_AUTO},
+            {CpuBackend.GEMM_AUTO, CpuBackend.SPARSE_OFF}};
+        try (Matrix ma = CPU.matrix(m, k, a); Matrix mb = CPU.matrix(k, n, b); Matrix mc = CPU.allocate(m, n);
+                Matrix h = CPU.matrix(m, n, random(r, m * n, 0, 1)); Matrix g = CPU.allocate(k, n);
+                Matrix w = CPU.allocate(k, n); Matrix v = CPU.allocate(k, n)) {
+            for (int i = 0; i < modes.length; i++) {
+                CPU.setGemmMode(modes[i][0]);
+                CPU.setGemmSparse(modes[i][1]);
+                CPU.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, ma, mb, 0f, mc);
+                got[i] = mc.toArray();
+                assertClose(expected, got[i], (k + 2) * U * k, 0, "gemm " + m + "x" + n + "x" + k + " mode " + i);
+                // The weight step of an RBM-like gradient with a batch of 600: (a^T h - a^T h) / m.
+                CPU.copyFromHost(new float[k * n], 0, w, 0, k * n);
+                CPU.copyFromHost(new float[k * n], 0, v, 0, k * n);
+                CPU.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f / m, ma, h, ma, mc, g, w, v, 0.1f,
+                        0.5f, 0f, false);
+                steps[i] = w.toArray();
+            }
+        } finally {
+            CPU.setGemmMode(CpuBackend.GEMM_AUTO);
+            CPU.setGemmSparse(CpuBackend.SPARSE_AUTO);
+        }
+        assertArrayEquals(got[1], got[0], "AUTO at batch 600: the own kernel's bits");
+        assertArrayEquals(steps[1], steps[0], "AUTO weight step at batch 600: the own kernel's bits");
+        assertFalse(Arrays.equals(got[1], got[2]), "sparse OFF at batch 600: OpenBLAS, other bits");
+        assertFalse(Arrays.equals(steps[1], steps[2]), "sparse OFF weight step at batch 600: OpenBLAS, other bits");
+    }
+
     @Test
     void sparseAGivesTheDenseKernelsBits() {
         assumeTrue(CPU.supportedIsa() >= CpuBackend.ISA_AVX2, "the own kernel needs AVX2 + FMA");
