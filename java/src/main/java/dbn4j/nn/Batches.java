@@ -142,6 +142,7 @@ class Batches implements AutoCloseable {
 
     /** The inputs of batch {@code batch} (per-batch gathering: valid until another batch is asked for). */
     Matrix x(int batch) {
+        requireOrder();
         if (perBatch) {
             gather(x, batch, xb[batch]);
         }
@@ -150,6 +151,7 @@ class Batches implements AutoCloseable {
 
     /** The targets of batch {@code batch} (null for unlabelled data; per batch as {@link #x}). */
     Matrix t(int batch) {
+        requireOrder();
         if (perBatch && t != null) {
             gather(t, batch, tb[batch]);
         }
@@ -158,11 +160,15 @@ class Batches implements AutoCloseable {
 
     /** Rows order[batch * B ...] of src into dst (the batch buffer's first rows). */
     private void gather(Matrix src, int batch, Matrix dst) {
-        if (!ordered) {
-            throw new IllegalStateException("shuffle(seed, epoch) must come before the first batch");
-        }
         System.arraycopy(order, batch * batchSize, batchOrder, 0, dst.rows());
         be.gatherRows(src, batchOrder, dst);
+    }
+
+    /** Shuffled batches exist only once an epoch's order is set (per epoch: the copy is still zeros before). */
+    private void requireOrder() {
+        if (order != null && !ordered) {
+            throw new IllegalStateException("shuffle(seed, epoch) must come before the first batch");
+        }
     }
 
     @Override

@@ -54,7 +54,10 @@ class BatchesTest {
         try (Batches perBatch = new Batches(BE, inputs(n), n, 3, targets(n), 2, 100, true, true);
                 Batches perEpoch = new Batches(BE, inputs(n), n, 3, targets(n), 2, 100, true, false)) {
             assertEquals(11, perBatch.count());
-            assertThrows(IllegalStateException.class, () -> perBatch.x(0), "no order before the first shuffle");
+            for (Batches b : new Batches[] {perBatch, perEpoch}) {
+                assertThrows(IllegalStateException.class, () -> b.x(0), "no order before the first shuffle");
+                assertThrows(IllegalStateException.class, () -> b.t(0), "no order before the first shuffle");
+            }
             for (int e = 0; e < 3; e++) {
                 float[][] a = epoch(perBatch, 7, e), b = epoch(perEpoch, 7, e);
                 int[] seen = new int[n];
