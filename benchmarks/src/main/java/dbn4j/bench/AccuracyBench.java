@@ -72,7 +72,7 @@ public final class AccuracyBench {
         if (which.contains("dbn")) {
             int pe = Math.max(1, 10 / div);
             int fe = Math.max(1, 30 / div);
-            TrainConfig fine = new TrainConfig().epochs(fe).batchSize(100).learningRate(0.1f).momentum(0.9f)
+            TrainConfig fine = new TrainConfig().epochs(fe).batchSize(100).learningRate(0.3f).momentum(0.9f)
                     .schedule(Schedule.cosine(fe)).seed(1).listener(AccuracyBench::progress);
             long t0 = System.nanoTime();
             double dbnAcc;

@@ -100,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = {"-l", "--learning-rate"}, paramLabel = "RATE",
-            description = "Learning rate (default: 0.1 for dbn fine-tuning, 0.05 otherwise).")
+            description = "Learning rate (default: 0.3 for dbn fine-tuning, 0.05 otherwise).")
     Float learningRate;
 
     @Option(names = "--schedule", paramLabel = "S", defaultValue = "cosine", description = "Learning-rate schedule: "
@@ -314,7 +314,7 @@ final class TrainCommand implements Callable<Integer> {
                 try (Dbn dbn = Dbn.create(be, sizes, visible, seed)) {
                     out.println("pre-training " + hidden.length + " RBM(s), " + pretrainEpochs + " epochs each");
                     TrainConfig pre = rbmConfig(base, pretrainEpochs).listener(e -> pictures.during(e, dbn));
-                    TrainConfig fine = supervised(base, 0.1f).listener(e -> pictures.during(e, dbn));
+                    TrainConfig fine = supervised(base, 0.3f).listener(e -> pictures.during(e, dbn));
                     if (d.stream != null) {
                         dbn.pretrain(d.stream, d.validation, pre, rbmOptions());
                         out.println("fine-tuning " + epochs + " epochs");
