@@ -1,16 +1,21 @@
 /*
- * The products of one RBM CD-1 step at any batch size, as dbn4j_sgemm's AUTO runs them against what it ran with
- * the sparse mode OFF (built, not registered with ctest): x W on real Fashion-MNIST batches, h W^T on sampled 0/1
- * states (35% on, as a trained 784-500 RBM's are), v' W on dense probabilities, and the weight step
- * (v0^T h0 - v'^T h1) / B. The two settings alternate call by call, so that a change of the machine's speed hits
- * both alike; one thread for the kernels and for OpenBLAS. Up to a batch of 256 OFF is the own dense kernel; above,
- * OFF is OpenBLAS throughout and AUTO runs the sparse path and the weight step on the own kernel. Median
- * microseconds of each, and their ratio.
+ * The products of one RBM CD-1 step at any batch size, as dbn4j_sgemm runs them in several settings (built, not
+ * registered with ctest): x W on real Fashion-MNIST batches, h W^T on sampled 0/1 states (35% on, as a trained
+ * 784-500 RBM's are), v' W on dense probabilities, and the weight step (v0^T h0 - v'^T h1) / B. The settings
+ * alternate call by call (their order rotating), so that a change of the machine's speed hits all alike; one
+ * thread for the kernels and for OpenBLAS. Median microseconds of each, and the ratio to the first setting.
+ * Settings (default "off,auto"): auto (what dbn4j runs by default), off (AUTO with the sparse mode OFF: up to a
+ * batch of 256 the own dense kernel on a non-AVX-512 OpenBLAS core, above it OpenBLAS throughout), openblas
+ * (OpenBLAS for every product), own (the own kernel for every product, sparse mode AUTO), own-dense (the own
+ * kernel, sparse mode OFF); each may end in @avx2 or @avx512 to force the kernel level (the own kernel's build).
  * Run: <build>/tests/bench_gemm_batch <libopenblas.so.0> <train-images-idx3-ubyte.gz> [batch] [runs] [hidden]
+ *      [settings]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include <string.h>
 
 #include <algorithm>
 #include <string>
@@ -38,11 +43,49 @@ static std::vector<float> read_images(const char *path, size_t n) {
     return x;
 }
 
+struct Setting {
+    std::string name;
+    int mode, sparse, isa; // isa -1: as detected
+};
+
+// "auto", "off", "openblas", "own", "own-dense", each with an optional "@avx2" / "@avx512"; false if unknown.
+static bool parse_setting(const std::string &s, Setting &out) {
+    size_t at = s.find('@');
+    std::string base = s.substr(0, at), level = at == std::string::npos ? "" : s.substr(at + 1);
+    out.name = s;
+    out.isa = level.empty() ? -1 : level == "avx2" ? DBN4J_ISA_AVX2 : level == "avx512" ? DBN4J_ISA_AVX512 : -2;
+    out.sparse = base == "off" || base == "own-dense" ? DBN4J_GEMM_SPARSE_OFF : DBN4J_GEMM_SPARSE_AUTO;
+    out.mode = base == "openblas" ? DBN4J_GEMM_OPENBLAS : base == "own" || base == "own-dense" ? DBN4J_GEMM_OWN
+             : base == "auto" || base == "off"                          ? DBN4J_GEMM_AUTO
+                                                                        : -1;
+    return out.isa != -2 && out.mode != -1;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_gemm_batch <libopenblas.so.0> <train-images-idx3-ubyte.gz> [batch] [runs] [hidden]\n");
+        fprintf(stderr, "usage: bench_gemm_batch <libopenblas.so.0> <train-images-idx3-ubyte.gz> [batch] [runs]"
+                        " [hidden] [settings, e.g. off,auto or openblas,own@avx2,own@avx512]\n");
         return 2;
     }
+    std::vector<Setting> settings;
+    {
+        std::string list = argc > 6 ? argv[6] : "off,auto";
+        for (size_t at = 0; at <= list.size();) {
+            size_t end = std::min(list.find(',', at), list.size());
+            Setting st;
+            if (!parse_setting(list.substr(at, end - at), st)) {
+                fprintf(stderr, "bench_gemm_batch: unknown setting '%s'\n", list.substr(at, end - at).c_str());
+                return 2;
+            }
+            if (st.isa > dbn4j_isa_supported()) {
+                fprintf(stderr, "bench_gemm_batch: this CPU does not run setting '%s'\n", st.name.c_str());
+                return 2;
+            }
+            settings.push_back(st);
+            at = end + 1;
+        }
+    }
+    const int ns = (int)settings.size();
     const int B = argc > 3 ? atoi(argv[3]) : 1000, runs = argc > 4 ? atoi(argv[4]) : 30;
     const int V = 784, H = argc > 5 ? atoi(argv[5]) : 500, nb = std::max(1, 10000 / B);
     if (B <= 0 || runs <= 0 || H <= 0) {
@@ -67,11 +110,15 @@ int main(int argc, char **argv) {
     for (auto &x : v1) x = rng.uniform(0.05f, 0.95f);
     for (auto &x : h1) x = rng.uniform(0, 1);
     const char *names[5] = {"x W", "h W^T", "v' W", "weight step", "step"};
-    std::vector<double> ts[2][5];
+    std::vector<std::vector<double>> ts[5];
+    for (auto &t : ts) t.resize(ns);
     for (int r = 0; r <= runs; r++)
-        for (int w = 0; w < 2; w++) {
-            int mode = (r & 1) ? w : 1 - w; // 0: OFF, 1: AUTO; which goes first alternates too
-            CHECK_OK(dbn4j_gemm_set_sparse(mode == 0 ? DBN4J_GEMM_SPARSE_OFF : DBN4J_GEMM_SPARSE_AUTO));
+        for (int w = 0; w < ns; w++) {
+            int mode = (r + w) % ns; // which goes first rotates too
+            const Setting &st = settings[mode];
+            CHECK_OK(dbn4j_gemm_set_mode(st.mode));
+            CHECK_OK(dbn4j_gemm_set_sparse(st.sparse));
+            CHECK_OK(dbn4j_isa_force(st.isa));
             const float *x = data.data() + (size_t)(r % nb) * B * V;
             double t[5];
             t[0] = now();
@@ -86,19 +133,27 @@ int main(int argc, char **argv) {
                                              W.data(), Vel.data(), G.data(), 0.0f, 0.5f, 0.0f, 0));
             t[4] = now();
             if (r == 0) continue; // warm-up
-            for (int i = 0; i < 4; i++) ts[mode][i].push_back(t[i + 1] - t[i]);
-            ts[mode][4].push_back(t[4] - t[0]);
+            for (int i = 0; i < 4; i++) ts[i][mode].push_back(t[i + 1] - t[i]);
+            ts[4][mode].push_back(t[4] - t[0]);
         }
-    printf("RBM CD-1 784-%d, batch %d, %d runs each; OpenBLAS core %s, 1 thread\n", H, B, runs, dbn4j_blas_corename());
-    printf("%-12s %14s %14s %9s\n", "product", "sparse off us", "auto us", "auto/off");
+    printf("RBM CD-1 784-%d, batch %d, %d runs each; OpenBLAS core %s, 1 thread; median us (ratio to %s)\n", H, B,
+           runs, dbn4j_blas_corename(), settings[0].name.c_str());
+    printf("%-12s", "product");
+    for (auto &st : settings) printf(" %22s", st.name.c_str());
+    printf("\n");
     for (int i = 0; i < 5; i++) {
-        double m[2];
-        for (int w = 0; w < 2; w++) {
-            std::sort(ts[w][i].begin(), ts[w][i].end());
-            m[w] = ts[w][i][ts[w][i].size() / 2];
+        printf("%-12s", names[i]);
+        double first = 0;
+        for (int w = 0; w < ns; w++) {
+            std::sort(ts[i][w].begin(), ts[i][w].end());
+            double m = ts[i][w][ts[i][w].size() / 2];
+            if (w == 0) first = m;
+            printf(" %14.1f (%5.3f)", m * 1e6, m / first);
         }
-        printf("%-12s %14.1f %14.1f %9.3f\n", names[i], m[0] * 1e6, m[1] * 1e6, m[1] / m[0]);
+        printf("\n");
     }
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_AUTO));
     CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
+    CHECK_OK(dbn4j_isa_force(-1));
     return finish("bench_gemm_batch");
 }

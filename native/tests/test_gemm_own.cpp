@@ -1,8 +1,9 @@
 /*
- * dbn4j's own SGEMM kernel (gemm_avx2.cpp; needs no OpenBLAS): every transpose combination, edge tiles, several
- * K blocks and M blocks, padded leading dimensions, alpha and beta (beta = 0 never reads C), against a double
- * loop within the dot-product error bound; bit-identical results on 1, 2 and 3 threads; the mode switch and the
- * AUTO rule. Skips (exit 77) on a CPU without AVX2 and FMA.
+ * dbn4j's own SGEMM kernel (gemm_impl.inc; needs no OpenBLAS), its AVX2 build and, where the CPU has AVX-512, its
+ * AVX-512 build: every transpose combination, edge tiles, several K blocks and M blocks, padded leading
+ * dimensions, alpha and beta (beta = 0 never reads C), against a double loop within the dot-product error bound;
+ * bit-identical results on 1, 2 and 3 threads and from the two builds; the mode switch and the AUTO rule. Skips
+ * (exit 77) on a CPU without AVX2 and FMA.
  * Run: ctest --test-dir <build> -R gemm_own
  */
 #include <math.h>
@@ -234,19 +235,64 @@ void check_skip(Rng &rng, int M, int N, int K, int ta, int tb, float beta) {
     CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
 }
 
-} // namespace
-
-int main() {
-    if (dbn4j_isa_supported() < DBN4J_ISA_AVX2) {
-        printf("SKIP: this CPU has no AVX2 + FMA, so dbn4j_sgemm never runs the own kernel\n");
-        return 77;
+// The AVX2 and AVX-512 builds give the same bits: plain products (every transpose, edges, two K blocks, beta),
+// the sparse path (0/1 and real values) and the fused weight step, each run at both levels.
+void check_levels_agree(Rng &rng) {
+    const int shapes[][3] = {{100, 500, 784}, {13, 33, 385}, {150, 17, 9}, {7, 100, 769}};
+    for (auto &sh : shapes)
+        for (int ta = 0; ta <= 1; ta++)
+            for (int tb = 0; tb <= 1; tb++)
+                for (int sparse : {DBN4J_GEMM_SPARSE_OFF, DBN4J_GEMM_SPARSE_ALWAYS}) {
+                    if (sparse == DBN4J_GEMM_SPARSE_ALWAYS && ta) continue; // the sparse path takes A as it is
+                    int M = sh[0], N = sh[1], K = sh[2];
+                    int lda = (ta ? M : K) + 1, ldb = (tb ? K : N) + 2, ldc = N + 3;
+                    std::vector<float> A((size_t)(ta ? K : M) * lda), B((size_t)(tb ? N : K) * ldb),
+                        C0((size_t)M * ldc);
+                    for (auto &v : A) v = rng.uniform(0, 1) < 0.4f ? (ta ? 1.0f : rng.uniform(-1, 1)) : 0.0f;
+                    for (auto &v : B) v = rng.uniform(-1, 1);
+                    for (auto &v : C0) v = rng.uniform(-1, 1);
+                    Case c{M, N, K, ta, tb, 0.75f, 0.5f};
+                    CHECK_OK(dbn4j_gemm_set_sparse(sparse));
+                    std::vector<float> out[2];
+                    for (int l = 0; l < 2; l++) {
+                        CHECK_OK(dbn4j_isa_force(l == 0 ? DBN4J_ISA_AVX2 : DBN4J_ISA_AVX512));
+                        out[l] = run(c, A, lda, B, ldb, C0, ldc, 1 + l);
+                    }
+                    int differ = 0;
+                    for (size_t i = 0; i < out[0].size(); i++) differ += bits_of(out[0][i]) != bits_of(out[1][i]);
+                    CHECK_MSG(differ == 0,
+                              "AVX2 vs AVX-512 build M=%d N=%d K=%d ta=%d tb=%d sparse mode %d: %d elements differ", M,
+                              N, K, ta, tb, sparse, differ);
+                }
+    // The fused weight step (RBM-like: A transposed, two parts).
+    const int M = 784, N = 500, K = 100;
+    std::vector<float> A1((size_t)K * M), A2(A1.size()), B1((size_t)K * N), B2(B1.size());
+    for (auto &v : A1) v = rng.uniform(0, 1) < 0.5f ? rng.uniform(0, 1) : 0.0f;
+    for (auto &v : A2) v = rng.uniform(0, 1);
+    for (auto &v : B1) v = rng.uniform(0, 1);
+    for (auto &v : B2) v = rng.uniform(0, 1);
+    size_t n = (size_t)M * N;
+    std::vector<float> W[2], V[2], G(n);
+    for (int l = 0; l < 2; l++) {
+        CHECK_OK(dbn4j_isa_force(l == 0 ? DBN4J_ISA_AVX2 : DBN4J_ISA_AVX512));
+        CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
+        W[l].assign(n, 0.25f);
+        V[l].assign(n, -0.125f);
+        CHECK_OK(dbn4j_gemm_sgd_momentum(1, 0, M, N, K, K, -1.0f / K, A1.data(), M, B1.data(), N, A2.data(), M,
+                                         B2.data(), N, W[l].data(), V[l].data(), G.data(), 0.1f, 0.9f, 2e-4f, 0));
     }
-    // No BLAS is opened: every product below must run the own kernel.
-    CHECK(dbn4j_gemm_set_mode(3) == DBN4J_EINVAL);
-    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_OWN));
-    CHECK(dbn4j_gemm_get_mode() == DBN4J_GEMM_OWN);
-    dbn4j::set_grain_elements_for_tests(1); // split even small products between threads
-    Rng rng(11);
+    int differ = 0;
+    for (size_t i = 0; i < n; i++)
+        differ += bits_of(W[0][i]) != bits_of(W[1][i]) || bits_of(V[0][i]) != bits_of(V[1][i]);
+    CHECK_MSG(differ == 0, "AVX2 vs AVX-512 build, fused weight step: %d elements differ", differ);
+    CHECK_OK(dbn4j_isa_force(-1));
+    CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
+}
+
+// Every check of one build of the own kernel (the kernel level forced to `level`).
+void check_level(Rng &rng, int level) {
+    CHECK_OK(dbn4j_isa_force(level));
+    printf("own kernel, level %d\n", dbn4j_isa_active());
     // Edge tiles in M (6-row) and N (16-column), several K blocks (<= 384 each) and M blocks (144 rows).
     const int shapes[][3] = {{1, 1, 1},   {7, 5, 3},    {6, 16, 8},    {13, 33, 385}, {100, 40, 784},
                              {150, 17, 9}, {300, 50, 100}, {5, 100, 769}, {12, 32, 17}};
@@ -298,6 +344,29 @@ int main() {
           DBN4J_EINVAL); // W is A1
     CHECK(dbn4j_gemm_sgd_momentum(0, 0, 2, 2, 2, 0, 1, a, 1, a, 2, nullptr, 0, nullptr, 0, w, v, g, 0.1f, 0.9f, 0, 0) ==
           DBN4J_EINVAL); // lda1 < K1
+    CHECK_OK(dbn4j_isa_force(-1));
+}
+
+} // namespace
+
+int main() {
+    if (dbn4j_isa_supported() < DBN4J_ISA_AVX2) {
+        printf("SKIP: this CPU has no AVX2 + FMA, so dbn4j_sgemm never runs the own kernel\n");
+        return 77;
+    }
+    // No BLAS is opened: every product below must run the own kernel.
+    CHECK(dbn4j_gemm_set_mode(3) == DBN4J_EINVAL);
+    CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_OWN));
+    CHECK(dbn4j_gemm_get_mode() == DBN4J_GEMM_OWN);
+    dbn4j::set_grain_elements_for_tests(1); // split even small products between threads
+    Rng rng(11);
+    check_level(rng, DBN4J_ISA_AVX2);
+    if (dbn4j_isa_supported() >= DBN4J_ISA_AVX512) {
+        check_level(rng, DBN4J_ISA_AVX512);
+        check_levels_agree(rng);
+    } else {
+        printf("no AVX-512 on this CPU: its build of the own kernel is not run\n");
+    }
     dbn4j::set_grain_elements_for_tests(0);
 
     // AUTO asks the BLAS's core, so without an open BLAS it never picks the own kernel (test_gemm checks the rule

@@ -1,8 +1,9 @@
 /*
  * BLAS binding: dlopen of the OpenBLAS that Java already loaded (same copy), dlsym of cblas_sgemm and the
  * openblas_* thread/corename calls, and dbn4j_sgemm = argument checks + row-major cblas_sgemm, or dbn4j's own
- * AVX2 kernel (gemm_avx2.cpp) for the skinny shapes where that is faster (dbn4j_gemm_own says when) and for larger
- * products whose A is mostly zeros.
+ * kernel (gemm_impl.inc: its AVX-512 build where the active kernel level is AVX-512, else its AVX2 build; the same
+ * bits) for the skinny shapes where that is faster (dbn4j_gemm_own says when) and for larger products whose A is
+ * mostly zeros.
  * Test: cmake -DDBN4J_TEST_OPENBLAS=/path/libopenblas.so.0 ..., then ctest --test-dir <build> -R gemm
  */
 #include <dlfcn.h>
@@ -29,7 +30,7 @@ struct Blas {
     set_threads_fn set_threads;
     get_threads_fn get_threads;
     corename_fn corename;
-    bool avx512_core; // OpenBLAS runs AVX-512 kernels (see blas_core_avx512); it keeps every shape then
+    bool avx512_core; // OpenBLAS runs AVX-512 kernels (see blas_core_avx512): only the own AVX-512 build competes
 };
 
 // Published once per successful open. Old bindings are leaked on purpose: another thread may still be in them.
@@ -55,17 +56,33 @@ bool blas_core_avx512(const char *core) {
     return core && (contains_ci(core, "skylakex") || contains_ci(core, "cooperlake") || contains_ci(core, "sapphire"));
 }
 
+#if DBN4J_X86_LEVELS
+// The own kernel's build for the active level: OWN_GEMM(own_sgemm)(...) (both builds give the same bits).
+#define OWN_GEMM(fn) (dbn4j_isa_active() >= DBN4J_ISA_AVX512 ? avx512::fn : avx2::fn)
+#endif
+
 bool ranges_overlap(const float *a, int64_t na, const float *b, int64_t nb) {
     uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
     return na > 0 && nb > 0 && a0 < b0 + (uintptr_t)nb * sizeof(float) && b0 < a0 + (uintptr_t)na * sizeof(float);
 }
+
+#if DBN4J_X86_LEVELS
+// Whether the own kernel's build for the active level can beat this OpenBLAS on the shapes AUTO gives it. Its AVX2
+// build runs at the AVX2 kernels' pace (0.95 of OpenBLAS's Haswell kernels at 100x784x500 on Zen 5, 0.85-0.9 on
+// Zen 3) but takes 1.7x the time of OpenBLAS's AVX-512 kernels (Cooperlake, Zen 5); its AVX-512 build takes 0.95
+// of theirs dense and 0.88 for a CD-1 step with the sparse path (bench_gemm_batch).
+bool own_competes(const Blas *b) {
+    int level = dbn4j_isa_active();
+    return level >= DBN4J_ISA_AVX512 || (level >= DBN4J_ISA_AVX2 && !b->avx512_core);
+}
+#endif
 
 // AUTO's own kernel past the skinny shapes, where the data decides (zeros of A) or a weight gradient is taken
 // (dbn4j_gemm_sgd_momentum): same CPU, BLAS core and mode conditions as dbn4j_gemm_own's.
 bool own_beyond_skinny(int N) {
 #if DBN4J_X86_LEVELS
     const Blas *b = g_blas.load(std::memory_order_acquire);
-    return N >= 16 && b && !b->avx512_core && dbn4j_isa_active() >= DBN4J_ISA_AVX2 &&
+    return N >= 16 && b && own_competes(b) &&
            g_gemm_mode.load(std::memory_order_relaxed) == DBN4J_GEMM_AUTO &&
            g_gemm_sparse.load(std::memory_order_relaxed) != DBN4J_GEMM_SPARSE_OFF;
 #else
@@ -150,12 +167,12 @@ int dbn4j_gemm_own(int M, int N, int K) {
     case DBN4J_GEMM_OPENBLAS: return 0;
     case DBN4J_GEMM_OWN: return 1;
     default: {
-        // Skinny: one of M, K a mini-batch, and N at least one 16-column panel. Measured on Zen 3 against OpenBLAS
+        // Skinny: one of M, K a mini-batch, and N at least 16 (one AVX2 panel). Measured on Zen 3 against OpenBLAS
         // 0.3.31 (core Zen): 10-15% faster at batch 100 with 784x500 and 500x500 layers, 2x at batch 10; 5-10%
-        // slower at 1000x784x500. Not before the BLAS is open (its core decides; dbn4j_sgemm then reports that it
-        // is not open).
+        // slower at 1000x784x500. Not before the BLAS is open (its core decides, see own_competes; dbn4j_sgemm
+        // then reports that it is not open).
         const Blas *b = g_blas.load(std::memory_order_acquire);
-        return b && (M <= DBN4J_GEMM_OWN_MAX_BATCH || K <= DBN4J_GEMM_OWN_MAX_BATCH) && N >= 16 && !b->avx512_core;
+        return b && (M <= DBN4J_GEMM_OWN_MAX_BATCH || K <= DBN4J_GEMM_OWN_MAX_BATCH) && N >= 16 && own_competes(b);
     }
     }
 #else
@@ -212,12 +229,12 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
 #if DBN4J_X86_LEVELS
     int sparse = g_gemm_sparse.load(std::memory_order_relaxed);
     if (dbn4j_gemm_own(M, N, K))
-        return own_sgemm_avx2(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse);
+        return OWN_GEMM(own_sgemm)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse);
     // A shape left to OpenBLAS (a batch above DBN4J_GEMM_OWN_MAX_BATCH) still takes the own kernel's sparse path
     // in AUTO when A is mostly zeros: sampled states, ReLU outputs, images with a blank background.
     int rc;
     if (transA == DBN4J_NO_TRANS && own_beyond_skinny(N) &&
-        own_sgemm_sparse_avx2(transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse, &rc))
+        OWN_GEMM(own_sgemm_sparse)(transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse, &rc))
         return rc;
 #endif
     if (!b) return fail(DBN4J_EBLAS, "%s: BLAS not opened (call dbn4j_blas_open)", fn);
@@ -263,16 +280,16 @@ int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2
 #if DBN4J_X86_LEVELS
     int sparse = g_gemm_sparse.load(std::memory_order_relaxed);
     if (K1 > 0 && dbn4j_gemm_sgd_fused(M, N, K1, K2))
-        return own_gemm_sgd_avx2(transA, transB, M, N, K1, K2, alpha, A1, lda1, B1, ldb1, A2, lda2, B2, ldb2, W, V,
+        return OWN_GEMM(own_gemm_sgd)(transA, transB, M, N, K1, K2, alpha, A1, lda1, B1, ldb1, A2, lda2, B2, ldb2, W, V,
                                  lr, momentum, weight_decay, nesterov, sparse);
     // A larger batch's gradient (K past the fused bound, M and K past the skinny ones) on the own kernel: on dense
     // operands it runs as fast as OpenBLAS 0.3.31 (0.94-0.99 of its time at 784 x 500 x 512-2000, Zen 3), and it
     // skips the k where six neighbouring pixels are all zero (an RBM's v0^T h0 at batch 1000: the gradient step
     // took 0.84 of OpenBLAS's time).
     if (K1 > 0 && own_beyond_skinny(N)) {
-        int rc = own_sgemm_avx2(transA, transB, M, N, K1, alpha, A1, lda1, B1, ldb1, 0.0f, G, N, sparse);
+        int rc = OWN_GEMM(own_sgemm)(transA, transB, M, N, K1, alpha, A1, lda1, B1, ldb1, 0.0f, G, N, sparse);
         if (rc == DBN4J_OK && K2 > 0)
-            rc = own_sgemm_avx2(transA, transB, M, N, K2, -alpha, A2, lda2, B2, ldb2, 1.0f, G, N, sparse);
+            rc = OWN_GEMM(own_sgemm)(transA, transB, M, N, K2, -alpha, A2, lda2, B2, ldb2, 1.0f, G, N, sparse);
         return rc == DBN4J_OK ? dbn4j_sgd_momentum(W, G, V, n, lr, momentum, weight_decay, nesterov) : rc;
     }
 #endif

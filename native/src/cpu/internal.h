@@ -61,23 +61,26 @@ const KernelTable &kernels();
 // The table of a level, or nullptr if this CPU (or build) lacks it. For tests.
 const KernelTable *kernels_for_level(int level);
 
-// ---- dbn4j's own SGEMM (gemm_avx2.cpp; x86-64 builds only) ----
-// Row-major C = alpha op(A) op(B) + beta C with the AVX2 + FMA kernel, threads from the kernel pool. Arguments
-// as checked by dbn4j_sgemm (M, N, K > 0); the caller makes sure the CPU has AVX2 and FMA.
-// sparse: DBN4J_GEMM_SPARSE_* (op(A) not transposed only; see gemm_avx2.cpp).
-int own_sgemm_avx2(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
-                   const float *B, int ldb, float beta, float *C, int ldc, int sparse);
-
-// The sparse path of own_sgemm_avx2 alone (op(A) not transposed), for products whose shape goes to OpenBLAS:
-// returns 1 when it ran (its status in *rc), 0 when A is too dense for it (in AUTO) or sparse is OFF.
-int own_sgemm_sparse_avx2(int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
-                          int ldb, float beta, float *C, int ldc, int sparse, int *rc);
-
-// The fused weight step of dbn4j_gemm_sgd_momentum on the own kernel (K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, K2 may
-// be 0; arguments as checked there).
-int own_gemm_sgd_avx2(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1, int lda1,
-                      const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2, float *W,
-                      float *V, float lr, float momentum, float weight_decay, int nesterov, int sparse);
+// ---- dbn4j's own SGEMM (gemm_impl.inc, built as avx2:: and avx512::; x86-64 builds only) ----
+// Both levels declare the same three functions and give the same bits; blas.cpp calls the widest the CPU runs.
+// own_sgemm: row-major C = alpha op(A) op(B) + beta C, threads from the kernel pool, arguments as checked by
+//   dbn4j_sgemm (M, N, K > 0); sparse: DBN4J_GEMM_SPARSE_* (op(A) not transposed only; see gemm_impl.inc).
+// own_sgemm_sparse: its sparse path alone (op(A) not transposed), for products whose shape goes to OpenBLAS:
+//   returns 1 when it ran (its status in *rc), 0 when A is too dense for it (in AUTO) or sparse is OFF.
+// own_gemm_sgd: the fused weight step of dbn4j_gemm_sgd_momentum (K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, K2 may be
+//   0; arguments as checked there).
+// The caller makes sure the CPU runs the level.
+#define DBN4J_OWN_GEMM_DECLS                                                                                       \
+    int own_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,               \
+                  const float *B, int ldb, float beta, float *C, int ldc, int sparse);                             \
+    int own_sgemm_sparse(int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,    \
+                         int ldb, float beta, float *C, int ldc, int sparse, int *rc);                             \
+    int own_gemm_sgd(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1, int lda1, \
+                     const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2, float *W,    \
+                     float *V, float lr, float momentum, float weight_decay, int nesterov, int sparse);
+namespace avx2 { DBN4J_OWN_GEMM_DECLS }
+namespace avx512 { DBN4J_OWN_GEMM_DECLS }
+#undef DBN4J_OWN_GEMM_DECLS
 
 // ---- thread pool ----
 using RangeFn = void (*)(void *ctx, int64_t begin, int64_t end);

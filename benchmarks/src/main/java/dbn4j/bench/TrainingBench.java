@@ -180,7 +180,8 @@ public final class TrainingBench {
         if (!cpu.gemmDescription().startsWith("own")) {
             return "openblas";
         }
-        return "own-avx2-batch<=256-sparse-" + CpuBackend.SPARSE_NAMES.get(cpu.gemmSparse());
+        String level = cpu.activeIsa() >= CpuBackend.ISA_AVX512 ? "avx512" : "avx2";
+        return "own-" + level + "-batch<=256-sparse-" + CpuBackend.SPARSE_NAMES.get(cpu.gemmSparse());
     }
 
     private static String[] row(String name, double epoch, double floor, double bar) {

@@ -114,14 +114,16 @@ public final class CpuBackend extends Backend {
     }
 
     /**
-     * Which SGEMM runs the products of a mini-batch: "openblas", or "own avx2 (batch <= 256, ...)" when dbn4j's own
-     * kernel takes the skinny shapes, and the larger batches whose A is mostly zeros (see {@link #setGemmMode}).
+     * Which SGEMM runs the products of a mini-batch: "openblas", or "own avx512 (batch <= 256, ...)" when dbn4j's
+     * own kernel (its build for the active kernel level, avx2 or avx512) takes the skinny shapes, and the larger
+     * batches whose A is mostly zeros (see {@link #setGemmMode}).
      */
     public String gemmDescription() {
         boolean batch = CpuKernels.dbn4j_gemm_own(100, 500, 784) != 0;
         boolean large = CpuKernels.dbn4j_gemm_own(1024, 1024, 1024) != 0;
-        String own = large ? "own avx2 (every shape)"
-                : batch ? "own avx2 (batch <= 256; larger: mostly-zero A, weight steps), else openblas" : "openblas";
+        String level = activeIsa() >= ISA_AVX512 ? "own avx512" : "own avx2";
+        String own = large ? level + " (every shape)"
+                : batch ? level + " (batch <= 256; larger: mostly-zero A, weight steps), else openblas" : "openblas";
         if (!batch && !large) {
             return own;
         }
@@ -171,11 +173,12 @@ public final class CpuBackend extends Backend {
 
     /**
      * Chooses the SGEMM behind {@link #gemm} (also {@code -Ddbn4j.gemm=auto|openblas|own}). AUTO, the default, runs
-     * dbn4j's own AVX2 + FMA kernel where one of M and K is a mini-batch of at most 256 rows and N is at least 16,
-     * unless OpenBLAS runs AVX-512 kernels; elsewhere OpenBLAS. The own kernel runs on dbn4j's kernel threads
-     * ({@link #setThreads}), OpenBLAS on its own ({@link #setBlasThreads}). Each sums in an order fixed by the
-     * shape, never by the thread count; the two round differently. Without AVX2, or with the kernels forced to the
-     * scalar level, every product goes to OpenBLAS.
+     * dbn4j's own kernel where one of M and K is a mini-batch of at most 256 rows and N is at least 16 (its AVX-512
+     * build where the active kernel level is AVX-512, else its AVX2 + FMA build, which is left out when OpenBLAS runs
+     * AVX-512 kernels); elsewhere OpenBLAS. Both builds give the same bits. The own kernel runs on dbn4j's kernel
+     * threads ({@link #setThreads}), OpenBLAS on its own ({@link #setBlasThreads}). Each sums in an order fixed by
+     * the shape, never by the thread count; the own kernel and OpenBLAS round differently. Without AVX2, or with the
+     * kernels forced to the scalar level, every product goes to OpenBLAS.
      */
     public void setGemmMode(int mode) {
         if (mode < GEMM_AUTO || mode > GEMM_OWN) {

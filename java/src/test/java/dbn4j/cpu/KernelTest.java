@@ -123,7 +123,21 @@ class KernelTest {
             if (CPU.supportedIsa() >= CpuBackend.ISA_AVX2) {
                 assertArrayEquals(own[0], own[1], "own kernel: 1 and 2 threads");
                 CPU.setGemmMode(CpuBackend.GEMM_OWN);
-                assertTrue(CPU.gemmDescription().startsWith("own avx2"), CPU.gemmDescription());
+                String level = CPU.activeIsa() >= CpuBackend.ISA_AVX512 ? "own avx512" : "own avx2";
+                assertTrue(CPU.gemmDescription().startsWith(level), CPU.gemmDescription());
+            }
+            if (CPU.supportedIsa() >= CpuBackend.ISA_AVX512) {
+                // The AVX2 build of the own kernel gives the AVX-512 build's bits.
+                CPU.setGemmMode(CpuBackend.GEMM_OWN);
+                CPU.forceIsa(CpuBackend.ISA_AVX2);
+                try {
+                    assertTrue(CPU.gemmDescription().startsWith("own avx2"), CPU.gemmDescription());
+                    mc.set(c);
+                    CPU.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, alpha, ma, mb, beta, mc);
+                    assertArrayEquals(own[0], mc.toArray(), "own kernel: AVX2 and AVX-512 builds");
+                } finally {
+                    CPU.forceIsa(-1);
+                }
             }
             CPU.setGemmMode(CpuBackend.GEMM_OPENBLAS);
             assertEquals("openblas", CPU.gemmDescription());
