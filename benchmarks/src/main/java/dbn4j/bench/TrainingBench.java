@@ -181,7 +181,8 @@ public final class TrainingBench {
             return "openblas";
         }
         String level = cpu.activeIsa() >= CpuBackend.ISA_AVX512 ? "avx512" : "avx2";
-        return "own-" + level + "-batch<=256-sparse-" + CpuBackend.SPARSE_NAMES.get(cpu.gemmSparse());
+        String shapes = cpu.gemmDescription().contains("every shape") ? "all" : "batch<=256";
+        return "own-" + level + "-" + shapes + "-sparse-" + CpuBackend.SPARSE_NAMES.get(cpu.gemmSparse());
     }
 
     private static String[] row(String name, double epoch, double floor, double bar) {

@@ -149,21 +149,19 @@ class KernelTest {
     }
 
     /**
-     * Zeros of A on the own kernel: an image-like A (half zeros) and sampled 0/1 states, each times B and B transposed,
-     * give the same bits with the sparse path forced, automatic and off, on 1 and 2 threads, and match the plain Java
-     * product.
-     */
-    /**
      * Past a batch of 256 rows AUTO still gives the own kernel a mostly-zero A (slices of its sparse path) and the
      * weight gradients: the bits of the own kernel, within the float bound of the double reference; with the sparse
-     * mode OFF those products go to OpenBLAS (other bits).
+     * mode OFF those products go to OpenBLAS (other bits) — unless AUTO gives the own kernel every shape (its
+     * AVX-512 build beside OpenBLAS's AVX2 kernels): then OFF runs it too.
      */
     @Test
     void largeBatchesTakeTheOwnKernelWhereItGains() {
         assumeTrue(CPU.supportedIsa() >= CpuBackend.ISA_AVX2, "the own kernel needs AVX2 + FMA");
-        assumeTrue(CPU.gemmDescription().contains("mostly-zero A"), CPU.gemmDescription());
+        boolean everyShape = CPU.gemmDescription().contains("every shape");
+        assumeTrue(everyShape || CPU.gemmDescription().contains("mostly-zero A"), CPU.gemmDescription());
         SplittableRandom r = new SplittableRandom(41);
-        int m = 600, n = 64, k = 300;
+        // k in K blocks unlike OpenBLAS's (its AVX-512 kernels sum a k of 300 in the own kernel's order, to the bit).
+        int m = 600, n = 64, k = 800;
         float[] a = new float[m * k];
         for (int i = 0; i < a.length; i++) {
             a[i] = r.nextDouble() < 0.3 ? (float) r.nextDouble() : 0f;
@@ -200,10 +198,20 @@ class KernelTest {
         }
         assertArrayEquals(got[1], got[0], "AUTO at batch 600: the own kernel's bits");
         assertArrayEquals(steps[1], steps[0], "AUTO weight step at batch 600: the own kernel's bits");
-        assertFalse(Arrays.equals(got[1], got[2]), "sparse OFF at batch 600: OpenBLAS, other bits");
-        assertFalse(Arrays.equals(steps[1], steps[2]), "sparse OFF weight step at batch 600: OpenBLAS, other bits");
+        if (everyShape) {
+            assertArrayEquals(got[1], got[2], "sparse OFF at batch 600: still the own kernel");
+            assertArrayEquals(steps[1], steps[2], "sparse OFF weight step at batch 600: still the own kernel");
+        } else {
+            assertFalse(Arrays.equals(got[1], got[2]), "sparse OFF at batch 600: OpenBLAS, other bits");
+            assertFalse(Arrays.equals(steps[1], steps[2]), "sparse OFF weight step at batch 600: OpenBLAS, other bits");
+        }
     }
 
+    /**
+     * Zeros of A on the own kernel: an image-like A (half zeros) and sampled 0/1 states, each times B and B transposed,
+     * give the same bits with the sparse path forced, automatic and off, on 1 and 2 threads, and match the plain Java
+     * product.
+     */
     @Test
     void sparseAGivesTheDenseKernelsBits() {
         assumeTrue(CPU.supportedIsa() >= CpuBackend.ISA_AVX2, "the own kernel needs AVX2 + FMA");
