@@ -49,6 +49,16 @@ public final class CpuBackend extends Backend {
         setGemmMode(parseChoice("dbn4j.gemm", System.getProperty("dbn4j.gemm", "auto"), "auto", "openblas", "own"));
         setGemmSparse(parseChoice("dbn4j.gemm.sparse", System.getProperty("dbn4j.gemm.sparse", "auto"),
                 SPARSE_NAMES.toArray(new String[0])));
+        String isa = System.getProperty("dbn4j.isa");
+        if (isa != null) {
+            // scalar, avx2, avx512 are levels 0-2; best is -1 (the widest this CPU runs).
+            int level = parseChoice("dbn4j.isa", isa, "scalar", "avx2", "avx512", "best");
+            try {
+                forceIsa(level == 3 ? -1 : level);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("dbn4j.isa=" + isa.trim() + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The index of value (trimmed, any case) in names: the mode constants are numbered in that order. */

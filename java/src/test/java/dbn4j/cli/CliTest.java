@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dbn4j.data.Dataset;
 import dbn4j.data.FashionMnist;
@@ -37,18 +38,28 @@ class CliTest {
     record Run(int code, String out, String err) {}
 
     static Run dbn4j(String... args) throws IOException, InterruptedException {
-        Process p = start(args);
+        return dbn4jJvm(List.of(), args);
+    }
+
+    /** A run with extra JVM options (system properties) before the main class. */
+    static Run dbn4jJvm(List<String> jvm, String... args) throws IOException, InterruptedException {
+        Process p = start(jvm, args);
         boolean finished = p.waitFor(5, TimeUnit.MINUTES);
         assertTrue(finished, "dbn4j " + String.join(" ", args) + " finished");
         return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt")), Files.readString(dir.resolve("err.txt")));
     }
 
     static Process start(String... args) throws IOException {
+        return start(List.of(), args);
+    }
+
+    static Process start(List<String> jvm, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("-Xmx1g");
+        cmd.addAll(jvm);
         cmd.add(Cli.class.getName());
         cmd.addAll(Arrays.asList(args));
         return new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(dir.resolve("out.txt").toFile())
@@ -97,6 +108,38 @@ class CliTest {
         BufferedImage img = ImageIO.read(p.toFile());
         assertNotNull(img, p + " is a readable PNG");
         return img;
+    }
+
+    /**
+     * -Ddbn4j.isa picks the kernels' level: a DBN trained at the AVX2 level and at the AVX-512 level (where the CPU has
+     * it) is the same file, byte for byte (elementwise kernels and the own GEMM's two builds agree bit for bit); an
+     * unknown level and one the CPU lacks are one-line errors.
+     */
+    @Test
+    void isaLevelsTrainTheSameModel() throws Exception {
+        int supported = dbn4j.cpu.CpuBackend.instance().supportedIsa();
+        assumeTrue(supported >= dbn4j.cpu.CpuBackend.ISA_AVX2, "no AVX2 on this CPU");
+        List<String> levels = supported >= dbn4j.cpu.CpuBackend.ISA_AVX512 ? List.of("avx2", "avx512")
+                : List.of("avx2", "best");
+        byte[][] models = new byte[2][];
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("isa-" + levels.get(i));
+            Run r = dbn4jJvm(List.of("-Ddbn4j.isa=" + levels.get(i)), "train", "--data", idx.toString(), "--hidden",
+                    "48,24", "--pretrain-epochs", "1", "--epochs", "2", "--batch-size", "50", "--sample-steps", "5",
+                    "--output", out.toString());
+            assertEquals(0, r.code(), r.err());
+            if (!levels.get(i).equals("best")) {
+                assertTrue(r.out().contains("kernels " + levels.get(i)), r.out());
+            }
+            models[i] = Files.readAllBytes(out.resolve("model.safetensors"));
+        }
+        assertArrayEquals(models[0], models[1], "model trained at " + levels + ": not the same bytes");
+        assertOneLineError(dbn4jJvm(List.of("-Ddbn4j.isa=mmx"), "train", "--data", idx.toString(), "--output",
+                dir.resolve("isa-bad").toString()), 1, "dbn4j.isa must be one of", "mmx");
+        if (supported < dbn4j.cpu.CpuBackend.ISA_AVX512) {
+            assertOneLineError(dbn4jJvm(List.of("-Ddbn4j.isa=avx512"), "train", "--data", idx.toString(), "--output",
+                    dir.resolve("isa-missing").toString()), 1, "dbn4j.isa=avx512", "not avx512");
+        }
     }
 
     @Test
