@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
         CHECK_OK(dbn4j_blas_set_num_threads(1));
         // M and K above the batch bound; K in blocks that differ from OpenBLAS's (its AVX-512 kernels sum a K of 300
         // in the own kernel's order, to the bit).
-        const int M = 600, N = 48, K = 800;
+        const int M = 600, N = 128, K = 800; // N: whole panels of either build, enough for the sparse path
         std::vector<float> A((size_t)M * K), B((size_t)K * N), C((size_t)M * N);
         for (auto &v : B) v = rng.uniform(-1, 1);
         for (float density : {0.3f, 1.0f}) {
@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
         }
         // The weight step of a batch of 300 (K1 + K2 past the fused bound, M and K past the batch bound): AUTO runs
         // its products on the own kernel (OWN's bits), OFF on OpenBLAS.
-        const int gm = 270, gn = 40, gk = 300;
+        const int gm = 270, gn = 64, gk = 300;
         std::vector<float> a1((size_t)gk * gm), b1((size_t)gk * gn), a2(a1.size()), b2(b1.size()), G((size_t)gm * gn);
         for (auto *v : {&a1, &b1, &a2, &b2})
             for (auto &x : *v) x = rng.uniform(0, 1);

@@ -67,13 +67,20 @@ bool ranges_overlap(const float *a, int64_t na, const float *b, int64_t nb) {
 }
 
 #if DBN4J_X86_LEVELS
-// Whether the own kernel's build for the active level can beat this OpenBLAS on the shapes AUTO gives it. Its AVX2
-// build runs at the AVX2 kernels' pace (0.95 of OpenBLAS's Haswell kernels at 100x784x500 on Zen 5, 0.85-0.9 on
-// Zen 3) but takes 1.7x the time of OpenBLAS's AVX-512 kernels (Cooperlake, Zen 5); its AVX-512 build takes 0.95
-// of theirs dense and 0.88 for a CD-1 step with the sparse path (bench_gemm_batch).
-bool own_competes(const Blas *b) {
+// Whether the own kernel's build for the active level can beat this OpenBLAS on products with N columns (N >= 16).
+// Its AVX2 build runs at the AVX2 kernels' pace (0.95 of OpenBLAS's Haswell kernels at 100x784x500 on Zen 5,
+// 0.85-0.9 on Zen 3) but takes 1.7x the time of OpenBLAS's AVX-512 kernels (Cooperlake, Zen 5). Its AVX-512 build
+// computes whole 64-column panels: per column computed it takes ~0.92 of the time of OpenBLAS's AVX-512 kernels and
+// ~0.53 of its AVX2 kernels' (x W, v' W of 784-N layers at batch 100, N = 64-1000, Zen 5; bench_gemm_batch), so it
+// wins while the last panel's padding costs less: N = 100 (128 columns) took 1.13-1.14x OpenBLAS's AVX-512 time,
+// N = 128, 256, 500, 784 and 1000 0.91-0.97x; against the AVX2 kernels N = 20 took 1.4x, 32 1.0x, 48 0.7x.
+bool own_competes(const Blas *b, int N) {
     int level = dbn4j_isa_active();
-    return level >= DBN4J_ISA_AVX512 || (level >= DBN4J_ISA_AVX2 && !b->avx512_core);
+    if (level >= DBN4J_ISA_AVX512) {
+        int64_t computed = ((int64_t)N + 63) / 64 * 64;
+        return b->avx512_core ? computed * 100 <= (int64_t)N * 107 : computed * 10 <= (int64_t)N * 16;
+    }
+    return level >= DBN4J_ISA_AVX2 && !b->avx512_core;
 }
 #endif
 
@@ -82,7 +89,7 @@ bool own_competes(const Blas *b) {
 bool own_beyond_skinny(int N) {
 #if DBN4J_X86_LEVELS
     const Blas *b = g_blas.load(std::memory_order_acquire);
-    return N >= 16 && b && own_competes(b) &&
+    return N >= 16 && b && own_competes(b, N) &&
            g_gemm_mode.load(std::memory_order_relaxed) == DBN4J_GEMM_AUTO &&
            g_gemm_sparse.load(std::memory_order_relaxed) != DBN4J_GEMM_SPARSE_OFF;
 #else
@@ -172,7 +179,7 @@ int dbn4j_gemm_own(int M, int N, int K) {
         // slower at 1000x784x500. Not before the BLAS is open (its core decides, see own_competes; dbn4j_sgemm
         // then reports that it is not open).
         const Blas *b = g_blas.load(std::memory_order_acquire);
-        if (!b || N < 16 || !own_competes(b)) return 0;
+        if (!b || N < 16 || !own_competes(b, N)) return 0;
         // Every shape where the own AVX-512 build meets an OpenBLAS on AVX2 kernels (OPENBLAS_CORETYPE=Haswell on
         // an AVX-512 CPU): 2048^3 ran at 245 against 127 GFLOP/s on Zen 5, a batch-1000 v' W in 0.56 of the time.
         if (dbn4j_isa_active() >= DBN4J_ISA_AVX512 && !b->avx512_core) return 1;

@@ -161,7 +161,7 @@ class KernelTest {
         assumeTrue(everyShape || CPU.gemmDescription().contains("mostly-zero A"), CPU.gemmDescription());
         SplittableRandom r = new SplittableRandom(41);
         // k in K blocks unlike OpenBLAS's (its AVX-512 kernels sum a k of 300 in the own kernel's order, to the bit).
-        int m = 600, n = 64, k = 800;
+        int m = 600, n = 128, k = 800;
         float[] a = new float[m * k];
         for (int i = 0; i < a.length; i++) {
             a[i] = r.nextDouble() < 0.3 ? (float) r.nextDouble() : 0f;
@@ -297,7 +297,8 @@ class KernelTest {
     @Test
     void gemmSgdMomentumMatchesGemmThenStep() {
         SplittableRandom r = new SplittableRandom(14);
-        int m = 70, n = 40, batch = 30;
+        // n: one whole panel of either build of the own kernel, which AUTO gives it beside any OpenBLAS core.
+        int m = 70, n = 64, batch = 30;
         float lr = 0.1f, momentum = 0.9f, decay = 1e-3f, alpha = -1f / batch;
         float[] v0 = random(r, batch * m, 0, 1), h0 = random(r, batch * n, 0, 1);
         float[] vk = random(r, batch * m, 0, 1), hk = random(r, batch * n, 0, 1);
