@@ -36,6 +36,26 @@ int main(int argc, char **argv) {
     CHECK(dbn4j_gemm_own(1000, 500, 784) == own_all);
     CHECK(dbn4j_gemm_own(500, 10, 100) == 0); // N under one 16-column panel
     CHECK(dbn4j_gemm_own(1024, 1024, 1024) == own_all);
+    // N = 20 and 100: the AVX-512 build's 64-column panels pad too much beside OpenBLAS's AVX-512 kernels (and 20
+    // beside its AVX2 kernels too); beside the AVX2 kernels the AVX2 build takes them at either level.
+    int own_narrow = dbn4j_isa_active() >= DBN4J_ISA_AVX2 && !avx512_core;
+    CHECK(dbn4j_gemm_own(100, 20, 784) == own_narrow);
+    CHECK(dbn4j_gemm_own(100, 100, 784) == own_narrow);
+    if (own_narrow && dbn4j_isa_supported() >= DBN4J_ISA_AVX512) {
+        // The same route and bits at both levels (the AVX2 build at the AVX-512 level for N = 20).
+        Rng r(5);
+        std::vector<float> A(100 * 784), B(784 * 20), C[2];
+        for (auto &v : A) v = r.uniform(0, 1) < 0.5f ? r.uniform(0, 1) : 0.0f;
+        for (auto &v : B) v = r.uniform(-1, 1);
+        for (int l = 0; l < 2; l++) {
+            CHECK_OK(dbn4j_isa_force(l == 0 ? DBN4J_ISA_AVX2 : DBN4J_ISA_AVX512));
+            C[l].assign(100 * 20, 0.0f);
+            CHECK_OK(dbn4j_sgemm(0, 0, 100, 20, 784, 1.0f, A.data(), 784, B.data(), 20, 0.0f, C[l].data(), 20));
+        }
+        CHECK_OK(dbn4j_isa_force(-1));
+        CHECK_MSG(memcmp(C[0].data(), C[1].data(), C[0].size() * sizeof(float)) == 0,
+                  "100x784x20 in AUTO: the AVX2 and AVX-512 levels differ");
+    }
 
     Rng rng(3);
     const int shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {64, 33, 129}, {200, 150, 300}, {300, 20, 260}};

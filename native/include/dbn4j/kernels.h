@@ -65,12 +65,15 @@ int dbn4j_blas_get_num_threads(void);
 int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                 const float *B, int ldb, float beta, float *C, int ldc);
 
-/* Which SGEMM dbn4j_sgemm runs. OpenBLAS, or dbn4j's own AVX2 + FMA kernel (x86-64 CPUs with AVX2 and FMA, and
- * the kernel level not forced below AVX2): AUTO (the default) uses the own kernel for skinny shapes, M or K at
- * most DBN4J_GEMM_OWN_MAX_BATCH (a mini-batch) and N >= 16, and for larger ones whose A (not transposed) takes the
- * sparse path below, unless OpenBLAS runs AVX-512 kernels (core SkylakeX, Cooperlake, SapphireRapids); OPENBLAS and
- * OWN force one. Both sum in an order that depends only on the shape, never on the thread count; they round
- * differently from each other. The own kernel's threads are dbn4j's kernel threads. */
+/* Which SGEMM dbn4j_sgemm runs. OpenBLAS, or dbn4j's own kernel (x86-64 CPUs with AVX2 and FMA, and the kernel
+ * level not forced below AVX2; its AVX-512 build at the AVX-512 level, else its AVX2 build, the same bits): AUTO
+ * (the default) uses the own kernel for skinny shapes, M or K at most DBN4J_GEMM_OWN_MAX_BATCH (a mini-batch), and
+ * for larger ones whose A (not transposed) takes the sparse path below, where a build competes with OpenBLAS at
+ * N: the AVX2 build for N >= 16 unless OpenBLAS runs AVX-512 kernels (core SkylakeX, Cooperlake, SapphireRapids);
+ * the AVX-512 build where its 64-column panels pad N by at most 7% (beside OpenBLAS's AVX-512 kernels) or 60%
+ * (beside its AVX2 kernels, and then for every shape). OPENBLAS and OWN force one. Both sum in an order that depends
+ * only on the shape, never on the thread count; they round differently from each other. The own kernel's threads
+ * are dbn4j's kernel threads. */
 #define DBN4J_GEMM_AUTO 0
 #define DBN4J_GEMM_OPENBLAS 1
 #define DBN4J_GEMM_OWN 2
@@ -102,9 +105,9 @@ int dbn4j_gemm_get_sparse(void);
  * Where dbn4j_gemm_own(M, N, K1 + K2) holds and K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K, G is never formed: one pass of
  * the own kernel sums both products in one accumulator per element (the second one's B negated) and applies the
  * step to W and V in registers, G untouched. Otherwise it runs the two products into G (alpha, then -alpha with
- * beta 1) and dbn4j_sgd_momentum; in AUTO with the sparse mode not OFF (and the own kernel usable at all) those
- * products run on the own kernel whatever the shape, as dbn4j_sgemm would in OWN mode: it skips a larger batch's
- * zero pixels, which OpenBLAS cannot. The two paths round the gradient differently (one sum against two). */
+ * beta 1) and dbn4j_sgd_momentum; in AUTO with the sparse mode not OFF (and the own kernel competing at N, as
+ * above) those products run on the own kernel whatever the shape, as dbn4j_sgemm would in OWN mode: it skips a
+ * larger batch's zero pixels, which OpenBLAS cannot. The two paths round the gradient differently (one sum against two). */
 #define DBN4J_GEMM_FUSED_MAX_K 512
 int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1,
                             int lda1, const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2,

@@ -57,8 +57,9 @@ bool blas_core_avx512(const char *core) {
 }
 
 #if DBN4J_X86_LEVELS
-// The own kernel's build for the active level: OWN_GEMM(own_sgemm)(...) (both builds give the same bits).
-#define OWN_GEMM(fn) (dbn4j_isa_active() >= DBN4J_ISA_AVX512 ? avx512::fn : avx2::fn)
+// The own kernel's build for a product with N columns: OWN_GEMM(own_sgemm, N)(...) (both builds give the same bits;
+// see own_build_avx512).
+#define OWN_GEMM(fn, N) (own_build_avx512(N) ? avx512::fn : avx2::fn)
 #endif
 
 bool ranges_overlap(const float *a, int64_t na, const float *b, int64_t nb) {
@@ -74,13 +75,24 @@ bool ranges_overlap(const float *a, int64_t na, const float *b, int64_t nb) {
 // ~0.53 of its AVX2 kernels' (x W, v' W of 784-N layers at batch 100, N = 64-1000, Zen 5; bench_gemm_batch), so it
 // wins while the last panel's padding costs less: N = 100 (128 columns) took 1.13-1.14x OpenBLAS's AVX-512 time,
 // N = 128, 256, 500, 784 and 1000 0.91-0.97x; against the AVX2 kernels N = 20 took 1.4x, 32 1.0x, 48 0.7x.
+// Where the AVX-512 build does not compete but the AVX2 build does (OpenBLAS on AVX2 kernels, N = 16-39 or 65-79),
+// the AVX2 build runs at the AVX-512 level too: the same products take the same route at both levels.
+bool avx512_build_competes(const Blas *b, int N) {
+    if (dbn4j_isa_active() < DBN4J_ISA_AVX512) return false;
+    int64_t computed = ((int64_t)N + 63) / 64 * 64;
+    return b->avx512_core ? computed * 100 <= (int64_t)N * 107 : computed * 10 <= (int64_t)N * 16;
+}
+
 bool own_competes(const Blas *b, int N) {
-    int level = dbn4j_isa_active();
-    if (level >= DBN4J_ISA_AVX512) {
-        int64_t computed = ((int64_t)N + 63) / 64 * 64;
-        return b->avx512_core ? computed * 100 <= (int64_t)N * 107 : computed * 10 <= (int64_t)N * 16;
-    }
-    return level >= DBN4J_ISA_AVX2 && !b->avx512_core;
+    return avx512_build_competes(b, N) || (dbn4j_isa_active() >= DBN4J_ISA_AVX2 && !b->avx512_core);
+}
+
+// The AVX-512 build at the AVX-512 level, unless AUTO chose the own kernel for the AVX2 build's sake alone. In OWN
+// mode, or before a BLAS is open (tests), the level decides.
+bool own_build_avx512(int N) {
+    if (dbn4j_isa_active() < DBN4J_ISA_AVX512) return false;
+    const Blas *b = g_blas.load(std::memory_order_acquire);
+    return !b || g_gemm_mode.load(std::memory_order_relaxed) == DBN4J_GEMM_OWN || avx512_build_competes(b, N);
 }
 #endif
 
@@ -182,7 +194,7 @@ int dbn4j_gemm_own(int M, int N, int K) {
         if (!b || N < 16 || !own_competes(b, N)) return 0;
         // Every shape where the own AVX-512 build meets an OpenBLAS on AVX2 kernels (OPENBLAS_CORETYPE=Haswell on
         // an AVX-512 CPU): 2048^3 ran at 245 against 127 GFLOP/s on Zen 5, a batch-1000 v' W in 0.56 of the time.
-        if (dbn4j_isa_active() >= DBN4J_ISA_AVX512 && !b->avx512_core) return 1;
+        if (!b->avx512_core && avx512_build_competes(b, N)) return 1;
         return M <= DBN4J_GEMM_OWN_MAX_BATCH || K <= DBN4J_GEMM_OWN_MAX_BATCH;
     }
     }
@@ -240,12 +252,12 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
 #if DBN4J_X86_LEVELS
     int sparse = g_gemm_sparse.load(std::memory_order_relaxed);
     if (dbn4j_gemm_own(M, N, K))
-        return OWN_GEMM(own_sgemm)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse);
+        return OWN_GEMM(own_sgemm, N)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse);
     // A shape left to OpenBLAS (a batch above DBN4J_GEMM_OWN_MAX_BATCH) still takes the own kernel's sparse path
     // in AUTO when A is mostly zeros: sampled states, ReLU outputs, images with a blank background.
     int rc;
     if (transA == DBN4J_NO_TRANS && own_beyond_skinny(N) &&
-        OWN_GEMM(own_sgemm_sparse)(transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse, &rc))
+        OWN_GEMM(own_sgemm_sparse, N)(transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, sparse, &rc))
         return rc;
 #endif
     if (!b) return fail(DBN4J_EBLAS, "%s: BLAS not opened (call dbn4j_blas_open)", fn);
@@ -291,16 +303,16 @@ int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2
 #if DBN4J_X86_LEVELS
     int sparse = g_gemm_sparse.load(std::memory_order_relaxed);
     if (K1 > 0 && dbn4j_gemm_sgd_fused(M, N, K1, K2))
-        return OWN_GEMM(own_gemm_sgd)(transA, transB, M, N, K1, K2, alpha, A1, lda1, B1, ldb1, A2, lda2, B2, ldb2, W, V,
-                                 lr, momentum, weight_decay, nesterov, sparse);
+        return OWN_GEMM(own_gemm_sgd, N)(transA, transB, M, N, K1, K2, alpha, A1, lda1, B1, ldb1, A2, lda2, B2, ldb2,
+                                         W, V, lr, momentum, weight_decay, nesterov, sparse);
     // A larger batch's gradient (K past the fused bound, M and K past the skinny ones) on the own kernel: on dense
     // operands it runs as fast as OpenBLAS 0.3.31 (0.94-0.99 of its time at 784 x 500 x 512-2000, Zen 3), and it
     // skips the k where six neighbouring pixels are all zero (an RBM's v0^T h0 at batch 1000: the gradient step
     // took 0.84 of OpenBLAS's time).
     if (K1 > 0 && own_beyond_skinny(N)) {
-        int rc = OWN_GEMM(own_sgemm)(transA, transB, M, N, K1, alpha, A1, lda1, B1, ldb1, 0.0f, G, N, sparse);
+        int rc = OWN_GEMM(own_sgemm, N)(transA, transB, M, N, K1, alpha, A1, lda1, B1, ldb1, 0.0f, G, N, sparse);
         if (rc == DBN4J_OK && K2 > 0)
-            rc = OWN_GEMM(own_sgemm)(transA, transB, M, N, K2, -alpha, A2, lda2, B2, ldb2, 1.0f, G, N, sparse);
+            rc = OWN_GEMM(own_sgemm, N)(transA, transB, M, N, K2, -alpha, A2, lda2, B2, ldb2, 1.0f, G, N, sparse);
         return rc == DBN4J_OK ? dbn4j_sgd_momentum(W, G, V, n, lr, momentum, weight_decay, nesterov) : rc;
     }
 #endif

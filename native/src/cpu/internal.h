@@ -62,7 +62,8 @@ const KernelTable &kernels();
 const KernelTable *kernels_for_level(int level);
 
 // ---- dbn4j's own SGEMM (gemm_impl.inc, built as avx2:: and avx512::; x86-64 builds only) ----
-// Both levels declare the same three functions and give the same bits; blas.cpp calls the widest the CPU runs.
+// Both levels declare the same three functions and give the same bits; blas.cpp calls the build of the active
+// (possibly forced) level, or the AVX2 one where only it competes with OpenBLAS (own_build_avx512).
 // own_sgemm: row-major C = alpha op(A) op(B) + beta C, threads from the kernel pool, arguments as checked by
 //   dbn4j_sgemm (M, N, K > 0); sparse: DBN4J_GEMM_SPARSE_* (op(A) not transposed only; see gemm_impl.inc).
 // own_sgemm_sparse: its sparse path alone (op(A) not transposed), for products whose shape goes to OpenBLAS:

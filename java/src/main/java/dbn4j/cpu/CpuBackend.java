@@ -183,11 +183,12 @@ public final class CpuBackend extends Backend {
 
     /**
      * Chooses the SGEMM behind {@link #gemm} (also {@code -Ddbn4j.gemm=auto|openblas|own}). AUTO, the default, runs
-     * dbn4j's own kernel where one of M and K is a mini-batch of at most 256 rows and N is at least 16 (its AVX-512
-     * build where the active kernel level is AVX-512, else its AVX2 + FMA build, which is left out when OpenBLAS runs
-     * AVX-512 kernels); elsewhere OpenBLAS — except that the AVX-512 build takes every shape with N at least 16 when
-     * OpenBLAS runs AVX2 kernels (e.g. {@code OPENBLAS_CORETYPE=Haswell}): it runs twice as fast. Both builds give
-     * the same bits. The own kernel runs on dbn4j's kernel
+     * dbn4j's own kernel where one of M and K is a mini-batch of at most 256 rows and one of its builds competes at
+     * N, the columns of C; elsewhere OpenBLAS. The AVX2 + FMA build competes for N at least 16 unless OpenBLAS runs
+     * AVX-512 kernels; the AVX-512 build (used at the AVX-512 kernel level) where its 64-column panels pad N by at
+     * most 7% beside OpenBLAS's AVX-512 kernels, or 60% beside its AVX2 kernels (e.g. {@code
+     * OPENBLAS_CORETYPE=Haswell}), and then for every shape, as it runs twice as fast. Both builds give the same
+     * bits. The own kernel runs on dbn4j's kernel
      * threads ({@link #setThreads}), OpenBLAS on its own ({@link #setBlasThreads}). Each sums in an order fixed by
      * the shape, never by the thread count; the own kernel and OpenBLAS round differently. Without AVX2, or with the
      * kernels forced to the scalar level, every product goes to OpenBLAS.
