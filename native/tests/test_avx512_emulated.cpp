@@ -1,7 +1,8 @@
 /*
- * The AVX-512 Philox (16 blocks per iteration) checked on any x86-64 CPU: kernels_impl.inc is compiled here once
- * more with SIMDe emulating the AVX-512 intrinsics, and its Philox-based kernels are compared bit for bit with the
- * scalar table. Built only when SIMDe is installed. Run: ctest --test-dir <build> -R avx512_emulated
+ * The AVX-512 Philox (16 blocks per iteration) and the 16-lane sigmoid passes checked on any CPU with AVX2 + FMA:
+ * kernels_impl.inc is compiled here once more with SIMDe emulating the AVX-512 intrinsics (on the AVX2 ones, so that
+ * its fused multiply-adds are exact), and its kernels are compared bit for bit with the scalar table. Built only
+ * when SIMDe is installed; exit 77 without AVX2 + FMA. Run: ctest --test-dir <build> -R avx512_emulated
  */
 #define DBN4J_SIMDE_AVX512 1
 #define DBN4J_ISA_NS avx512emu
@@ -15,6 +16,10 @@
 static_assert(DBN4J_PHILOX_LANES == 16, "the emulated build must take the AVX-512 Philox path");
 
 int main() {
+    if (dbn4j_isa_supported() < DBN4J_ISA_AVX2) {
+        printf("SKIP: this CPU has no AVX2 + FMA (the emulation's fused multiply-adds need them)\n");
+        return 77;
+    }
     const dbn4j::KernelTable &E = dbn4j::avx512emu::table, &S = dbn4j::scalar::table;
     Rng rng(17);
 
@@ -79,5 +84,25 @@ int main() {
             CHECK_MSG(memcmp(pa.data(), pb.data(), 4 * n) == 0, "random_gaussian offset %llu n %lld",
                       (unsigned long long)o, (long long)n);
         }
+    // The 16-lane sigmoid passes (sigmoid_forward, bias_sigmoid) on every kind of input: wide and tiny values, the
+    // clamp at -104, subnormal results, zeros of both signs, infinities and NaNs, at lengths around the chunk.
+    const float specials[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 88.0f, -88.0f, 103.9f, -103.9f, 104.0f, -104.0f, 120.0f,
+                              -120.0f, -87.3f, -100.5f, INFINITY, -INFINITY, NAN, -NAN, 3.4e38f, -3.4e38f};
+    for (int64_t n : {1, 31, 32, 33, 127, 128, 129, 300, 1000}) {
+        std::vector<float> x(n), ya(n), yb(n);
+        for (int64_t i = 0; i < n; i++)
+            x[i] = i % 5 == 0 ? specials[(i / 5) % (sizeof(specials) / sizeof(specials[0]))] : rng.uniform(-30, 30);
+        E.sigmoid_forward(x.data(), ya.data(), n);
+        S.sigmoid_forward(x.data(), yb.data(), n);
+        CHECK_MSG(memcmp(ya.data(), yb.data(), 4 * n) == 0, "sigmoid_forward n %lld", (long long)n);
+        const int64_t rows = 3, cols = (n + 2) / 3;
+        std::vector<float> xa(rows * cols), xb(rows * cols), bias(cols);
+        for (int64_t i = 0; i < rows * cols; i++) xa[i] = xb[i] = x[i % n];
+        for (auto &v : bias) v = rng.uniform(-2, 2);
+        E.bias_sigmoid(xa.data(), bias.data(), rows, cols);
+        S.bias_sigmoid(xb.data(), bias.data(), rows, cols);
+        CHECK_MSG(memcmp(xa.data(), xb.data(), 4 * rows * cols) == 0, "bias_sigmoid %lld x %lld", (long long)rows,
+                  (long long)cols);
+    }
     return finish("test_avx512_emulated");
 }
