@@ -171,6 +171,15 @@ int dbn4j_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, 
 /* dst(B,N) row r = src(src_rows,N) row idx[r]; every idx in [0, src_rows). dst must not overlap src.
  * Shuffles a data set into mini-batch order once per epoch. */
 int dbn4j_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int B, float *dst);
+/* dst(B,N) row r, column c = palette[src[idx[r] * N + c]]: the same rows from a data set held as one byte per
+ * element, codes into a palette of 256 floats (a data set of at most 256 distinct values, such as 8-bit pixels
+ * scaled, takes a quarter of the memory and of the memory traffic). dst must not overlap src or palette. */
+int dbn4j_gather_rows_u8(const uint8_t *src, int src_rows, int N, const float *palette, const int32_t *idx, int B,
+                         float *dst);
+/* codes(n) and palette(256) of src(n): palette[0 .. *values) are the distinct values of src in order of first
+ * appearance (bit patterns: -0 and 0 are two), codes[i] the index of src[i], unused palette entries 0. When src has
+ * more than 256 values *values = -1 and codes and palette are unspecified. codes and palette must not overlap src. */
+int dbn4j_encode_u8(const float *src, int64_t n, uint8_t *codes, float *palette, int *values);
 /* out(B) = sum over columns of softplus(x(B,N)) = log(1 + exp(x)), in double per row; the hidden term of an
  * RBM's free energy. */
 int dbn4j_softplus_row_sums(const float *x, float *out, int B, int N);

@@ -1,7 +1,8 @@
 // Row-wise helpers of the training loops: gathering rows into mini-batch order (a shuffled epoch, or one batch of
-// it) and the softplus row sums of the RBM free energy (monitoring, once per epoch on a subset: scalar libm is
-// enough).
-// Variants: scalar only (memcpy-bound and monitoring-only). Tested through Java (RowsTest).
+// it, from float rows or from byte codes into a palette) and the softplus row sums of the RBM free energy
+// (monitoring, once per epoch on a subset: scalar libm is enough).
+// Variants: scalar only (memory-bound and monitoring-only). Tested through Java (CodedRowsTest, BatchesTest; the
+// softplus sums through the RBM's free energy, RbmExactTest).
 #include "dbn4j/kernels.h"
 #include "internal.h"
 
@@ -37,6 +38,89 @@ extern "C" int dbn4j_gather_rows(const float *src, int src_rows, int N, const in
             std::memcpy(dst + r * N, src + (int64_t)idx[r] * N, (size_t)N * sizeof(float));
         }
     });
+    return DBN4J_OK;
+}
+
+// src is (src_rows, N) bytes, palette 256 floats, idx (B), dst (B, N) floats.
+extern "C" int dbn4j_gather_rows_u8(const uint8_t *src, int src_rows, int N, const float *palette, const int32_t *idx,
+                                    int B, float *dst) {
+    const char *fn = "dbn4j_gather_rows_u8";
+    if (src_rows < 0 || N < 0 || B < 0) {
+        return fail(DBN4J_EINVAL, "%s: negative size src_rows=%d N=%d B=%d", fn, src_rows, N, B);
+    }
+    if (B == 0 || N == 0) {
+        return DBN4J_OK;
+    }
+    if (src == nullptr || palette == nullptr || idx == nullptr || dst == nullptr) {
+        return fail(DBN4J_EINVAL, "%s: NULL pointer (src=%p palette=%p idx=%p dst=%p)", fn, (const void *)src,
+                    (const void *)palette, (const void *)idx, (void *)dst);
+    }
+    const char *d0 = (const char *)dst, *d1 = d0 + (size_t)B * N * sizeof(float);
+    const char *s0 = (const char *)src, *s1 = s0 + (size_t)src_rows * N;
+    const char *p0 = (const char *)palette, *p1 = p0 + 256 * sizeof(float);
+    if ((d0 < s1 && s0 < d1) || (d0 < p1 && p0 < d1)) {
+        return fail(DBN4J_EINVAL, "%s: dst overlaps %s", fn, d0 < s1 && s0 < d1 ? "src" : "palette");
+    }
+    for (int r = 0; r < B; r++) {
+        if (idx[r] < 0 || idx[r] >= src_rows) {
+            return fail(DBN4J_EINVAL, "%s: idx[%d]=%d outside [0, %d)", fn, r, idx[r], src_rows);
+        }
+    }
+    dbn4j::parallel_for(0, B, 1 + dbn4j::grain_elements() / N, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; r++) {
+            // The next row is fetched while this one is looked up: one row at a time, the loads wait on memory
+            // (100 rows of 784 from a 47 MB set: 67 us, 36 us with the prefetch, 50 us for the float rows).
+            if (r + 1 < e) {
+                const char *next = (const char *)(src + (int64_t)idx[r + 1] * N);
+                for (int o = 0; o < N; o += 64) __builtin_prefetch(next + o);
+                __builtin_prefetch(next + N - 1);
+            }
+            const uint8_t *s = src + (int64_t)idx[r] * N;
+            float *d = dst + r * N;
+            for (int c = 0; c < N; c++) d[c] = palette[s[c]];
+        }
+    });
+    return DBN4J_OK;
+}
+
+extern "C" int dbn4j_encode_u8(const float *src, int64_t n, uint8_t *codes, float *palette, int *values) {
+    const char *fn = "dbn4j_encode_u8";
+    if (n < 0) {
+        return fail(DBN4J_EINVAL, "%s: n=%lld < 0", fn, (long long)n);
+    }
+    if (values == nullptr || palette == nullptr || (n > 0 && (src == nullptr || codes == nullptr))) {
+        return fail(DBN4J_EINVAL, "%s: NULL pointer (src=%p codes=%p palette=%p values=%p)", fn, (const void *)src,
+                    (void *)codes, (void *)palette, (void *)values);
+    }
+    const char *s0 = (const char *)src, *s1 = s0 + (size_t)n * sizeof(float);
+    const char *c0 = (const char *)codes, *c1 = c0 + (size_t)n;
+    const char *p0 = (const char *)palette, *p1 = p0 + 256 * sizeof(float);
+    if (n > 0 && ((c0 < s1 && s0 < c1) || (p0 < s1 && s0 < p1))) {
+        return fail(DBN4J_EINVAL, "%s: %s overlaps src", fn, c0 < s1 && s0 < c1 ? "codes" : "palette");
+    }
+    // Open addressing on the bit patterns: 512 slots for at most 256 keys, so a probe ends soon.
+    uint32_t keys[512];
+    int16_t slot_code[512];
+    for (int h = 0; h < 512; h++) slot_code[h] = -1;
+    for (int k = 0; k < 256; k++) palette[k] = 0.0f;
+    int count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t bits;
+        std::memcpy(&bits, src + i, sizeof bits);
+        uint32_t h = (bits * 0x9E3779B9u) >> 23;
+        while (slot_code[h] >= 0 && keys[h] != bits) h = (h + 1) & 511;
+        if (slot_code[h] < 0) {
+            if (count == 256) {
+                *values = -1;
+                return DBN4J_OK;
+            }
+            keys[h] = bits;
+            slot_code[h] = (int16_t)count;
+            palette[count++] = src[i];
+        }
+        codes[i] = (uint8_t)slot_code[h];
+    }
+    *values = count;
     return DBN4J_OK;
 }
 

@@ -521,6 +521,64 @@ public abstract class Backend {
         }
     }
 
+    /**
+     * {@code src} as byte codes into a palette, where this backend holds such rows (host backends: see {@link
+     * #gathersPerBatch}) and src has at most {@link CodedRows#PALETTE_SIZE} distinct values (bit patterns); null
+     * otherwise (keep src then). src is left as it is; the caller closes the result.
+     */
+    public final CodedRows encodeRows(Matrix src) {
+        requireOpen(src, "src");
+        if (!holdsCodedRows() || src.size() == 0) {
+            return null;
+        }
+        Matrix codes = null;
+        Matrix palette = null;
+        try {
+            // The codes in a float allocation of at least rows * cols bytes: rows x ceil(cols / 4) floats.
+            codes = allocate(src.rows(), (src.cols() + Float.BYTES - 1) / Float.BYTES);
+            palette = allocate(1, CodedRows.PALETTE_SIZE);
+            int values = encodeRowsK(src.address(), src.size(), codes.address(), palette.address());
+            if (values < 0) {
+                Matrix.closeAll(codes, palette);
+                return null;
+            }
+            return new CodedRows(src.rows(), src.cols(), codes, palette, values);
+        } catch (RuntimeException e) {
+            Matrix.closeAll(codes, palette);
+            throw e;
+        }
+    }
+
+    /**
+     * dst row r = row rows[r] of the coded data set, decoded: the same floats as {@link #gatherRows(Matrix, int[],
+     * Matrix)} from the data it was made of.
+     */
+    public final void gatherRows(CodedRows src, int[] rows, Matrix dst) {
+        if (src == null) {
+            throw new IllegalArgumentException("src is null");
+        }
+        src.checkOpen("src");
+        requireOpen(dst, "dst");
+        if (rows == null || rows.length < dst.rows()) {
+            throw new IllegalArgumentException("rows must hold at least dst.rows()=" + dst.rows() + " indices, got "
+                    + (rows == null ? "null" : rows.length));
+        }
+        if (src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
+        }
+        requireDisjoint(src.codes, "src", dst, "dst");
+        requireDisjoint(src.palette, "src's palette", dst, "dst");
+        for (int r = 0; r < dst.rows(); r++) {
+            if (rows[r] < 0 || rows[r] >= src.rows()) {
+                throw new IndexOutOfBoundsException("rows[" + r + "]=" + rows[r] + " outside [0, " + src.rows() + ")");
+            }
+        }
+        if (dst.size() > 0) {
+            gatherCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(), rows, dst.rows(),
+                    dst.address());
+        }
+    }
+
     /** out(B, 1) = sum over columns of softplus(x(B, N)) = log(1 + exp(x)): the hidden term of an RBM's free energy. */
     public final void softplusRowSums(Matrix x, Matrix out) {
         requireOpen(x, "x");
@@ -686,6 +744,24 @@ public abstract class Backend {
     }
 
     protected abstract void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst);
+
+    /** Whether {@link #encodeRows} keeps data as byte codes here (then the two methods below are implemented). */
+    protected boolean holdsCodedRows() {
+        return false;
+    }
+
+    /**
+     * codes (n bytes) and palette (256 floats) of src (n floats): returns the number of distinct values, or -1 when
+     * there are more than 256.
+     */
+    protected int encodeRowsK(long src, long n, long codes, long palette) {
+        throw new UnsupportedOperationException(name() + " holds no coded rows");
+    }
+
+    /** dst(count, cols) row r = palette[codes of row rows[r]], codes (srcRows, cols) bytes, palette 256 floats. */
+    protected void gatherCodedRowsK(long codes, int srcRows, int cols, long palette, int[] rows, int count, long dst) {
+        throw new UnsupportedOperationException(name() + " holds no coded rows");
+    }
 
     protected abstract void softplusRowSumsK(long x, long out, int rows, int cols);
 

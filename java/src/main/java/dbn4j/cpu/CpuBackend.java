@@ -456,6 +456,23 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
+    protected boolean holdsCodedRows() {
+        return true;
+    }
+
+    @Override
+    protected int encodeRowsK(long src, long n, long codes, long palette) {
+        int[] values = new int[1];
+        check(CpuKernels.dbn4j_encode_u8(src, n, codes, palette, values), "dbn4j_encode_u8");
+        return values[0];
+    }
+
+    @Override
+    protected void gatherCodedRowsK(long codes, int srcRows, int cols, long palette, int[] rows, int count, long dst) {
+        check(CpuKernels.dbn4j_gather_rows_u8(codes, srcRows, cols, palette, rows, count, dst), "dbn4j_gather_rows_u8");
+    }
+
+    @Override
     protected void softplusRowSumsK(long x, long out, int rows, int cols) {
         check(CpuKernels.dbn4j_softplus_row_sums(x, out, rows, cols), "dbn4j_softplus_row_sums");
     }

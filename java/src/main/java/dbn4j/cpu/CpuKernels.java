@@ -92,6 +92,10 @@ public final class CpuKernels {
 
     public static native int dbn4j_gather_rows(@Cast("const float*") long src, int srcRows, int N,
             @Cast("const int32_t*") int[] idx, int B, @Cast("float*") long dst);
+    public static native int dbn4j_gather_rows_u8(@Cast("const uint8_t*") long src, int srcRows, int N,
+            @Cast("const float*") long palette, @Cast("const int32_t*") int[] idx, int B, @Cast("float*") long dst);
+    public static native int dbn4j_encode_u8(@Cast("const float*") long src, @Cast("int64_t") long n,
+            @Cast("uint8_t*") long codes, @Cast("float*") long palette, int[] values);
     public static native int dbn4j_softplus_row_sums(@Cast("const float*") long x, @Cast("float*") long out, int B,
             int N);
 

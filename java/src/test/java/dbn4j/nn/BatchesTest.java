@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dbn4j.Backend;
 import dbn4j.Backends;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** In-memory mini-batches: gathered per batch (host memory) or per epoch, the same rows in the same seeded order. */
@@ -116,6 +117,34 @@ class BatchesTest {
                 assertEquals(n, total, "every row once");
             }
         }
+    }
+
+    @Test
+    void inputsOfFewValuesAreHeldAsCodesAndGiveTheSameBatches() {
+        // 8-bit pixel values (and -0, a value of its own): per batch they are held as byte codes.
+        int n = 1037, cols = 50;
+        float[] x = new float[n * cols];
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i % 7 == 0 ? -0.0f : r.nextInt(255) / 255f; // 255 values and -0: 256
+        }
+        long base = BE.allocatedBytes();
+        long coded;
+        try (Batches perBatch = new Batches(BE, x, n, cols, targets(n), 2, 100, true, true)) {
+            coded = BE.allocatedBytes() - base;
+            try (Batches perEpoch = new Batches(BE, x, n, cols, targets(n), 2, 100, true, false)) {
+                for (int e = 0; e < 2; e++) {
+                    // Bit for bit (assertArrayEquals tells -0 from 0).
+                    assertArrayEquals(epoch(perEpoch, 3, e), epoch(perBatch, 3, e), "epoch " + e);
+                }
+            }
+        }
+        // A byte per input (rows padded to whole floats), the palette, the targets as floats, one batch buffer.
+        long codes = (long) n * ((cols + 3) / 4) * Float.BYTES, palette = 256 * Float.BYTES;
+        long targets = (long) n * 2 * Float.BYTES, batch = 100L * (cols + 2) * Float.BYTES;
+        assertEquals(codes + palette + targets + batch, coded, "instead of " + (long) n * cols * Float.BYTES
+                + " bytes of float inputs");
+        assertEquals(base, BE.allocatedBytes(), "every buffer freed");
     }
 
     @Test
