@@ -83,6 +83,13 @@ namespace avx2 { DBN4J_OWN_GEMM_DECLS }
 namespace avx512 { DBN4J_OWN_GEMM_DECLS }
 #undef DBN4J_OWN_GEMM_DECLS
 
+// ---- byte codes to floats (decode_impl.inc, built as vbmi::; x86-64 builds only) ----
+// dst[r * N + c] = palette[src[idx[r] * N + c]] for rows [r0, r1); runs only on CPUs with AVX-512 VBMI.
+namespace vbmi {
+void decode_rows_u8(const uint8_t *src, int N, const float *palette, const int32_t *idx, int64_t r0, int64_t r1,
+                    float *dst);
+}
+
 // ---- thread pool ----
 using RangeFn = void (*)(void *ctx, int64_t begin, int64_t end);
 void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, RangeFn fn, void *ctx);
