@@ -110,17 +110,26 @@ extern "C" int dbn4j_encode_u8(const float *src, int64_t n, uint8_t *codes, floa
     if (n > 0 && ((c0 < s1 && s0 < c1) || (p0 < s1 && s0 < p1))) {
         return fail(DBN4J_EINVAL, "%s: %s overlaps src", fn, c0 < s1 && s0 < c1 ? "codes" : "palette");
     }
-    // Open addressing on the bit patterns: 512 slots for at most 256 keys, so a probe ends soon.
-    uint32_t keys[512];
-    int16_t slot_code[512];
-    for (int h = 0; h < 512; h++) slot_code[h] = -1;
+    // Open addressing on the bit patterns: 4096 slots for at most 256 keys, so that a key almost always sits in
+    // its first slot and the probe loop's branch is predictable.
+    constexpr int SLOTS = 4096;
+    uint32_t keys[SLOTS];
+    int16_t slot_code[SLOTS];
+    for (int h = 0; h < SLOTS; h++) slot_code[h] = -1;
     for (int k = 0; k < 256; k++) palette[k] = 0.0f;
     int count = 0;
     for (int64_t i = 0; i < n; i++) {
         uint32_t bits;
         std::memcpy(&bits, src + i, sizeof bits);
-        uint32_t h = (bits * 0x9E3779B9u) >> 23;
-        while (slot_code[h] >= 0 && keys[h] != bits) h = (h + 1) & 511;
+        // A full mix of the bits (murmur3's finaliser): a plain multiplicative hash put the 256 values k / 255 in
+        // only 164 of the slots, and probing took most of the time (the 47 million values of Fashion-MNIST's
+        // training images: 180 ms with 512 slots, 150 with 4096, 124 with this mix; their copy to the backend 96).
+        uint32_t h = bits ^ (bits >> 16);
+        h *= 0x85EBCA6Bu;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35u;
+        h = (h ^ (h >> 16)) & (SLOTS - 1);
+        while (slot_code[h] >= 0 && keys[h] != bits) h = (h + 1) & (SLOTS - 1);
         if (slot_code[h] < 0) {
             if (count == 256) {
                 *values = -1;
