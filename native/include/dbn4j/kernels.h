@@ -218,6 +218,14 @@ int dbn4j_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, flo
 int dbn4j_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
                             float *s, int B, int N);
 
+/* ---- fused with the column sums of the result (an RBM's bias gradients) ----
+ * As dbn4j_bias_sigmoid and dbn4j_sigmoid_bernoulli, and sums(N) = alpha * (column sums of x, resp. p) + beta * sums
+ * bit for bit as dbn4j_column_sums gives them: each chunk of DBN4J_COLUMN_SUM_CHUNK rows is summed right after it is
+ * computed, while it is in cache. sums must not overlap x, b, p or s. */
+int dbn4j_bias_sigmoid_sums(float *x, const float *b, int B, int N, float *sums, float alpha, float beta);
+int dbn4j_sigmoid_bernoulli_sums(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,
+                                 int B, int N, float *sums, float alpha, float beta);
+
 #ifdef __cplusplus
 }
 #endif

@@ -141,6 +141,33 @@ int check_random(const char *fn, const void *out, int64_t n) {
     return DBN4J_OK;
 }
 
+// Rows [0, B) of y(B, N) made by produce(r0, r1) a chunk of DBN4J_COLUMN_SUM_CHUNK rows at a time (chunks in
+// parallel), each chunk's column sums taken right after it (in cache), then sums = alpha * total + beta * sums
+// with dbn4j_column_sums' order and rounding. The chunk sums live in a per-thread buffer (no allocation per call
+// in the steady state).
+thread_local std::vector<double> t_chunk_sums;
+
+template <class Produce>
+void rows_with_column_sums(const float *y, int B, int N, float *sums, float alpha, float beta, const Produce &produce) {
+    const int64_t chunk = DBN4J_COLUMN_SUM_CHUNK, chunks = (B + chunk - 1) / chunk;
+    std::vector<double> &part = t_chunk_sums;
+    if ((int64_t)part.size() < chunks * N) part.resize((size_t)(chunks * N));
+    double *pp = part.data();
+    auto sum_chunk = kernels().column_chunk_sums;
+    parallel_for(0, chunks, 1 + row_grain(N) / chunk, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; c++) {
+            int64_t r0 = c * chunk, r1 = r0 + chunk < B ? r0 + chunk : B;
+            produce(r0, r1);
+            sum_chunk(y + r0 * N, r1 - r0, N, N, pp + c * N);
+        }
+    });
+    for (int64_t j = 0; j < N; j++) {
+        double acc = 0.0;
+        for (int64_t c = 0; c < chunks; c++) acc += pp[c * N + j];
+        sums[j] = beta == 0.0f ? (float)((double)alpha * acc) : (float)((double)alpha * acc + (double)beta * (double)sums[j]);
+    }
+}
+
 // The Bernoulli samplers count half words: 2 * offset must not wrap.
 int check_half_offset(const char *fn, uint64_t offset) {
     if (offset >> 63) return fail(DBN4J_EINVAL, "%s: offset=%llu >= 2^63", fn, (unsigned long long)offset);
@@ -327,6 +354,46 @@ int dbn4j_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, flo
         auto f = kernels().random_gaussian;
         parallel_for(0, n, grain_elements(), [&](int64_t b, int64_t e) {
             f(seed, offset + 2 * (uint64_t)b, mean ? mean + b : nullptr, stddev, out + b, e - b);
+        });
+        return DBN4J_OK;
+    });
+}
+
+int dbn4j_bias_sigmoid_sums(float *x, const float *b, int B, int N, float *sums, float alpha, float beta) {
+    const char *fn = "dbn4j_bias_sigmoid_sums";
+    return guarded(fn, [&] {
+        if (int rc = check_rows(fn, B, N)) return rc;
+        if (N == 0) return DBN4J_OK;
+        if (!sums) return fail(DBN4J_EINVAL, "%s: sums is NULL with N=%d", fn, N);
+        int64_t n = (int64_t)B * N;
+        if (B > 0 && (!x || !b)) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : "b", B, N);
+        if (overlap(x, n, b, N)) return fail(DBN4J_EINVAL, "%s: b overlaps x", fn);
+        if (overlap(sums, N, x, n) || overlap(sums, N, b, N)) return fail(DBN4J_EINVAL, "%s: sums overlaps x or b", fn);
+        auto f = kernels().bias_sigmoid;
+        rows_with_column_sums(x, B, N, sums, alpha, beta, [&](int64_t r0, int64_t r1) { f(x + r0 * N, b, r1 - r0, N); });
+        return DBN4J_OK;
+    });
+}
+
+int dbn4j_sigmoid_bernoulli_sums(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,
+                                 int B, int N, float *sums, float alpha, float beta) {
+    const char *fn = "dbn4j_sigmoid_bernoulli_sums";
+    return guarded(fn, [&] {
+        if (int rc = check_rows(fn, B, N)) return rc;
+        if (N == 0) return DBN4J_OK;
+        if (!sums) return fail(DBN4J_EINVAL, "%s: sums is NULL with N=%d", fn, N);
+        int64_t n = (int64_t)B * N;
+        if (B > 0 && (!x || !p || !s))
+            return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : !p ? "p" : "s", B, N);
+        if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
+        if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
+        if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
+        if (overlap(sums, N, x, n) || overlap(sums, N, p, n) || overlap(sums, N, s, n) || overlap(sums, N, b, N))
+            return fail(DBN4J_EINVAL, "%s: sums overlaps x, p, s or b", fn);
+        if (int rc = check_half_offset(fn, offset)) return rc;
+        auto f = kernels().sigmoid_bernoulli;
+        rows_with_column_sums(p, B, N, sums, alpha, beta, [&](int64_t r0, int64_t r1) {
+            f(seed, 2 * offset + (uint64_t)(r0 * N), x + r0 * N, b, p + r0 * N, s + r0 * N, r1 - r0, N);
         });
         return DBN4J_OK;
     });

@@ -35,6 +35,8 @@ struct KernelTable {
                           double *row_loss);
     // Columns [0, ncols) of x(B, ld): out[c] = alpha * sum_r x[r*ld + c] + beta * out[c].
     void (*column_sums)(const float *x, float *out, int64_t B, int64_t ld, int64_t ncols, float alpha, float beta);
+    // One chunk of column_sums: part[c] = sum over rows [0, rows) of x[r*ld + c], in row order from +0, in double.
+    void (*column_chunk_sums)(const float *x, int64_t rows, int64_t ld, int64_t ncols, double *part);
     void (*axpy)(float alpha, const float *x, float *y, int64_t n);
     void (*scale)(float alpha, float *x, int64_t n);
     void (*sgd_momentum)(float *w, const float *g, float *v, int64_t n, float lr, float momentum,

@@ -155,6 +155,31 @@ public abstract class Backend {
         }
     }
 
+    /**
+     * {@link #biasSigmoid(Matrix, Matrix)}, then sums = alpha * (column sums of the new x) + beta * sums exactly as
+     * {@link #columnSums} gives them. The CPU backend sums each chunk of rows right after computing it, while it is
+     * in cache (an RBM's bias gradients). sums (1, N) must be disjoint from x and bias.
+     */
+    public final void biasSigmoid(Matrix x, Matrix bias, Matrix sums, float alpha, float beta) {
+        rowBiasArgs(x, bias);
+        requireSums(sums, x, bias, null);
+        if (x.cols() > 0) {
+            biasSigmoidSumsK(x.address(), bias.address(), x.rows(), x.cols(), sums.address(), alpha, beta);
+        }
+    }
+
+    private void requireSums(Matrix sums, Matrix x, Matrix bias, Matrix s) {
+        requireOpen(sums, "sums");
+        requireShape(sums, "sums", 1, x.cols());
+        requireDisjoint(sums, "sums", x, "x");
+        if (bias != null) {
+            requireDisjoint(sums, "sums", bias, "bias");
+        }
+        if (s != null) {
+            requireDisjoint(sums, "sums", s, "s");
+        }
+    }
+
     private void rowBiasArgs(Matrix x, Matrix bias) {
         requireOpen(x, "x");
         requireOpen(bias, "bias");
@@ -634,6 +659,35 @@ public abstract class Backend {
      * ceil(B * N / 2) words of the stream.
      */
     public final void sigmoidBernoulli(RandomStream rng, Matrix x, Matrix bias, Matrix p, Matrix s) {
+        sigmoidBernoulliArgs(x, bias, p, s);
+        long offset = rng.take(halfWords(x.size()));
+        if (x.size() > 0) {
+            sigmoidBernoulliK(rng.seed(), offset, x.address(), addr(bias), p.address(), s.address(), x.rows(),
+                    x.cols());
+        }
+    }
+
+    /**
+     * {@link #sigmoidBernoulli(RandomStream, Matrix, Matrix, Matrix, Matrix)} (the same samples, the same words of
+     * the stream), then sums = alpha * (column sums of p) + beta * sums exactly as {@link #columnSums} gives them,
+     * each chunk of rows summed while it is in cache on the CPU. sums (1, N) must be disjoint from x, p, s and bias.
+     */
+    public final void sigmoidBernoulli(RandomStream rng, Matrix x, Matrix bias, Matrix p, Matrix s, Matrix sums,
+            float alpha, float beta) {
+        sigmoidBernoulliArgs(x, bias, p, s);
+        requireSums(sums, x, bias, s);
+        requireDisjoint(sums, "sums", p, "p");
+        if (x.cols() == 0) {
+            sigmoidBernoulli(rng, x, bias, p, s);
+            return;
+        }
+        // The stream's words taken as the plain call takes them.
+        long offset = rng.take(halfWords(x.size()));
+        sigmoidBernoulliSumsK(rng.seed(), offset, x.address(), addr(bias), p.address(), s.address(), x.rows(),
+                x.cols(), sums.address(), alpha, beta);
+    }
+
+    private void sigmoidBernoulliArgs(Matrix x, Matrix bias, Matrix p, Matrix s) {
         unary(x, p, "x", "p");
         requireOpen(s, "s");
         requireSameShape(x, "x", s, "s");
@@ -644,11 +698,6 @@ public abstract class Backend {
             requireShape(bias, "bias", 1, x.cols());
             requireDisjoint(bias, "bias", p, "p");
             requireDisjoint(bias, "bias", s, "s");
-        }
-        long offset = rng.take(halfWords(x.size()));
-        if (x.size() > 0) {
-            sigmoidBernoulliK(rng.seed(), offset, x.address(), addr(bias), p.address(), s.address(), x.rows(),
-                    x.cols());
         }
     }
 
@@ -773,6 +822,23 @@ public abstract class Backend {
 
     protected abstract void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows,
             int cols);
+
+    /** biasSigmoidK, then columnSumsK of the result (device backends may fuse them). */
+    protected void biasSigmoidSumsK(long x, long b, int rows, int cols, long sums, float alpha, float beta) {
+        if (rows > 0) {
+            biasSigmoidK(x, b, rows, cols);
+        }
+        columnSumsK(x, sums, rows, cols, alpha, beta);
+    }
+
+    /** sigmoidBernoulliK, then columnSumsK of p (device backends may fuse them). */
+    protected void sigmoidBernoulliSumsK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols,
+            long sums, float alpha, float beta) {
+        if (rows > 0) {
+            sigmoidBernoulliK(seed, offset, x, bias, p, s, rows, cols);
+        }
+        columnSumsK(p, sums, rows, cols, alpha, beta);
+    }
 
     // ---- checks ----
 

@@ -496,4 +496,16 @@ public final class CpuBackend extends Backend {
     protected void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols) {
         check(CpuKernels.dbn4j_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols), "dbn4j_sigmoid_bernoulli");
     }
+
+    @Override
+    protected void biasSigmoidSumsK(long x, long b, int rows, int cols, long sums, float alpha, float beta) {
+        check(CpuKernels.dbn4j_bias_sigmoid_sums(x, b, rows, cols, sums, alpha, beta), "dbn4j_bias_sigmoid_sums");
+    }
+
+    @Override
+    protected void sigmoidBernoulliSumsK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols,
+            long sums, float alpha, float beta) {
+        check(CpuKernels.dbn4j_sigmoid_bernoulli_sums(seed, offset, x, bias, p, s, rows, cols, sums, alpha, beta),
+                "dbn4j_sigmoid_bernoulli_sums");
+    }
 }

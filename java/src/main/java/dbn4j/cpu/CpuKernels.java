@@ -112,4 +112,9 @@ public final class CpuKernels {
     public static native int dbn4j_sigmoid_bernoulli(@Cast("uint64_t") long seed, @Cast("uint64_t") long offset,
             @Cast("const float*") long x, @Cast("const float*") long b, @Cast("float*") long p,
             @Cast("float*") long s, int B, int N);
+    public static native int dbn4j_bias_sigmoid_sums(@Cast("float*") long x, @Cast("const float*") long b, int B, int N,
+            @Cast("float*") long sums, float alpha, float beta);
+    public static native int dbn4j_sigmoid_bernoulli_sums(@Cast("uint64_t") long seed, @Cast("uint64_t") long offset,
+            @Cast("const float*") long x, @Cast("const float*") long b, @Cast("float*") long p,
+            @Cast("float*") long s, int B, int N, @Cast("float*") long sums, float alpha, float beta);
 }

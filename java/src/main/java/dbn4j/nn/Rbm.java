@@ -152,10 +152,22 @@ public final class Rbm implements AutoCloseable {
         be.biasSigmoid(h, c);
     }
 
+    /** As {@link #hiddenProbabilities(Matrix, Matrix)}, and sums = alpha * (column sums of h) + beta * sums. */
+    void hiddenProbabilities(Matrix v, Matrix h, Matrix sums, float alpha, float beta) {
+        be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v, w, 0f, h);
+        be.biasSigmoid(h, c, sums, alpha, beta);
+    }
+
     /** hp = P(h = 1 | v) and hs a sample of it, in one fused pass after the GEMM. */
     void sampleHidden(RandomStream rng, Matrix v, Matrix hp, Matrix hs) {
         be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v, w, 0f, hp);
         be.sigmoidBernoulli(rng, hp, c, hp, hs);
+    }
+
+    /** As {@link #sampleHidden(RandomStream, Matrix, Matrix, Matrix)}, and sums = alpha * (column sums of hp) + beta * sums. */
+    void sampleHidden(RandomStream rng, Matrix v, Matrix hp, Matrix hs, Matrix sums, float alpha, float beta) {
+        be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v, w, 0f, hp);
+        be.sigmoidBernoulli(rng, hp, c, hp, hs, sums, alpha, beta);
     }
 
     /** vp = E[v | h]: sigmoid(h W^T + b) for Bernoulli units, h W^T + b for Gaussian ones. */
@@ -165,6 +177,17 @@ public final class Rbm implements AutoCloseable {
             be.biasSigmoid(vp, b);
         } else {
             be.addRowVector(vp, b);
+        }
+    }
+
+    /** As {@link #visibleMean(Matrix, Matrix)}, and sums = alpha * (column sums of vp) + beta * sums. */
+    void visibleMean(Matrix h, Matrix vp, Matrix sums, float alpha, float beta) {
+        if (visible == Visible.BERNOULLI) {
+            be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, h, w, 0f, vp);
+            be.biasSigmoid(vp, b, sums, alpha, beta);
+        } else {
+            visibleMean(h, vp);
+            be.columnSums(vp, sums, alpha, beta);
         }
     }
 

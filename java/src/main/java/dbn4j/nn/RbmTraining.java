@@ -252,7 +252,12 @@ final class RbmTraining {
             Matrix diff, Matrix vmean, Backend.LossLog errors, int slot) {
         int k = opts.k();
         boolean pcd = opts.persistent();
-        rbm.sampleHidden(rng, v0, s.h0p, s.hs);
+        // The bias gradients gc = (sum hp - sum h0p) / B and gb = (sum vk - sum v0) / B, each sum taken by the call
+        // that writes its rows (while they are in cache), in the order and with the rounding of separate columnSums
+        // calls: -sum h0p and -sum v0 first (beta 0), then the negative phase's sums added (beta 1).
+        float inv = 1f / v0.rows();
+        be.columnSums(v0, gb, -inv, 0f);
+        rbm.sampleHidden(rng, v0, s.h0p, s.hs, gc, -inv, 0f);
         if (pcd) {
             rbm.sampleHidden(rng, s.chain, s.hp, s.hs);
         }
@@ -262,15 +267,18 @@ final class RbmTraining {
             if (!last || pcd) {
                 rbm.sampleVisible(rng, s.hs, s.vp, s.vs);
                 vk = s.vs;
+                if (last) {
+                    be.columnSums(vk, gb, inv, 1f);
+                }
             } else {
-                rbm.visibleMean(s.hs, s.vp);
+                rbm.visibleMean(s.hs, s.vp, gb, inv, 1f);
                 vk = s.vp;
             }
             if (step == 1) {
                 be.squaredError(s.vp, v0, null, errors, slot);
             }
             if (last) {
-                rbm.hiddenProbabilities(vk, s.hp);
+                rbm.hiddenProbabilities(vk, s.hp, gc, inv, 1f);
             } else {
                 rbm.sampleHidden(rng, vk, s.hp, s.hs);
             }
@@ -278,11 +286,6 @@ final class RbmTraining {
         if (pcd) {
             be.copy(s.vs, s.chain);
         }
-        float inv = 1f / v0.rows();
-        be.columnSums(s.h0p, gc, -inv, 0f);
-        be.columnSums(s.hp, gc, inv, 1f);
-        be.columnSums(v0, gb, -inv, 0f);
-        be.columnSums(vk, gb, inv, 1f);
         if (q != null) {
             // q <- decay q + (1 - decay) mean(h0p); the penalty's gradient (q - target) reaches c and, through v, W.
             float decay = opts.sparsityDecay();
