@@ -1,6 +1,6 @@
 /*
  * dbn4j_gather_rows_u8 (byte codes to floats through a palette) against a plain loop, bit for bit: through the C API
- * (whichever path this CPU takes), the AVX-512 VBMI build directly where the CPU has VBMI, and, where SIMDe is
+ * at every kernel level of this CPU (the scalar lookup, and the VBMI build at AVX-512), the AVX-512 VBMI build directly where the CPU has VBMI, and, where SIMDe is
  * installed, the same source emulated (so that a CPU without VBMI still checks it). Palettes hold NaNs with
  * payloads, both zeros, subnormals and infinities; row lengths around the 64-code step.
  * Run: ctest --test-dir <build> -R decode
@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "dbn4j/kernels.h"
@@ -59,8 +60,14 @@ int main() {
             std::vector<float> ref((size_t)B * N), out((size_t)B * N, 7.0f);
             for (int r = 0; r < B; r++)
                 for (int c = 0; c < N; c++) memcpy(&ref[(size_t)r * N + c], &palette[src[(size_t)idx[r] * N + c]], 4);
-            CHECK_OK(dbn4j_gather_rows_u8(src.data(), src_rows, N, palette.data(), idx.data(), B, out.data()));
-            CHECK_MSG(same_bits(ref, out), "dbn4j_gather_rows_u8 N %d B %d", N, B);
+            // Every kernel level this CPU has: the scalar lookup below AVX-512, the VBMI build at it (with VBMI).
+            for (int level = DBN4J_ISA_SCALAR; level <= dbn4j_isa_supported(); level++) {
+                CHECK_OK(dbn4j_isa_force(level));
+                std::fill(out.begin(), out.end(), 7.0f);
+                CHECK_OK(dbn4j_gather_rows_u8(src.data(), src_rows, N, palette.data(), idx.data(), B, out.data()));
+                CHECK_MSG(same_bits(ref, out), "dbn4j_gather_rows_u8 N %d B %d, level %d", N, B, level);
+            }
+            CHECK_OK(dbn4j_isa_force(-1));
             for (size_t f = 0; f < direct.size(); f++) {
                 std::vector<float> o((size_t)B * N, 7.0f);
                 direct[f](src.data(), N, palette.data(), idx.data(), 0, B, o.data());
