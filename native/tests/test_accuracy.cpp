@@ -191,6 +191,31 @@ static void test_softmax_and_losses() {
     float zs[3] = {200.0f, -200.0f, 0.0f}, ts[3] = {1, 0, 0.5f};
     CHECK_OK(dbn4j_sigmoid_cross_entropy(zs, ts, nullptr, nullptr, 1, 3, &loss));
     CHECK_MSG(fabs(loss - log(2.0)) < 1e-15 + 2 * exp(-200.0), "sigmoid_cross_entropy extreme logits: %.17g", loss);
+
+    // The loss's own log(1 + exp(-|z|)) term against libm's in long double, one element at a time (z = -a and t = 0
+    // leave only that term): a from 0 to 200 in steps of 2^-10, the subnormal range of exp(-a) and beyond. Normal
+    // results within 4 units of 2^-53, subnormal ones within one unit of the last place (2^-1074).
+    double worst = 0;
+    float aw = 0;
+    std::vector<float> as;
+    for (int i = 0; i <= 200 * 1024; i++) as.push_back((float)i * 0x1p-10f);
+    for (float a : {1e-30f, 1e-7f, 0.34657359f, 0.88137359f, 700.0f, 708.5f, 720.0f, 744.4f, 745.2f, 746.0f, 746.5f,
+                    1e4f, 3e38f})
+        as.push_back(a);
+    for (float a : as) {
+        float zt[1] = {-a}, tt[1] = {0};
+        CHECK_OK(dbn4j_sigmoid_cross_entropy(zt, tt, nullptr, nullptr, 1, 1, &loss));
+        long double r = log1pl(expl(-(long double)a));   // x87: 11 bits more than double
+        double err = (double)fabsl((long double)loss - r);
+        double e = r > DBL_MIN ? err / ((double)r * 0x1p-53) : (err > 0x1p-1074 ? 1e9 : 0);
+        if (e > worst) worst = e, aw = a;
+    }
+    printf("sigmoid_xent log1p(exp(-a)) term: worst %.2f units of 2^-53 (a = %.9g), %zu values\n", worst, aw,
+           as.size());
+    CHECK_MSG(worst <= 4, "sigmoid_cross_entropy log1p(exp(-a)) term: %.2f units of 2^-53 at a = %.9g", worst, aw);
+    float zn[2] = {NAN, 1.0f}, tn[2] = {0, 1};
+    CHECK_OK(dbn4j_sigmoid_cross_entropy(zn, tn, nullptr, nullptr, 1, 2, &loss));
+    CHECK_MSG(isnan(loss), "sigmoid_cross_entropy of a NaN logit: %g", loss);
 }
 
 static void test_blas1_and_sums() {
