@@ -216,6 +216,28 @@ static void test_softmax_and_losses() {
     float zn[2] = {NAN, 1.0f}, tn[2] = {0, 1};
     CHECK_OK(dbn4j_sigmoid_cross_entropy(zn, tn, nullptr, nullptr, 1, 2, &loss));
     CHECK_MSG(isnan(loss), "sigmoid_cross_entropy of a NaN logit: %g", loss);
+
+    // Softplus row sums (the RBM free energy's hidden term) share that term: each row's sum in double, rounded to
+    // float once, so within half a float ulp (U relative) of the long double sum, here over rows of 700 values
+    // in [-60, 60] (positive and negative sums, some rows near zero at the start).
+    const int SB = 9, SN = 700;
+    std::vector<float> sx((size_t)SB * SN), sp(SB);
+    Rng srng(29);
+    for (int r = 0; r < SB; r++)
+        for (int c = 0; c < SN; c++) sx[(size_t)r * SN + c] = r < 2 ? srng.uniform(-60, -20) : srng.uniform(-60, 60);
+    CHECK_OK(dbn4j_softplus_row_sums(sx.data(), sp.data(), SB, SN));
+    double wsp_rows = 0;
+    for (int r = 0; r < SB; r++) {
+        long double ref_r = 0;
+        for (int c = 0; c < SN; c++) {
+            long double v = sx[(size_t)r * SN + c];
+            ref_r += (v > 0 ? v : 0) + log1pl(expl(-fabsl(v)));
+        }
+        double e = rel_err(sp[r], (double)ref_r);
+        wsp_rows = e > wsp_rows ? e : wsp_rows;
+    }
+    printf("softplus_row_sums: %.3f u\n", wsp_rows / U);
+    CHECK_MSG(wsp_rows <= U * (1 + 1e-9), "softplus_row_sums error %.3g", wsp_rows);
 }
 
 static void test_blas1_and_sums() {

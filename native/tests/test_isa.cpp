@@ -139,6 +139,9 @@ static std::vector<Result> run_all() {
     record(R, "sigmoid_xent p", p);
     record(R, "sigmoid_xent dz", dz);
     record(R, "sigmoid_xent loss", loss);
+    std::vector<float> softplus(BR);
+    CHECK_OK(dbn4j_softplus_row_sums(ZR.data(), softplus.data(), BR, KR));
+    record(R, "softplus_row_sums", softplus);
     CHECK_OK(dbn4j_squared_error(ZR.data(), TB.data(), dz.data(), BR, KR, &loss));
     record(R, "squared_error dy", dz);
     record(R, "squared_error loss", loss);

@@ -52,6 +52,8 @@ struct KernelTable {
     // half is the half word of the first row; row r uses half words half + r*N ...
     void (*sigmoid_bernoulli)(uint64_t seed, uint64_t half, const float *x, const float *b, float *p, float *s,
                               int64_t rows, int64_t N);
+    // out[r] = sum over row r's N columns of log(1 + exp(x)), in double, rounded to float once.
+    void (*softplus_row_sums)(const float *x, float *out, int64_t rows, int64_t N);
 };
 
 namespace scalar { extern const KernelTable table; }

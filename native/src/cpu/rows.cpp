@@ -1,12 +1,11 @@
 // Row-wise helpers of the training loops: gathering rows into mini-batch order (a shuffled epoch, or one batch of
-// it, from float rows or from byte codes into a palette) and the softplus row sums of the RBM free energy
-// (monitoring, once per epoch on a subset: scalar libm is enough).
-// Variants: scalar only (memory-bound and monitoring-only). Tested through Java (CodedRowsTest, BatchesTest; the
-// softplus sums through the RBM's free energy, RbmExactTest).
+// it, from float rows or from byte codes into a palette) and the softplus row sums of the RBM free energy.
+// Variants: the gathers scalar only (memory-bound); the softplus sums are the kernel table's (the log(1 + exp(-|x|))
+// of the sigmoid cross-entropy loss, test_accuracy). Tested through Java (CodedRowsTest, BatchesTest; the softplus
+// sums through the RBM's free energy, RbmExactTest) and test_isa.
 #include "dbn4j/kernels.h"
 #include "internal.h"
 
-#include <cmath>
 #include <cstring>
 
 using dbn4j::fail;
@@ -157,14 +156,6 @@ extern "C" int dbn4j_softplus_row_sums(const float *x, float *out, int B, int N)
         return fail(DBN4J_EINVAL, "dbn4j_softplus_row_sums: NULL pointer (x=%p out=%p)", (const void *)x,
                     (void *)out);
     }
-    for (int r = 0; r < B; r++) {
-        double s = 0;
-        for (int c = 0; c < N; c++) {
-            double v = x[(int64_t)r * N + c];
-            // log(1 + e^v) = max(v, 0) + log1p(e^-|v|): no overflow for large |v|.
-            s += (v > 0 ? v : 0) + std::log1p(std::exp(-std::fabs(v)));
-        }
-        out[r] = (float)s;
-    }
+    dbn4j::kernels().softplus_row_sums(x, out, B, N);
     return DBN4J_OK;
 }
