@@ -1,7 +1,7 @@
 /*
  * test_cuda: every kernel of the CUDA backend (cuda_kernels.h) against the CPU library (kernels.h) on the same
  * inputs. Bit-exact: Philox words (with known answers), uniform, bernoulli, gaussian, sigmoid_bernoulli, the
- * elementwise maps, softmax, column_sums, gather_rows, the p/dz outputs of the losses (same float operations in
+ * elementwise maps, softmax, column_sums and the kernels fused with them, gather_rows, the p/dz outputs of the losses (same float operations in
  * the same order, no FMA on either side). Within tolerance: log_softmax (1 float ulp: CUDA's vs glibc's double
  * log before the rounding to float), losses (relative 1e-12: double sums in another order, double exp/log1p
  * within 2 ulp), softplus_row_sums (1 float ulp). Exits 77 with "SKIP: no CUDA device (...)" without a device.
@@ -190,6 +190,98 @@ static void test_sigmoid_bernoulli() {
                 CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli(99, off, dx.p, with_b ? db.p : nullptr, dx.p, ds.p, B, N, g_stream));
                 expect_bits("sigmoid_bernoulli p in place", dx.get(), p);
             }
+}
+
+// The fused kernels against the CPU's fused ones (which equal the plain kernel followed by column_sums): p, s, the
+// in-place x and the sums bit for bit, with and without the column-sum workspace (one block per column tile, or every
+// row chunk at once), beta 0 and not, partial chunks and tiles, the device-offset variant.
+static void test_fused_sums() {
+    Rng rng(13);
+    const int shapes[][2] = {{1, 1}, {3, 5}, {100, 500}, {130, 784}, {1000, 33}, {4100, 97}};
+    const int max_chunks = (4100 + DBN4J_COLUMN_SUM_CHUNK - 1) / DBN4J_COLUMN_SUM_CHUNK;
+    const int64_t ws_bytes = DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES + (int64_t)max_chunks * 784 * 8;
+    Dev<uint8_t> ws(ws_bytes);
+    CHECK_CUDA(dbn4j_cuda_memset_async(ws.p, 0, ws_bytes, g_stream));
+    Dev<uint64_t> base(1);
+    for (auto &sh : shapes)
+        for (int mode = 0; mode < 4; mode++) {
+            int B = sh[0], N = sh[1];
+            int64_t n = (int64_t)B * N;
+            const bool use_ws = mode & 1;
+            void *w = use_ws ? ws.p : nullptr;
+            int64_t wb = use_ws ? ws_bytes : 0;
+            std::vector<float> x = random_floats(rng, n, -12, 12), b = random_floats(rng, N, -2, 2);
+            std::vector<float> sums0 = random_floats(rng, N, -1, 1);
+            const float alpha = mode & 2 ? 0.5f : -1.0f / B, beta = mode & 2 ? 0.75f : 0.0f;
+
+            std::vector<float> y = x, sums = sums0;
+            CHECK_OK(dbn4j_bias_sigmoid_sums(y.data(), b.data(), B, N, sums.data(), alpha, beta));
+            Dev<float> dx(x), db(b), dsums(sums0);
+            CHECK_CUDA(dbn4j_cuda_bias_sigmoid_sums(dx.p, db.p, B, N, dsums.p, alpha, beta, w, wb, g_stream));
+            expect_bits("bias_sigmoid_sums x", dx.get(), y);
+            expect_bits("bias_sigmoid_sums sums", dsums.get(), sums);
+
+            const uint64_t offsets[] = {0, 1, 3, 999999};
+            for (uint64_t off : offsets)
+                for (int with_b = 0; with_b < 2; with_b++) {
+                    const float *bh = with_b ? b.data() : nullptr;
+                    const float *bd = with_b ? db.p : nullptr;
+                    std::vector<float> p((size_t)n), s((size_t)n), want = sums0;
+                    CHECK_OK(dbn4j_sigmoid_bernoulli_sums(7, off, x.data(), bh, p.data(), s.data(), B, N, want.data(),
+                                                          alpha, beta));
+                    Dev<float> dx2(x), dp(n), ds(n), dsum(sums0);
+                    CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli_sums(7, off, dx2.p, bd, dp.p, ds.p, B, N, dsum.p, alpha,
+                                                                 beta, w, wb, g_stream));
+                    expect_bits("sigmoid_bernoulli_sums p", dp.get(), p);
+                    expect_bits("sigmoid_bernoulli_sums s", ds.get(), s);
+                    expect_bits("sigmoid_bernoulli_sums sums", dsum.get(), want);
+                    // In place (p == x), the offset read on the device as *base + delta.
+                    uint64_t delta = off & 1;
+                    CHECK_CUDA(dbn4j_cuda_set_u64(base.p, off - delta, g_stream));
+                    dsum.put(sums0);
+                    CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli_sums_at(7, base.p, delta, dx2.p, bd, dx2.p, ds.p, B, N,
+                                                                    dsum.p, alpha, beta, w, wb, g_stream));
+                    expect_bits("sigmoid_bernoulli_sums_at p in place", dx2.get(), p);
+                    expect_bits("sigmoid_bernoulli_sums_at s", ds.get(), s);
+                    expect_bits("sigmoid_bernoulli_sums_at sums", dsum.get(), want);
+                }
+        }
+    std::vector<uint8_t> counters = ws.get();
+    bool zero = true;
+    for (int64_t i = 0; i < DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES; i++) zero = zero && counters[i] == 0;
+    CHECK_MSG(zero, "the fused kernels leave the column-sum counters at zero");
+    {
+        // No rows: sums = beta * sums (alpha times an empty sum), as on the CPU.
+        std::vector<float> s0 = random_floats(rng, 40, -1, 1), want = s0, want2 = s0;
+        CHECK_OK(dbn4j_bias_sigmoid_sums(nullptr, nullptr, 0, 40, want.data(), 0.5f, 0.25f));
+        Dev<float> ds(s0);
+        CHECK_CUDA(dbn4j_cuda_bias_sigmoid_sums(nullptr, nullptr, 0, 40, ds.p, 0.5f, 0.25f, nullptr, 0, g_stream));
+        expect_bits("bias_sigmoid_sums without rows", ds.get(), want);
+        CHECK_OK(dbn4j_sigmoid_bernoulli_sums(3, 5, nullptr, nullptr, nullptr, nullptr, 0, 40, want2.data(), 0.5f, 0.0f));
+        ds.put(s0);
+        CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli_sums(3, 5, nullptr, nullptr, nullptr, nullptr, 0, 40, ds.p, 0.5f, 0.0f,
+                                                     ws.p, ws_bytes, g_stream));
+        expect_bits("sigmoid_bernoulli_sums without rows", ds.get(), want2);
+    }
+    // Argument checks name the function; the sums may not overlap the rows they sum.
+    Dev<float> d(12);
+    CHECK(dbn4j_cuda_bias_sigmoid_sums(d.p, d.p + 8, 2, 4, d.p + 4, 1.0f, 0.0f, nullptr, 0, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums: sums overlaps x or b") != nullptr);
+    CHECK(dbn4j_cuda_sigmoid_bernoulli_sums(1, 0, d.p, nullptr, d.p, d.p + 4, 1, 4, nullptr, 1.0f, 0.0f, nullptr, 0,
+                                            g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "sums is NULL") != nullptr);
+    CHECK(dbn4j_cuda_sigmoid_bernoulli_sums_at(1, nullptr, 0, d.p, nullptr, d.p, d.p + 4, 1, 4, d.p + 8, 1.0f, 0.0f,
+                                               nullptr, 0, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "base is NULL") != nullptr);
+    CHECK(dbn4j_cuda_sigmoid_bernoulli_sums(1, 1ULL << 63, d.p, nullptr, d.p, d.p + 4, 1, 4, d.p + 8, 1.0f, 0.0f,
+                                            nullptr, 0, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), ">= 2^63") != nullptr);
+    CHECK(dbn4j_cuda_sigmoid_bernoulli_sums(1, 0, d.p, nullptr, d.p + 1, d.p + 8, 1, 4, d.p + 6, 1.0f, 0.0f, nullptr, 0,
+                                            g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "p partially overlaps x") != nullptr);
+    Dev<float> e(4);
+    CHECK(dbn4j_cuda_bias_sigmoid_sums(d.p, d.p + 8, 2, 4, e.p, 1.0f, 0.0f, nullptr, -1, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums: workspace_bytes=-1 < 0") != nullptr);
 }
 
 static void test_elementwise() {
@@ -418,6 +510,7 @@ int main() {
     test_elementwise();
     test_softmax_losses();
     test_rows();
+    test_fused_sums();
     test_errors();
     if (!getenv("DBN4J_TEST_NO_FAULT")) test_async_fault();
     return finish("cuda");

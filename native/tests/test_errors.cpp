@@ -137,6 +137,17 @@ int main() {
     EINVAL_(dbn4j_sigmoid_bernoulli(1, 0, x, nullptr, y, z, 2, -4), sb, "negative size");
     CHECK_OK(dbn4j_sigmoid_bernoulli(1, 0, x, nullptr, x, z, 2, 4));
     CHECK_OK(dbn4j_sigmoid_bernoulli(1, 0, nullptr, nullptr, nullptr, nullptr, 0, 4));
+    // Fused with column sums (the checks that the CUDA library shares, native/src/fused_checks.inc).
+    const char *bss = "dbn4j_bias_sigmoid_sums", *sbs = "dbn4j_sigmoid_bernoulli_sums";
+    EINVAL_(dbn4j_bias_sigmoid_sums(x, y, 2, 4, nullptr, 1, 0), bss, "sums is NULL with N=4");
+    EINVAL_(dbn4j_bias_sigmoid_sums(x, nullptr, 2, 4, z, 1, 0), bss, "b is NULL with B=2 N=4");
+    EINVAL_(dbn4j_bias_sigmoid_sums(x, y, 2, 4, x + 4, 1, 0), bss, "sums overlaps x or b");
+    EINVAL_(dbn4j_sigmoid_bernoulli_sums(1, 0, x, nullptr, x + 1, y, 2, 4, z, 1, 0), sbs, "p partially overlaps x");
+    EINVAL_(dbn4j_sigmoid_bernoulli_sums(1, 0, x, nullptr, x, y, 2, 4, y + 4, 1, 0), sbs, "sums overlaps x, p, s or b");
+    EINVAL_(dbn4j_sigmoid_bernoulli_sums(1, 1ULL << 63, x, nullptr, x, y, 2, 4, z, 1, 0), sbs, ">= 2^63");
+    c[0] = 2.0f;
+    CHECK_OK(dbn4j_sigmoid_bernoulli_sums(1, 0, nullptr, nullptr, nullptr, nullptr, 0, 4, z, 1, 0.5f));
+    CHECK(z[0] == 1.0f);   // no rows: sums = beta * sums
 
     // Messages are per thread: a failure elsewhere leaves this thread's message alone.
     EINVAL_(dbn4j_scale(2, nullptr, 8), "dbn4j_scale", "x is NULL");

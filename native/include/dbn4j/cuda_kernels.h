@@ -18,8 +18,8 @@
  * Bit compatibility with the CPU backend (native/src/cuda is compiled with -fmad=false, IEEE division and sqrt):
  * random_bits/uniform/bernoulli/gaussian and the sample s of sigmoid_bernoulli are bit-identical to the CPU for
  * the same (seed, offset); sigmoid, tanh, relu, softmax (one row per thread, same summation order), the backward
- * maps, axpy, scale, sgd_momentum, add_row_bias, column_sums (kernels.h's chunked order) and gather_rows are
- * bit-identical too. The loss
+ * maps, axpy, scale, sgd_momentum, add_row_bias, column_sums (kernels.h's chunked order), the kernels fused with
+ * column_sums and gather_rows are bit-identical too. The loss
  * values (double sums in another order, CUDA's double log/exp/log1p) and log_softmax (CUDA's double log) agree to
  * a relative 1e-12 / 1 float ulp. Tests: ctest --test-dir <build> -R cuda (needs a device; SKIP otherwise).
  */
@@ -117,6 +117,19 @@ int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, i
 #define DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES 65536
 int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha, float beta, void *workspace,
                            int64_t workspace_bytes, void *stream);
+/* bias_sigmoid and sigmoid_bernoulli fused with the column sums of the result (an RBM's bias gradients), as
+ * kernels.h's dbn4j_bias_sigmoid_sums / dbn4j_sigmoid_bernoulli_sums: x (resp. p, s) as the plain kernel gives them
+ * and sums(N) = alpha * (column sums of the new x, resp. p) + beta * sums as dbn4j_cuda_column_sums gives them (the
+ * same workspace), bit for bit, in one launch. sums must not overlap x, b, p or s. The _at variant reads its stream
+ * offset on the device, *base + delta, as dbn4j_cuda_sigmoid_bernoulli_at. */
+int dbn4j_cuda_bias_sigmoid_sums(float *x, const float *b, int B, int N, float *sums, float alpha, float beta,
+                                 void *workspace, int64_t workspace_bytes, void *stream);
+int dbn4j_cuda_sigmoid_bernoulli_sums(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
+                                      float *s, int B, int N, float *sums, float alpha, float beta, void *workspace,
+                                      int64_t workspace_bytes, void *stream);
+int dbn4j_cuda_sigmoid_bernoulli_sums_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
+                                         const float *b, float *p, float *s, int B, int N, float *sums, float alpha,
+                                         float beta, void *workspace, int64_t workspace_bytes, void *stream);
 int dbn4j_cuda_axpy(float alpha, const float *x, float *y, int64_t n, void *stream);
 int dbn4j_cuda_scale(float alpha, float *x, int64_t n, void *stream);
 int dbn4j_cuda_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, float momentum,

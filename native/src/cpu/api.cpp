@@ -43,6 +43,8 @@ int check_rows(const char *fn, int B, int N) {
     return DBN4J_OK;
 }
 
+#include "../fused_checks.inc"
+
 using Map1 = void (*)(const float *, float *, int64_t);
 using Map2 = void (*)(const float *, const float *, float *, int64_t);
 
@@ -362,13 +364,8 @@ int dbn4j_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, flo
 int dbn4j_bias_sigmoid_sums(float *x, const float *b, int B, int N, float *sums, float alpha, float beta) {
     const char *fn = "dbn4j_bias_sigmoid_sums";
     return guarded(fn, [&] {
-        if (int rc = check_rows(fn, B, N)) return rc;
+        if (int rc = check_bias_sigmoid_sums(fn, x, b, B, N, sums)) return rc;
         if (N == 0) return DBN4J_OK;
-        if (!sums) return fail(DBN4J_EINVAL, "%s: sums is NULL with N=%d", fn, N);
-        int64_t n = (int64_t)B * N;
-        if (B > 0 && (!x || !b)) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : "b", B, N);
-        if (overlap(x, n, b, N)) return fail(DBN4J_EINVAL, "%s: b overlaps x", fn);
-        if (overlap(sums, N, x, n) || overlap(sums, N, b, N)) return fail(DBN4J_EINVAL, "%s: sums overlaps x or b", fn);
         auto f = kernels().bias_sigmoid;
         rows_with_column_sums(x, B, N, sums, alpha, beta, [&](int64_t r0, int64_t r1) { f(x + r0 * N, b, r1 - r0, N); });
         return DBN4J_OK;
@@ -379,17 +376,8 @@ int dbn4j_sigmoid_bernoulli_sums(uint64_t seed, uint64_t offset, const float *x,
                                  int B, int N, float *sums, float alpha, float beta) {
     const char *fn = "dbn4j_sigmoid_bernoulli_sums";
     return guarded(fn, [&] {
-        if (int rc = check_rows(fn, B, N)) return rc;
+        if (int rc = check_sigmoid_bernoulli_sums(fn, x, b, p, s, B, N, sums)) return rc;
         if (N == 0) return DBN4J_OK;
-        if (!sums) return fail(DBN4J_EINVAL, "%s: sums is NULL with N=%d", fn, N);
-        int64_t n = (int64_t)B * N;
-        if (B > 0 && (!x || !p || !s))
-            return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !x ? "x" : !p ? "p" : "s", B, N);
-        if (partial(p, x, n)) return fail(DBN4J_EINVAL, "%s: p partially overlaps x (only p == x is allowed)", fn);
-        if (overlap(s, n, x, n) || overlap(s, n, p, n)) return fail(DBN4J_EINVAL, "%s: s overlaps x or p", fn);
-        if (overlap(b, N, p, n) || overlap(b, N, s, n)) return fail(DBN4J_EINVAL, "%s: b overlaps p or s", fn);
-        if (overlap(sums, N, x, n) || overlap(sums, N, p, n) || overlap(sums, N, s, n) || overlap(sums, N, b, N))
-            return fail(DBN4J_EINVAL, "%s: sums overlaps x, p, s or b", fn);
         if (int rc = check_half_offset(fn, offset)) return rc;
         auto f = kernels().sigmoid_bernoulli;
         rows_with_column_sums(p, B, N, sums, alpha, beta, [&](int64_t r0, int64_t r1) {

@@ -1,7 +1,11 @@
 /*
- * reduce.cu: column_sums (bias gradients), gather_rows (mini-batch order), softplus_row_sums (RBM free energy).
+ * reduce.cu: column_sums (bias gradients), the fused bias_sigmoid_sums and sigmoid_bernoulli_sums (an RBM's
+ * activations and their column sums in one launch), gather_rows (mini-batch order), softplus_row_sums (RBM free
+ * energy).
  * column_sums: a warp per chunk of 64 rows and 32 columns, chunk sums added in order (kernels.h): bit-identical to
- * the CPU; many chunks at once with a workspace (cuda_kernels.h).
+ * the CPU; many chunks at once with a workspace (cuda_kernels.h). The fused kernels run the same loop and compute
+ * each element (and store it) right before adding it: the same bits as bias_sigmoid or sigmoid_bernoulli followed
+ * by column_sums, with coalesced loads and stores (lane = column).
  * gather_rows: one thread per element, indices read from device memory. softplus_row_sums: one warp per row,
  * double, fixed butterfly (agrees with the CPU's in-order sum to ~1e-15 relative before the float rounding).
  * Test: ctest --test-dir <build> -R cuda.
@@ -17,18 +21,89 @@ namespace {
 // Without a workspace (or with too small a one) grid.y = 1 and warp 0 adds the block's chunk sums in order, group
 // after group. With one, grid.y = the groups: each block writes its chunk sums to the workspace, and the last block
 // of a column tile to finish (a counter per tile) adds all chunk sums in order and resets the counter.
+// Either way every chunk of every column tile is visited exactly once, which the fused ops rely on: element j =
+// r * N + c of the summed matrix is op.apply(j, op.load(j)), which may compute it and store it first.
 constexpr int CS_CHUNK = DBN4J_COLUMN_SUM_CHUNK;
 constexpr int CS_COLS = 32;
 constexpr int CS_WARPS = 8;
 constexpr int CS_THREADS = CS_WARPS * 32;
 constexpr int64_t CS_COUNTER_BYTES = DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES;   // one unsigned per 32 columns
 
-__device__ __forceinline__ double chunk_sum(const float *x, int B, int N, int c, int chunk) {
+#include "../fused_checks.inc"
+
+// The element ops: prepare(c, valid) once per thread (its column c; valid: c < N), load(j) reads element j's input,
+// apply(j, v) computes the element from it (storing what the kernel writes) and returns the value summed.
+// column_sums: the matrix as it is (read-only path).
+struct ReadOp {
+    static constexpr int ROWS = 16;
+    const float *x;
+    __device__ void prepare(int, bool) {}
+    __device__ float load(int64_t j) const { return __ldg(x + j); }
+    __device__ float apply(int64_t, float v) const { return v; }
+};
+
+// bias_sigmoid_sums: x = sigmoid(x + b) in place, kernels.h's add_row_bias + sigmoid_forward (k_bias_sigmoid's two
+// float operations), and the new value summed.
+struct BiasSigmoidOp {
+    static constexpr int ROWS = 8;
+    float *x;
+    const float *b;
+    float bc;
+    __device__ void prepare(int c, bool valid) { bc = valid && b ? __ldg(b + c) : 0.0f; }   // b may be NULL if B == 0
+    __device__ float load(int64_t j) const { return x[j]; }
+    __device__ float apply(int64_t j, float v) const {
+        float y = sigmoid1(__fadd_rn(v, bc));
+        x[j] = y;
+        return y;
+    }
+};
+
+// sigmoid_bernoulli_sums: p = sigmoid(x + b), s = uniform16 < p, p summed. Element j draws half word 2 offset + j of
+// the stream (kernels.h; the low 16 bits of a word for an even half word, the high 16 for an odd one), as
+// random.cu's k_stream does; each element computes the Philox block of its word (the lanes of a warp need up to 5
+// blocks per row of 32 elements). With base not NULL the offset is *base + offset (a CUDA graph replay).
+struct SigmoidBernoulliOp {
+    static constexpr int ROWS = 8;
+    uint64_t seed;
+    const uint64_t *base;
+    uint64_t offset;
+    const float *x, *b;
+    float *p, *s;
+    float bc;
+    __device__ void prepare(int c, bool valid) {
+        if (base) offset += *base;
+        bc = b && valid ? __ldg(b + c) : 0.0f;
+    }
+    __device__ float load(int64_t j) const { return x[j]; }
+    __device__ float apply(int64_t j, float z) const {
+        if (b) z = __fadd_rn(z, bc);
+        float y = sigmoid1(z);
+        uint64_t h = 2 * offset + (uint64_t)j;
+        uint32_t w = stream_word(seed, h >> 1);
+        uint32_t bits = (h & 1) ? w >> 16 : w & 0xffffu;
+        p[j] = y;
+        s[j] = uniform16((uint16_t)bits) < y ? 1.0f : 0.0f;
+        return y;
+    }
+};
+
+// The sum of one chunk's rows of column c, in row order. Op::ROWS rows at a time: their loads are issued together
+// before any of their stores (in place, p == x, the compiler may not move a load past a store), so that a warp
+// waits for memory once per ROWS rows, not once per row.
+template <class Op> __device__ __forceinline__ double chunk_sum(const Op &op, int B, int N, int c, int chunk) {
     double acc = 0.0;
-    int r0 = chunk * CS_CHUNK, r1 = min(B, r0 + CS_CHUNK);
-    const float *p = x + (int64_t)r0 * N + c;
-#pragma unroll 16
-    for (int r = r0; r < r1; r++, p += N) acc = __dadd_rn(acc, (double)__ldg(p));
+    const int r1 = min(B, chunk * CS_CHUNK + CS_CHUNK);
+    const int64_t n = N;
+    int r = chunk * CS_CHUNK;
+    int64_t j = (int64_t)r * n + c;
+    for (; r + Op::ROWS <= r1; r += Op::ROWS, j += Op::ROWS * n) {
+        float v[Op::ROWS];
+#pragma unroll
+        for (int u = 0; u < Op::ROWS; u++) v[u] = op.load(j + u * n);
+#pragma unroll
+        for (int u = 0; u < Op::ROWS; u++) acc = __dadd_rn(acc, (double)op.apply(j + u * n, v[u]));
+    }
+    for (; r < r1; r++, j += n) acc = __dadd_rn(acc, (double)op.apply(j, op.load(j)));
     return acc;
 }
 
@@ -40,19 +115,21 @@ __device__ __forceinline__ void column_result(float *out, int c, double total, f
     }
 }
 
-__global__ void k_column_sums(const float *x, float *out, int B, int N, float alpha, float beta,
-                              unsigned *counters, double *partials) {
+template <class Op>
+__global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, float beta, unsigned *counters,
+                              double *partials) {
     __shared__ double part[CS_WARPS][CS_COLS];
     __shared__ bool last;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int c = blockIdx.x * CS_COLS + lane;
+    op.prepare(c, c < N);
     const int chunks = (B + CS_CHUNK - 1) / CS_CHUNK;
     const int groups = (chunks + CS_WARPS - 1) / CS_WARPS;
     if (gridDim.y == 1) {
         double total = 0.0;
         for (int g = 0; g < groups; g++) {   // bounds depend on the block only: every thread reaches each barrier
             int chunk = g * CS_WARPS + warp;
-            part[warp][lane] = c < N && chunk < chunks ? chunk_sum(x, B, N, c, chunk) : 0.0;
+            part[warp][lane] = c < N && chunk < chunks ? chunk_sum(op, B, N, c, chunk) : 0.0;
             __syncthreads();
             if (warp == 0) {
                 for (int w = 0; w < CS_WARPS && g * CS_WARPS + w < chunks; w++) total = __dadd_rn(total, part[w][lane]);
@@ -63,7 +140,7 @@ __global__ void k_column_sums(const float *x, float *out, int B, int N, float al
         return;
     }
     int chunk = blockIdx.y * CS_WARPS + warp;
-    if (c < N && chunk < chunks) partials[(int64_t)chunk * N + c] = chunk_sum(x, B, N, c, chunk);
+    if (c < N && chunk < chunks) partials[(int64_t)chunk * N + c] = chunk_sum(op, B, N, c, chunk);
     __threadfence();   // the chunk sums are visible to the block that adds them before the counter says so
     __syncthreads();
     if (threadIdx.x == 0) last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
@@ -75,6 +152,40 @@ __global__ void k_column_sums(const float *x, float *out, int B, int N, float al
         column_result(out, c, total, alpha, beta);
     }
     if (threadIdx.x == 0) counters[blockIdx.x] = 0;   // ready for the next call (or graph replay)
+}
+
+// One launch over every (row chunk, column tile); the arguments are checked by the caller, N > 0.
+template <class Op>
+int launch_column_sums(const char *fn, const Op &op, float *out, int B, int N, float alpha, float beta,
+                       void *workspace, int64_t workspace_bytes, void *stream) {
+    if (workspace_bytes < 0) return fail(DBN4J_EINVAL, "%s: workspace_bytes=%lld < 0", fn, (long long)workspace_bytes);
+    const int64_t tiles = (N + CS_COLS - 1) / CS_COLS;
+    const int64_t chunks = ((int64_t)B + CS_CHUNK - 1) / CS_CHUNK;
+    const int64_t groups = (chunks + CS_WARPS - 1) / CS_WARPS;
+    unsigned *counters = nullptr;
+    double *partials = nullptr;
+    unsigned grid_y = 1;
+    if (workspace && groups > 1 && groups <= 65535 && tiles * (int64_t)sizeof(unsigned) <= CS_COUNTER_BYTES
+        && CS_COUNTER_BYTES + chunks * N * (int64_t)sizeof(double) <= workspace_bytes) {
+        counters = (unsigned *)workspace;
+        partials = (double *)((char *)workspace + CS_COUNTER_BYTES);
+        grid_y = (unsigned)groups;
+    }
+    dim3 grid((unsigned)tiles, grid_y);
+    k_column_sums<<<grid, CS_THREADS, 0, as_stream(stream)>>>(op, out, B, N, alpha, beta, counters, partials);
+    return check_launch(fn);
+}
+
+int sigmoid_bernoulli_sums(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, const float *x,
+                           const float *b, float *p, float *s, int B, int N, float *sums, float alpha, float beta,
+                           void *workspace, int64_t workspace_bytes, void *stream) {
+    if (int rc = check_sigmoid_bernoulli_sums(fn, x, b, p, s, B, N, sums)) return rc;
+    if (N == 0) return DBN4J_OK;
+    // Half words count 2 offset + n: a host offset must be below 2^63 (a device offset is the graph's bookkeeping,
+    // which starts from a checked RandomStream).
+    if (!base && (offset >> 63)) return fail(DBN4J_EINVAL, "%s: offset=%llu >= 2^63", fn, (unsigned long long)offset);
+    return launch_column_sums(fn, SigmoidBernoulliOp{seed, base, offset, x, b, p, s}, sums, B, N, alpha, beta,
+                              workspace, workspace_bytes, stream);
 }
 
 __global__ void k_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int64_t n, float *dst) {
@@ -114,22 +225,31 @@ int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha
     if (N == 0) return DBN4J_OK;
     if (!out || (B > 0 && !x)) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !out ? "out" : "x", B, N);
     if (overlap(x, (int64_t)B * N, out, N)) return fail(DBN4J_EINVAL, "%s: out overlaps x", fn);
-    if (workspace_bytes < 0) return fail(DBN4J_EINVAL, "%s: workspace_bytes=%lld < 0", fn, (long long)workspace_bytes);
-    const int64_t tiles = (N + CS_COLS - 1) / CS_COLS;
-    const int64_t chunks = ((int64_t)B + CS_CHUNK - 1) / CS_CHUNK;
-    const int64_t groups = (chunks + CS_WARPS - 1) / CS_WARPS;
-    unsigned *counters = nullptr;
-    double *partials = nullptr;
-    unsigned grid_y = 1;
-    if (workspace && groups > 1 && groups <= 65535 && tiles * (int64_t)sizeof(unsigned) <= CS_COUNTER_BYTES
-        && CS_COUNTER_BYTES + chunks * N * (int64_t)sizeof(double) <= workspace_bytes) {
-        counters = (unsigned *)workspace;
-        partials = (double *)((char *)workspace + CS_COUNTER_BYTES);
-        grid_y = (unsigned)groups;
-    }
-    dim3 grid((unsigned)tiles, grid_y);
-    k_column_sums<<<grid, CS_THREADS, 0, as_stream(stream)>>>(x, out, B, N, alpha, beta, counters, partials);
-    return check_launch(fn);
+    return launch_column_sums(fn, ReadOp{x}, out, B, N, alpha, beta, workspace, workspace_bytes, stream);
+}
+
+int dbn4j_cuda_bias_sigmoid_sums(float *x, const float *b, int B, int N, float *sums, float alpha, float beta,
+                                 void *workspace, int64_t workspace_bytes, void *stream) {
+    const char *fn = "dbn4j_cuda_bias_sigmoid_sums";
+    if (int rc = check_bias_sigmoid_sums(fn, x, b, B, N, sums)) return rc;
+    if (N == 0) return DBN4J_OK;
+    return launch_column_sums(fn, BiasSigmoidOp{x, b}, sums, B, N, alpha, beta, workspace, workspace_bytes, stream);
+}
+
+int dbn4j_cuda_sigmoid_bernoulli_sums(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
+                                      float *s, int B, int N, float *sums, float alpha, float beta, void *workspace,
+                                      int64_t workspace_bytes, void *stream) {
+    return sigmoid_bernoulli_sums("dbn4j_cuda_sigmoid_bernoulli_sums", seed, nullptr, offset, x, b, p, s, B, N, sums,
+                                  alpha, beta, workspace, workspace_bytes, stream);
+}
+
+int dbn4j_cuda_sigmoid_bernoulli_sums_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
+                                         const float *b, float *p, float *s, int B, int N, float *sums, float alpha,
+                                         float beta, void *workspace, int64_t workspace_bytes, void *stream) {
+    const char *fn = "dbn4j_cuda_sigmoid_bernoulli_sums_at";
+    if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    return sigmoid_bernoulli_sums(fn, seed, base, delta, x, b, p, s, B, N, sums, alpha, beta, workspace,
+                                  workspace_bytes, stream);
 }
 
 int dbn4j_cuda_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int B, float *dst,

@@ -55,11 +55,25 @@ public final class GpuBench {
         if (be instanceof CudaBackend) {
             ceilings((CudaBackend) be, reps);
         }
+        CudaBackend gpu = be instanceof CudaBackend ? (CudaBackend) be : null;
         for (int batch : new int[] {100, 1000}) {
             double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true, true);
             result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s[0], "samples/s");
             if (!Double.isNaN(s[1])) {
                 result("dbn4j-graph", "rbm-cd1-784-500-b" + batch, batch / s[1], "samples/s");
+            }
+            if (gpu != null) {
+                // The same step with each activation and its column sums as two kernels: what the fusion gains.
+                gpu.setFusedSums(false);
+                try {
+                    double[] u = rbmStepSeconds(be, 784, 500, batch, steps, reps, true, false);
+                    result("dbn4j-unfused", "rbm-cd1-784-500-b" + batch, batch / u[0], "samples/s");
+                    if (!Double.isNaN(u[1])) {
+                        result("dbn4j-unfused-graph", "rbm-cd1-784-500-b" + batch, batch / u[1], "samples/s");
+                    }
+                } finally {
+                    gpu.setFusedSums(true);
+                }
             }
         }
         int n = be.name().equals("cuda") ? 4096 : 512;
@@ -67,6 +81,15 @@ public final class GpuBench {
         int bigSteps = be.name().equals("cuda") ? Math.max(3, steps / 20) : 2;
         result("dbn4j", "rbm-cd1-" + n + "-" + n + "-b" + n,
                 flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, true)[0] / 1e12, "TFLOP/s");
+        if (gpu != null) {
+            gpu.setFusedSums(false);
+            try {
+                result("dbn4j-unfused", "rbm-cd1-" + n + "-" + n + "-b" + n,
+                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false)[0] / 1e12, "TFLOP/s");
+            } finally {
+                gpu.setFusedSums(true);
+            }
+        }
         if (be instanceof CudaBackend) {
             CudaBackend cuda = (CudaBackend) be;
             cuda.setMathMode(CudaBackend.MathMode.TF32);
@@ -151,10 +174,12 @@ public final class GpuBench {
     }
 
     /**
-     * One CD-1 update as in torch_reference.py: h0 = sigmoid(v0 W + c) and its sample (one fused kernel),
-     * v1 = sigmoid(hs W^T + b), h1 = sigmoid(v1 W + c), W by momentum on (v1^T h1 - v0^T h0) / B, the biases by
-     * plain steps on their column means. 5 GEMMs: 10 B V H flops. Returns the seconds per step eagerly and, on CUDA
-     * with {@code graph}, replayed as a CUDA graph that draws new random numbers every replay (else NaN).
+     * One CD-1 update as in torch_reference.py: h0 = sigmoid(v0 W + c) and its sample, v1 = sigmoid(hs W^T + b),
+     * h1 = sigmoid(v1 W + c), W by momentum on (v1^T h1 - v0^T h0) / B, the biases by plain steps on their column
+     * means, each activation summed over its columns by the call that computes it, as {@code Rbm}'s training does
+     * (on CUDA one kernel each unless {@link CudaBackend#setFusedSums} turned that off: 12 launches instead of 15).
+     * 5 GEMMs: 10 B V H flops. Returns the seconds per step eagerly and, on CUDA with {@code graph}, replayed as a
+     * CUDA graph that draws new random numbers every replay (else NaN).
      */
     static double[] rbmStepSeconds(Backend be, int nv, int nh, int batch, int steps, int reps, boolean graph,
             boolean breakdown) {
@@ -173,21 +198,18 @@ public final class GpuBench {
             java.util.function.Function<RandomStream, List<Map.Entry<String, Runnable>>> ops = stream -> List.of(
                     op("gemm v0.W", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v0, w, 0f,
                             pre)),
-                    op("sigmoidBernoulli h0", () -> be.sigmoidBernoulli(stream, pre, c, h0, hs)),
+                    op("columnSums v0", () -> be.columnSums(v0, gb, -inv, 0f)),
+                    op("sigmoidBernoulli+sums h0", () -> be.sigmoidBernoulli(stream, pre, c, h0, hs, gc, -inv, 0f)),
                     op("gemm hs.W^T", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hs, w, 0f, v1)),
-                    op("biasSigmoid v1", () -> be.biasSigmoid(v1, b)),
+                    op("biasSigmoid+sums v1", () -> be.biasSigmoid(v1, b, gb, inv, 1f)),
                     op("gemm v1.W", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v1, w, 0f, h1)),
-                    op("biasSigmoid h1", () -> be.biasSigmoid(h1, c)),
+                    op("biasSigmoid+sums h1", () -> be.biasSigmoid(h1, c, gc, inv, 1f)),
                     op("gemm v0^T.h0", () -> be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, h0, 0f,
                             g)),
                     op("gemm v1^T.h1", () -> be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, v1, h1, 1f,
                             g)),
                     op("sgdMomentum W", () -> be.sgdMomentum(w, g, vw, lr, 0.5f, 0f, false)),
-                    op("columnSums v0", () -> be.columnSums(v0, gb, -inv, 0f)),
-                    op("columnSums v1", () -> be.columnSums(v1, gb, inv, 1f)),
                     op("axpy b", () -> be.axpy(-lr, gb, b)),
-                    op("columnSums h0", () -> be.columnSums(h0, gc, -inv, 0f)),
-                    op("columnSums h1", () -> be.columnSums(h1, gc, inv, 1f)),
                     op("axpy c", () -> be.axpy(-lr, gc, c)));
             Consumer<RandomStream> step = stream -> {
                 for (Map.Entry<String, Runnable> o : ops.apply(stream)) {
@@ -215,6 +237,24 @@ public final class GpuBench {
                 }
                 System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=sum_of_ops us=%.2f%n", workload, sum);
                 System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=step us=%.2f%n", workload, eager * 1e6);
+                if (be instanceof CudaBackend) {
+                    // The activations with sums as one kernel (whatever the size) and as two: sets the fused
+                    // sampler's size limit (CudaBackend.DEFAULT_FUSED_SAMPLER_LIMIT).
+                    CudaBackend cuda = (CudaBackend) be;
+                    Runnable sampler = eagerOps.get(2).getValue();
+                    Runnable visible = eagerOps.get(4).getValue();
+                    try {
+                        cuda.setFusedSamplerLimit(Long.MAX_VALUE);
+                        breakdownLine(workload, "sigmoidBernoulli+sums_h0_one_kernel", timed(be, sampler, steps, reps));
+                        breakdownLine(workload, "biasSigmoid+sums_v1_one_kernel", timed(be, visible, steps, reps));
+                        cuda.setFusedSums(false);
+                        breakdownLine(workload, "sigmoidBernoulli+sums_h0_two_kernels", timed(be, sampler, steps, reps));
+                        breakdownLine(workload, "biasSigmoid+sums_v1_two_kernels", timed(be, visible, steps, reps));
+                    } finally {
+                        cuda.setFusedSums(true);
+                        cuda.setFusedSamplerLimit(CudaBackend.DEFAULT_FUSED_SAMPLER_LIMIT);
+                    }
+                }
             }
             double replayed = Double.NaN;
             if (graph && be instanceof CudaBackend) {
@@ -226,6 +266,10 @@ public final class GpuBench {
             }
             return new double[] {eager, replayed};
         }
+    }
+
+    static void breakdownLine(String workload, String op, double seconds) {
+        System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=%s us=%.2f%n", workload, op, seconds * 1e6);
     }
 
     /**

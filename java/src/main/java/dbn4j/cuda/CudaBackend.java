@@ -69,6 +69,13 @@ public final class CudaBackend extends Backend {
      */
     private static final long COLUMN_SUMS_WORKSPACE_BYTES = (16L << 20) + 65536;
 
+    /**
+     * Elements up to which sigmoidBernoulli with column sums runs as one kernel by default: the fused kernel computes
+     * a Philox block per element (8 times the plain sampler's), which launch savings repay at mini-batch sizes; above
+     * this (a 4096 x 4096 step) the two-kernel form stays until a GPU measurement says otherwise.
+     */
+    public static final long DEFAULT_FUSED_SAMPLER_LIMIT = 1L << 21;
+
     private static CudaBackend instance; // guarded by CudaBackend.class
 
     private final long stream;
@@ -94,6 +101,10 @@ public final class CudaBackend extends Backend {
     private final Address second = new Address();
     private final Address product = new Address();
     private volatile MathMode math;
+    /** Whether the activations with column sums run as one kernel ({@link #setFusedSums}). */
+    private volatile boolean fusedSums = true;
+    /** The largest sampler with column sums that runs fused ({@link #setFusedSamplerLimit}). */
+    private volatile long fusedSamplerLimit = DEFAULT_FUSED_SAMPLER_LIMIT;
 
     /** A JavaCPP pointer whose address is set in place (no allocation per GEMM). */
     static final class Address extends FloatPointer {
@@ -220,6 +231,35 @@ public final class CudaBackend extends Backend {
 
     public MathMode mathMode() {
         return math;
+    }
+
+    /**
+     * Whether {@code biasSigmoid} and {@code sigmoidBernoulli} with column sums (an RBM's bias gradients) run as one
+     * kernel each (the default) or as the plain kernel followed by a column-sum kernel, as the CPU-independent
+     * {@link Backend} default does. Both give the same bits; the switch is for measuring the fusion
+     * ({@code dbn4j.bench.GpuBench}). Applies to work queued (or captured) from now on.
+     */
+    public void setFusedSums(boolean fused) {
+        fusedSums = fused;
+    }
+
+    public boolean fusedSums() {
+        return fusedSums;
+    }
+
+    /**
+     * With {@link #setFusedSums} on, sigmoidBernoulli with column sums runs fused only up to this many elements
+     * (default {@link #DEFAULT_FUSED_SAMPLER_LIMIT}; biasSigmoid with sums, which has no such extra work, always).
+     */
+    public void setFusedSamplerLimit(long elements) {
+        if (elements < 0) {
+            throw new IllegalArgumentException("fused sampler limit " + elements + " < 0");
+        }
+        fusedSamplerLimit = elements;
+    }
+
+    public long fusedSamplerLimit() {
+        return fusedSamplerLimit;
     }
 
     /** Waits until every queued kernel and copy has run, and reports a fault of any of them. */
@@ -602,6 +642,16 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    protected void biasSigmoidSumsK(long x, long b, int rows, int cols, long sums, float alphaValue, float betaValue) {
+        if (!fusedSums) {
+            super.biasSigmoidSumsK(x, b, rows, cols, sums, alphaValue, betaValue);
+            return;
+        }
+        check(dbn4j_cuda_bias_sigmoid_sums(x, b, rows, cols, sums, alphaValue, betaValue, columnSumsWorkspace,
+                COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_bias_sigmoid_sums");
+    }
+
+    @Override
     protected void axpyK(float alphaValue, long x, long y, long n) {
         check(dbn4j_cuda_axpy(alphaValue, x, y, n, stream), "dbn4j_cuda_axpy");
     }
@@ -681,14 +731,37 @@ public final class CudaBackend extends Backend {
     @Override
     protected void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols) {
         if (randomCapture) {
-            if (seed != captureSeed || offset < captureStart) {
-                throw new IllegalStateException("a capture with a RandomStream samples only from that stream");
-            }
+            requireCaptureStream(seed, offset);
             check(dbn4j_cuda_sigmoid_bernoulli_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows, cols,
                     stream), "dbn4j_cuda_sigmoid_bernoulli_at");
             return;
         }
         check(dbn4j_cuda_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols, stream),
                 "dbn4j_cuda_sigmoid_bernoulli");
+    }
+
+    @Override
+    protected void sigmoidBernoulliSumsK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols,
+            long sums, float alphaValue, float betaValue) {
+        if (!fusedSums || (long) rows * cols > fusedSamplerLimit) {
+            super.sigmoidBernoulliSumsK(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue, betaValue);
+            return;
+        }
+        if (randomCapture) {
+            requireCaptureStream(seed, offset);
+            check(dbn4j_cuda_sigmoid_bernoulli_sums_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows,
+                    cols, sums, alphaValue, betaValue, columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream),
+                    "dbn4j_cuda_sigmoid_bernoulli_sums_at");
+            return;
+        }
+        check(dbn4j_cuda_sigmoid_bernoulli_sums(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue, betaValue,
+                columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_sigmoid_bernoulli_sums");
+    }
+
+    /** In a capture with device-side offsets, sampling comes from the recorded stream only, at or after its start. */
+    private void requireCaptureStream(long seed, long offset) {
+        if (seed != captureSeed || offset < captureStart) {
+            throw new IllegalStateException("a capture with a RandomStream samples only from that stream");
+        }
     }
 }

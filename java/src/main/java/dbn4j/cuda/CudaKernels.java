@@ -107,6 +107,19 @@ public final class CudaKernels {
     public static native int dbn4j_cuda_column_sums(@Cast("const float*") long x, @Cast("float*") long out, int B,
             int N, float alpha, float beta, @Cast("void*") long workspace, @Cast("int64_t") long workspaceBytes,
             @Cast("void*") long stream);
+    public static native int dbn4j_cuda_bias_sigmoid_sums(@Cast("float*") long x, @Cast("const float*") long b,
+            int B, int N, @Cast("float*") long sums, float alpha, float beta, @Cast("void*") long workspace,
+            @Cast("int64_t") long workspaceBytes, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_sigmoid_bernoulli_sums(@Cast("uint64_t") long seed,
+            @Cast("uint64_t") long offset, @Cast("const float*") long x, @Cast("const float*") long b,
+            @Cast("float*") long p, @Cast("float*") long s, int B, int N, @Cast("float*") long sums, float alpha,
+            float beta, @Cast("void*") long workspace, @Cast("int64_t") long workspaceBytes,
+            @Cast("void*") long stream);
+    public static native int dbn4j_cuda_sigmoid_bernoulli_sums_at(@Cast("uint64_t") long seed,
+            @Cast("const uint64_t*") long base, @Cast("uint64_t") long delta, @Cast("const float*") long x,
+            @Cast("const float*") long b, @Cast("float*") long p, @Cast("float*") long s, int B, int N,
+            @Cast("float*") long sums, float alpha, float beta, @Cast("void*") long workspace,
+            @Cast("int64_t") long workspaceBytes, @Cast("void*") long stream);
     public static native int dbn4j_cuda_axpy(float alpha, @Cast("const float*") long x, @Cast("float*") long y,
             @Cast("int64_t") long n, @Cast("void*") long stream);
     public static native int dbn4j_cuda_scale(float alpha, @Cast("float*") long x, @Cast("int64_t") long n,

@@ -57,6 +57,28 @@ class CudaBindingTest {
                 "dbn4j_cuda_gather_rows: negative size src_rows=-1 N=5 B=3");
     }
 
+    /** The kernels fused with column sums: 10 to 15 arguments each. */
+    @Test
+    void fusedColumnSumCallsReceiveTheirArguments() {
+        long sums = P3 + 0x1000;
+        assertInvalid(dbn4j_cuda_bias_sigmoid_sums(P1, 0, 4, 6, sums, 1f, 0f, 0, 0, 0),
+                "dbn4j_cuda_bias_sigmoid_sums: b is NULL with B=4 N=6");
+        assertInvalid(dbn4j_cuda_bias_sigmoid_sums(P1, P2, 4, 6, 0, 1f, 0f, 0, 0, 0),
+                "dbn4j_cuda_bias_sigmoid_sums: sums is NULL with N=6");
+        assertInvalid(dbn4j_cuda_bias_sigmoid_sums(P1, P2, 4, 6, sums, 1f, 0f, P2 + 0x1000, -7, 0),
+                "dbn4j_cuda_bias_sigmoid_sums: workspace_bytes=-7 < 0");
+        assertInvalid(dbn4j_cuda_sigmoid_bernoulli_sums(1, 2, P1, 0, 0, P3, 3, 5, sums, 1f, 0f, 0, 0, 0),
+                "dbn4j_cuda_sigmoid_bernoulli_sums: p is NULL with B=3 N=5");
+        assertInvalid(dbn4j_cuda_sigmoid_bernoulli_sums(1, 1L << 63, P1, 0, P2, P3, 3, 5, sums, 1f, 0f, 0, 0, 0),
+                "dbn4j_cuda_sigmoid_bernoulli_sums: offset=9223372036854775808 >= 2^63");
+        assertInvalid(dbn4j_cuda_sigmoid_bernoulli_sums(1, 2, P1, 0, P2, P3, 3, 5, P2 + 8, 1f, 0f, 0, 0, 0),
+                "dbn4j_cuda_sigmoid_bernoulli_sums: sums overlaps x, p, s or b");
+        assertInvalid(dbn4j_cuda_sigmoid_bernoulli_sums_at(1, 0, 2, P1, 0, P2, P3, 3, 5, sums, 1f, 0f, 0, 0, 0),
+                "dbn4j_cuda_sigmoid_bernoulli_sums_at: base is NULL");
+        assertInvalid(dbn4j_cuda_sigmoid_bernoulli_sums_at(1, P1 + 0x800, 2, P1, 0, P2, P3, 3, 7, sums, 1f, 0f,
+                P2 + 0x1000, -1, 0), "dbn4j_cuda_sigmoid_bernoulli_sums_at: workspace_bytes=-1 < 0");
+    }
+
     @Test
     void graphCallsCheckTheirHandles() {
         assertInvalid(dbn4j_cuda_graph_begin(0),

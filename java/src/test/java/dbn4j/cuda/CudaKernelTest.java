@@ -386,6 +386,59 @@ class CudaKernelTest {
         }), "gatherRows");
     }
 
+    /**
+     * The activations with their column sums (an RBM's bias gradients), fused into one kernel each on CUDA, against
+     * the CPU (whose fused calls equal the plain call and columnSums): rows, samples and sums bit for bit, fused and
+     * unfused, for 100 rows (one block per 32 columns) and 1500 (row chunks summed at once through the workspace),
+     * with beta 0 and 1 and the stream at offsets of every residue mod 4.
+     */
+    @Test
+    void fusedColumnSumsAreBitIdentical() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        int cols = 77;
+        float[] bias = random(40, cols, -1, 1);
+        float[] sums0 = random(41, cols, -1, 1);
+        try {
+            for (boolean fused : new boolean[] {true, false}) {
+                cuda.setFusedSums(fused);
+                for (int rows : new int[] {100, 1500}) {
+                    float[] x = random(42 + rows, rows * cols, -6, 6);
+                    for (long offset : new long[] {0, 1, 2, 3}) {
+                        assertBitIdentical(both(be -> {
+                            RandomStream rng = new RandomStream(5, offset);
+                            try (Matrix mx = be.matrix(rows, cols, x); Matrix mb = be.matrix(1, cols, bias);
+                                    Matrix p = be.allocate(rows, cols); Matrix smp = be.allocate(rows, cols);
+                                    Matrix sums = be.matrix(1, cols, sums0); Matrix y = be.matrix(rows, cols, x)) {
+                                be.sigmoidBernoulli(rng, mx, mb, p, smp, sums, -1f / rows, 0f);
+                                be.biasSigmoid(y, mb, sums, 1f / rows, 1f);
+                                be.sigmoidBernoulli(rng, mx, null, mx, smp, sums, 0.5f, 1f); // in place, no bias
+                                return concat(p.toArray(), smp.toArray(), y.toArray(), mx.toArray(), sums.toArray(),
+                                        new float[] {rng.offset()});
+                            }
+                        }), "sigmoidBernoulli and biasSigmoid with sums, fused=" + fused + ", " + rows + " rows, offset "
+                                + offset);
+                    }
+                }
+            }
+        } finally {
+            cuda.setFusedSums(true);
+        }
+    }
+
+    static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] a : parts) {
+            n += a.length;
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] a : parts) {
+            System.arraycopy(a, 0, all, at, a.length);
+            at += a.length;
+        }
+        return all;
+    }
+
     /** softplus row sums: per element CUDA's log1p/exp (float results within 1 ulp), summed over 33 columns in the
      *  same order: the sum may differ by about one ulp per term relative to each term; 33 ulps of the total bounds it
      *  (all terms are positive, so no cancellation). */
@@ -474,25 +527,32 @@ class CudaKernelTest {
 
     /**
      * A captured step that samples: every replay must draw the next words of the stream, as the eager step does, so
-     * three replays give bit-identical samples (same kernel, offsets read on the device) and leave the stream at
-     * the same offset. 7 x 13 = 91 words per step: the replays start at offsets of every residue mod 4.
+     * three replays give bit-identical samples (same kernels, offsets read on the device), the same column sums, and
+     * leave the stream at the same offset. The step samples 7 x 13 units with the plain sampler, then 70 x 13 (two
+     * row chunks) with the fused one that also sums its columns (an RBM step's): 46 + 455 words per step, so the
+     * replays start at offsets of three residues mod 4.
      */
     @Test
     void graphReplaysDrawTheEagerRandomStream() {
         CudaBackend cuda = (CudaBackend) gpu;
-        int rows = 7, cols = 13;
+        int rows = 7, cols = 13, tall = 70;
         float[] x0 = random(32, rows * cols, -3, 3);
         float[] b0 = random(33, cols, -1, 1);
+        float[] y0 = random(34, tall * cols, -3, 3);
         float[][] results = new float[2][];
         long[] offsets = new long[2];
         for (int mode = 0; mode < 2; mode++) {
             RandomStream rng = new RandomStream(91, 5);
             try (Matrix x = gpu.matrix(rows, cols, x0); Matrix b = gpu.matrix(1, cols, b0);
                     Matrix p = gpu.allocate(rows, cols); Matrix s = gpu.allocate(rows, cols);
-                    Matrix sum = gpu.allocate(rows, cols)) {
+                    Matrix sum = gpu.allocate(rows, cols); Matrix y = gpu.matrix(tall, cols, y0);
+                    Matrix py = gpu.allocate(tall, cols); Matrix sy = gpu.allocate(tall, cols);
+                    Matrix sumy = gpu.allocate(tall, cols); Matrix sums = gpu.allocate(1, cols)) {
                 java.util.function.Consumer<RandomStream> step = r -> {
                     gpu.sigmoidBernoulli(r, x, b, p, s);
                     gpu.axpy(1f, s, sum);
+                    gpu.sigmoidBernoulli(r, y, b, py, sy, sums, 1f, 1f);
+                    gpu.axpy(1f, sy, sumy);
                 };
                 if (mode == 0) {
                     for (int i = 0; i < 3; i++) {
@@ -508,17 +568,17 @@ class CudaKernelTest {
                     assertThrows(IllegalStateException.class,
                             () -> cuda.capture(rng, r -> gpu.uniform(r, p)).close(), "uniform has no device offset");
                 }
-                results[mode] = sum.toArray();
+                results[mode] = concat(sum.toArray(), sumy.toArray(), sums.toArray());
                 offsets[mode] = rng.offset();
             }
         }
         // sigmoidBernoulli draws ceil(n/2) words per call (one half word per sample).
-        assertEquals(5 + 3 * ((rows * cols + 1) / 2), offsets[1]);
+        assertEquals(5 + 3 * ((rows * cols + 1) / 2 + tall * cols / 2), offsets[1]);
         assertEquals(offsets[0], offsets[1]);
-        assertArrayEquals(results[0], results[1], "three replays draw the samples of three eager steps");
+        assertArrayEquals(results[0], results[1], "three replays draw the samples and sums of three eager steps");
         float total = 0;
-        for (float v : results[0]) {
-            total += v;
+        for (int i = 0; i < rows * cols; i++) {
+            total += results[0][i];
         }
         assertTrue(total > 0 && total < 3 * rows * cols, "the samples vary: " + total);
     }
