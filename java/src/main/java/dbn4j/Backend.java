@@ -1,6 +1,7 @@
 package dbn4j;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Where matrices live and kernels run: the CPU ({@code dbn4j.cpu.CpuBackend}) or an NVIDIA GPU
@@ -389,6 +390,67 @@ public abstract class Backend {
         if (z.rows() == 0) {
             throw new IllegalArgumentException("a logged loss needs at least one row");
         }
+    }
+
+    /**
+     * Slot {@code toSlot} of {@code to} = slot {@code fromSlot} of {@code from}, in order with the work queued before
+     * (nothing waits for the device): a recorded step writes its loss into one fixed slot, which the training loop
+     * then moves to the batch's.
+     */
+    public final void copyLoss(LossLog from, int fromSlot, LossLog to, int toSlot) {
+        if (from == null || to == null) {
+            throw new IllegalArgumentException(from == null ? "from is null" : "to is null");
+        }
+        from.check(this, fromSlot);
+        to.check(this, toSlot);
+        copyLossK(from, fromSlot, to, toSlot);
+    }
+
+    /** Host slots; device backends override this. */
+    protected void copyLossK(LossLog from, int fromSlot, LossLog to, int toSlot) {
+        to.put(toSlot, from.values[fromSlot]);
+    }
+
+    // ---- recorded steps ----
+
+    /** A mini-batch step recorded by {@link #recordStep}, run again by {@link #run()}; close it (idempotent). */
+    public interface Replay extends AutoCloseable {
+        /** Runs the recorded step once more: what the step would do now, the next numbers of its stream included. */
+        void run();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Whether {@link #recordStep} records (the CUDA backend: a step becomes one CUDA graph launch instead of one
+     * launch per kernel). A recorded step works on the buffers it was recorded with, so the training loops copy each
+     * mini-batch into fixed buffers before its run; where nothing is recorded they run their steps directly.
+     */
+    public boolean recordsSteps() {
+        return false;
+    }
+
+    /**
+     * The step, recorded for runs on the same buffers with the same scalars: each {@link Replay#run()} does what
+     * {@code step.accept(rng)} would do at that point, drawing the next numbers of {@code rng} (null for a step that
+     * does not sample). Nothing runs while the step is recorded. Here nothing is recorded: each run calls the step. A
+     * backend that records refuses a step that it cannot record with an exception naming the call (see
+     * {@code CudaBackend.capture}).
+     */
+    public Replay recordStep(RandomStream rng, Consumer<RandomStream> step) {
+        if (step == null) {
+            throw new IllegalArgumentException("step is null");
+        }
+        return new Replay() {
+            @Override
+            public void run() {
+                step.accept(rng);
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     // ---- reductions, BLAS-1, updates ----

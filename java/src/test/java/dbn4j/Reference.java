@@ -114,4 +114,19 @@ public final class Reference {
     public static float uniform(int word) {
         return (word >>> 8) * 0x1p-24f;
     }
+
+    /** The arrays one after another (several results compared at once). */
+    public static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] a : parts) {
+            n += a.length;
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] a : parts) {
+            System.arraycopy(a, 0, all, at, a.length);
+            at += a.length;
+        }
+        return all;
+    }
 }

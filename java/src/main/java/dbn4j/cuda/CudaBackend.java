@@ -272,7 +272,7 @@ public final class CudaBackend extends Backend {
      * A recorded sequence of this backend's work, replayed by {@link #launch()} with one launch instead of one per
      * kernel. Close it when done (idempotent); launching a closed graph throws {@link IllegalStateException}.
      */
-    public final class Graph implements AutoCloseable {
+    public final class Graph implements Backend.Replay {
         private long exec;
         /** For a graph that samples: the stream each replay takes its words from, and how many. */
         private final RandomStream rng;
@@ -296,6 +296,12 @@ public final class CudaBackend extends Backend {
                 check(dbn4j_cuda_set_u64(offsetBase, rng.take(words), stream), "dbn4j_cuda_set_u64 (graph offset)");
             }
             check(dbn4j_cuda_graph_launch(exec, stream), "dbn4j_cuda_graph_launch");
+        }
+
+        /** {@link #launch()}: a step recorded by {@link CudaBackend#recordStep}, run once more. */
+        @Override
+        public void run() {
+            launch();
         }
 
         @Override
@@ -344,6 +350,20 @@ public final class CudaBackend extends Backend {
             }
         }
         return new Graph(exec, rng, recording.offset() - rng.offset());
+    }
+
+    @Override
+    public boolean recordsSteps() {
+        return true;
+    }
+
+    /** The step as a CUDA graph: {@link #capture(RandomStream, Consumer)}; without rng {@link #capture(Runnable)}. */
+    @Override
+    public Backend.Replay recordStep(RandomStream rng, Consumer<RandomStream> step) {
+        if (step == null) {
+            throw new IllegalArgumentException("step is null");
+        }
+        return rng == null ? capture(() -> step.accept(null)) : capture(rng, step);
     }
 
     private long record(Runnable step) {
@@ -606,6 +626,12 @@ public final class CudaBackend extends Backend {
     @Override
     public LossLog lossLog(int capacity) {
         return new DeviceLossLog(capacity);
+    }
+
+    @Override
+    protected void copyLossK(LossLog from, int fromSlot, LossLog to, int toSlot) {
+        check(dbn4j_cuda_memcpy_async(((DeviceLossLog) to).slot(toSlot), ((DeviceLossLog) from).slot(fromSlot),
+                Double.BYTES, D2D, stream), "dbn4j_cuda_memcpy_async (loss slot)");
     }
 
     @Override

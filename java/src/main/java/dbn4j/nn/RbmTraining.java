@@ -43,6 +43,11 @@ final class RbmTraining {
         Matrix h0p, hp, hs, vp, vs, chain;
     }
 
+    /** The gradient and velocity blocks, and the sparsity target's buffers (null without one). */
+    private static final class Grads {
+        Matrix gw, gc, gb, vw, vc, vb, q, target, diff, vmean;
+    }
+
     /** The checkpointed state beyond weights. */
     static final class Progress {
         int epochsDone;
@@ -69,6 +74,8 @@ final class RbmTraining {
         int tail = train.rows() % bs;
         Progress progress = new Progress();
         List<Matrix> owned = new ArrayList<>();
+        StepRecording recording = new StepRecording(be, "RBM");
+        Backend.LossLog stepLoss = null;
         try (Batches data = train.batches(be, null, 0, bs);
                 LastGood lastGood = new LastGood(be, rbm.params(), rbm.visibleBias());
                 Backend.LossLog errors = be.lossLog(data.count())) {
@@ -78,21 +85,30 @@ final class RbmTraining {
             Matrix chain = opts.persistent() ? own(owned, bs, nv) : null;
             Matrix grad = own(owned, nv + 1, nh), gb = own(owned, 1, nv);
             Matrix vel = own(owned, nv + 1, nh), vb = own(owned, 1, nv);
-            Matrix gw = grad.rows(0, nv), gc = grad.rows(nv, nv + 1);
-            Matrix vw = vel.rows(0, nv), vc = vel.rows(nv, nv + 1);
-            Matrix q = null, target = null, diff = null, vmean = null;
+            Grads g = new Grads();
+            g.gw = grad.rows(0, nv);
+            g.gc = grad.rows(nv, nv + 1);
+            g.gb = gb;
+            g.vw = vel.rows(0, nv);
+            g.vc = vel.rows(nv, nv + 1);
+            g.vb = vb;
+            Matrix q = null;
             if (opts.sparse()) {
-                q = own(owned, 1, nh);
-                target = own(owned, 1, nh);
-                diff = own(owned, 1, nh);
-                vmean = own(owned, 1, nv);
+                q = g.q = own(owned, 1, nh);
+                g.target = own(owned, 1, nh);
+                g.diff = own(owned, 1, nh);
+                g.vmean = own(owned, 1, nv);
                 float[] t = new float[nh];
                 java.util.Arrays.fill(t, opts.sparsityTarget());
-                target.set(t);
+                g.target.set(t);
                 q.set(t);
             }
             Step full = views(h0p, hp, hs, vp, vs, chain, bs);
             Step part = tail == 0 ? null : views(h0p, hp, hs, vp, vs, chain, tail);
+            // A recorded step reads its batch from one fixed buffer and writes its error into one fixed slot.
+            Matrix v0fixed = recording.active() ? own(owned, bs, nv) : null;
+            Backend.LossLog fixedLoss = recording.active() ? be.lossLog(1) : null;
+            stepLoss = fixedLoss;
             Monitor monitor = new Monitor(owned);
 
             RandomStream rng = new RandomStream(cfg.seed());
@@ -133,30 +149,35 @@ final class RbmTraining {
                 // Each step's reconstruction error goes into the log, read once after the epoch's last step (or at a
                 // stop): on a GPU nothing in the mini-batch loop waits for the device. A non-finite one names its
                 // batch and restores the weights of the epoch's start, as a check after every step would.
-                for (int i = firstBatch; i < data.count(); i++) {
-                    Matrix v0 = data.x(i);
-                    Step s = v0.rows() == bs ? full : part;
-                    Matrix vk = step(rng, v0, s, gw, gc, gb, q, target, diff, vmean, errors, i);
-                    if (q == null) {
-                        // The weight gradient (v0^T h0p - vk^T hp) / B and its step in one call: fused on the CPU.
-                        be.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -1f / v0.rows(), v0, s.h0p, vk,
-                                s.hp, gw, rbm.weights(), vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
-                    } else {
-                        be.sgdMomentum(rbm.weights(), gw, vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
-                    }
-                    be.sgdMomentum(rbm.hiddenBias(), gc, vc, lr, momentum, 0f, cfg.nesterov());
-                    be.sgdMomentum(rbm.visibleBias(), gb, vb, lr, momentum, 0f, cfg.nesterov());
-                    if (cfg.progress() != null) {
-                        cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), v0.rows());
-                    }
-                    if (cfg.stopRequested() && i + 1 < data.count()) {
-                        checkErrors(errors, firstBatch, i + 1, lastGood, epoch);
-                        progress.batchesDone = i + 1;
-                        progress.rngOffset = rng.offset();
-                        if (cfg.checkpoint() != null) {
-                            Checkpoint.saveRbm(cfg.checkpoint(), rbm, vel, vb, chain, q, progress, cfg, opts);
+                Backend.Replay replay = firstBatch < train.rows() / bs
+                        ? recording.record(rng, r -> update(r, v0fixed, full, g, lr, momentum, fixedLoss, 0))
+                        : null;
+                try {
+                    for (int i = firstBatch; i < data.count(); i++) {
+                        Matrix v0 = data.x(i);
+                        if (replay != null && v0.rows() == bs) {
+                            be.copy(v0, v0fixed);
+                            replay.run();
+                            be.copyLoss(fixedLoss, 0, errors, i);
+                        } else {
+                            update(rng, v0, v0.rows() == bs ? full : part, g, lr, momentum, errors, i);
                         }
-                        throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
+                        if (cfg.progress() != null) {
+                            cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), v0.rows());
+                        }
+                        if (cfg.stopRequested() && i + 1 < data.count()) {
+                            checkErrors(errors, firstBatch, i + 1, lastGood, epoch);
+                            progress.batchesDone = i + 1;
+                            progress.rngOffset = rng.offset();
+                            if (cfg.checkpoint() != null) {
+                                Checkpoint.saveRbm(cfg.checkpoint(), rbm, vel, vb, chain, q, progress, cfg, opts);
+                            }
+                            throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
+                        }
+                    }
+                } finally {
+                    if (replay != null) {
+                        replay.close();
                     }
                 }
                 checkErrors(errors, firstBatch, data.count(), lastGood, epoch);
@@ -196,7 +217,28 @@ final class RbmTraining {
             for (Matrix m : owned) {
                 m.close();
             }
+            if (stepLoss != null) {
+                stepLoss.close();
+            }
         }
+    }
+
+    /**
+     * One mini-batch: the Gibbs chain and the gradients ({@link #step}), then the steps of W, c and b; the
+     * reconstruction error into slot {@code slot} of {@code log}.
+     */
+    private void update(RandomStream rng, Matrix v0, Step s, Grads g, float lr, float momentum, Backend.LossLog log,
+            int slot) {
+        Matrix vk = step(rng, v0, s, g.gw, g.gc, g.gb, g.q, g.target, g.diff, g.vmean, log, slot);
+        if (g.q == null) {
+            // The weight gradient (v0^T h0p - vk^T hp) / B and its step in one call: fused on the CPU.
+            be.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -1f / v0.rows(), v0, s.h0p, vk, s.hp, g.gw,
+                    rbm.weights(), g.vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+        } else {
+            be.sgdMomentum(rbm.weights(), g.gw, g.vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+        }
+        be.sgdMomentum(rbm.hiddenBias(), g.gc, g.vc, lr, momentum, 0f, cfg.nesterov());
+        be.sgdMomentum(rbm.visibleBias(), g.gb, g.vb, lr, momentum, 0f, cfg.nesterov());
     }
 
     private Matrix own(List<Matrix> owned, int rows, int cols) {

@@ -80,8 +80,13 @@ final class SupervisedTraining {
         }
         var be = model.backend();
         int layers = model.layers();
+        int bs = cfg.batchSize();
         Progress progress = new Progress();
         Matrix[] best = new Matrix[layers];
+        StepRecording recording = new StepRecording(be, "supervised");
+        // A recorded step reads its batch from fixed buffers and writes its loss into one fixed slot.
+        Matrix xFixed = null, tFixed = null;
+        Backend.LossLog stepLoss = null;
         try (Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), cfg.batchSize());
                 Mlp.Workspace ws = model.new Workspace(cfg.batchSize());
                 Mlp.Optimizer opt = model.new Optimizer();
@@ -91,6 +96,13 @@ final class SupervisedTraining {
             for (int l = 0; l < layers; l++) {
                 best[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
             }
+            if (recording.active()) {
+                xFixed = be.allocate(bs, model.inputs());
+                tFixed = be.allocate(bs, model.outputs());
+                stepLoss = be.lossLog(1);
+            }
+            Matrix xRec = xFixed, tRec = tFixed;
+            Backend.LossLog lossRec = stepLoss;
             if (cfg.checkpoint() != null && Files.exists(cfg.checkpoint())) {
                 Checkpoint.restoreSupervised(cfg.checkpoint(), model, opt, best, progress);
                 for (TrainingListener l : cfg.listeners()) {
@@ -120,21 +132,39 @@ final class SupervisedTraining {
                 // The losses go into the log and are read once, after the epoch's last step (or at a stop): on a
                 // GPU nothing in the mini-batch loop waits for the device. A non-finite loss then names its batch
                 // and restores the weights of the epoch's start, as a check after every step would.
-                for (int i = firstBatch; i < data.count(); i++) {
-                    Matrix x = data.x(i);
-                    batchRows[i] = x.rows();
-                    model.trainStep(x, data.t(i), ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(), losses, i);
-                    if (cfg.progress() != null) {
-                        cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), x.rows());
-                    }
-                    if (cfg.stopRequested() && i + 1 < data.count()) {
-                        sum = addLosses(losses, batchRows, firstBatch, i + 1, sum, lastGood, epoch);
-                        progress.batchesDone = i + 1;
-                        progress.partialLoss = sum;
-                        if (cfg.checkpoint() != null) {
-                            Checkpoint.saveSupervised(cfg.checkpoint(), model, opt, best, progress, cfg);
+                Backend.Replay replay = firstBatch < train.rows() / bs
+                        ? recording.record(null, r -> model.trainStep(xRec, tRec, ws, opt, lr, momentum,
+                                cfg.weightDecay(), cfg.nesterov(), lossRec, 0))
+                        : null;
+                try {
+                    for (int i = firstBatch; i < data.count(); i++) {
+                        Matrix x = data.x(i);
+                        Matrix t = data.t(i);
+                        batchRows[i] = x.rows();
+                        if (replay != null && x.rows() == bs) {
+                            be.copy(x, xRec);
+                            be.copy(t, tRec);
+                            replay.run();
+                            be.copyLoss(lossRec, 0, losses, i);
+                        } else {
+                            model.trainStep(x, t, ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(), losses, i);
                         }
-                        throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
+                        if (cfg.progress() != null) {
+                            cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), x.rows());
+                        }
+                        if (cfg.stopRequested() && i + 1 < data.count()) {
+                            sum = addLosses(losses, batchRows, firstBatch, i + 1, sum, lastGood, epoch);
+                            progress.batchesDone = i + 1;
+                            progress.partialLoss = sum;
+                            if (cfg.checkpoint() != null) {
+                                Checkpoint.saveSupervised(cfg.checkpoint(), model, opt, best, progress, cfg);
+                            }
+                            throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
+                        }
+                    }
+                } finally {
+                    if (replay != null) {
+                        replay.close();
                     }
                 }
                 sum = addLosses(losses, batchRows, firstBatch, data.count(), sum, lastGood, epoch);
@@ -197,6 +227,10 @@ final class SupervisedTraining {
                 if (best[l] != null) {
                     best[l].close();
                 }
+            }
+            Matrix.closeAll(xFixed, tFixed);
+            if (stepLoss != null) {
+                stepLoss.close();
             }
         }
     }

@@ -412,8 +412,8 @@ class CudaKernelTest {
                                 be.sigmoidBernoulli(rng, mx, mb, p, smp, sums, -1f / rows, 0f);
                                 be.biasSigmoid(y, mb, sums, 1f / rows, 1f);
                                 be.sigmoidBernoulli(rng, mx, null, mx, smp, sums, 0.5f, 1f); // in place, no bias
-                                return concat(p.toArray(), smp.toArray(), y.toArray(), mx.toArray(), sums.toArray(),
-                                        new float[] {rng.offset()});
+                                return Reference.concat(p.toArray(), smp.toArray(), y.toArray(), mx.toArray(),
+                                        sums.toArray(), new float[] {rng.offset()});
                             }
                         }), "sigmoidBernoulli and biasSigmoid with sums, fused=" + fused + ", " + rows + " rows, offset "
                                 + offset);
@@ -425,19 +425,6 @@ class CudaKernelTest {
         }
     }
 
-    static float[] concat(float[]... parts) {
-        int n = 0;
-        for (float[] a : parts) {
-            n += a.length;
-        }
-        float[] all = new float[n];
-        int at = 0;
-        for (float[] a : parts) {
-            System.arraycopy(a, 0, all, at, a.length);
-            at += a.length;
-        }
-        return all;
-    }
 
     /** softplus row sums: per element CUDA's log1p/exp (float results within 1 ulp), summed over 33 columns in the
      *  same order: the sum may differ by about one ulp per term relative to each term; 33 ulps of the total bounds it
@@ -568,7 +555,7 @@ class CudaKernelTest {
                     assertThrows(IllegalStateException.class,
                             () -> cuda.capture(rng, r -> gpu.uniform(r, p)).close(), "uniform has no device offset");
                 }
-                results[mode] = concat(sum.toArray(), sumy.toArray(), sums.toArray());
+                results[mode] = Reference.concat(sum.toArray(), sumy.toArray(), sums.toArray());
                 offsets[mode] = rng.offset();
             }
         }

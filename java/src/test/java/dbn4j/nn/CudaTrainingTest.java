@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  * margin of 10 and more, while a real fault (a transposed GEMM, a missing bias, a wrong sample) moves parameters
  * by 1e-3 or more. A Bernoulli sample flips only where a uniform falls within ~1e-7 of its probability: about 1e-5
  * for the few hundred samples here, and with fixed seeds the outcome is fixed, not flaky.
+ *
+ * <p>On CUDA the loops run each full mini-batch as a recorded step (a CUDA graph launch, {@link StepRecording}); each
+ * test also checks that no step was refused, i.e. that the graphs, not the kernel-by-kernel fallback, trained.
  */
 @Tag("cuda")
 class CudaTrainingTest {
@@ -42,6 +45,11 @@ class CudaTrainingTest {
     @BeforeEach
     void open() {
         gpu = CudaTestSupport.cudaOrSkip();
+        StepRecording.lastRefusal = null;
+    }
+
+    static void assertRecorded() {
+        assertNull(StepRecording.lastRefusal, "every training step ran as a CUDA graph");
     }
 
     /** Binary-ish features in [0, 1] (a third are 1) and labels from a rule on them, so there is a signal. */
@@ -82,6 +90,7 @@ class CudaTrainingTest {
                 assertSame(a.weights(l), b.weights(l), what + " weights " + l);
                 assertSame(a.bias(l), b.bias(l), what + " bias " + l);
             }
+            assertRecorded();
         }
     }
 
@@ -112,6 +121,7 @@ class CudaTrainingTest {
                 assertSame(a.weights(), b.weights(), what + "weights");
                 assertSame(a.hiddenBias(), b.hiddenBias(), what + "hidden bias");
                 assertSame(a.visibleBias(), b.visibleBias(), what + "visible bias");
+                assertRecorded();
             }
         }
     }
@@ -132,6 +142,7 @@ class CudaTrainingTest {
             for (int l = 0; l < 3; l++) {
                 assertSame(a.classifier().weights(l), b.classifier().weights(l), "classifier weights " + l);
             }
+            assertRecorded();
         }
     }
 }

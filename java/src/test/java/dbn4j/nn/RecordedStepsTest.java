@@ -1,0 +1,132 @@
+package dbn4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dbn4j.Backend;
+import dbn4j.Backends;
+import dbn4j.Matrix;
+import dbn4j.Reference;
+import dbn4j.data.Dataset;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training loops' recorded-step path ({@link StepRecording}: each full batch copied into a fixed buffer, one
+ * replay, its loss moved to the batch's slot; the smaller last batch run directly), forced on the CPU, where a replay
+ * calls the step: it must train the very model of the direct path, bit for bit, log the same losses and name the
+ * same batch when training diverges. On CUDA a replay is a CUDA graph launch ({@code CudaTrainingTest} compares that
+ * with the CPU on a device).
+ */
+class RecordedStepsTest {
+    static final Backend BE = Backends.cpu();
+
+    /** 50 rows: batches of 12 leave a last batch of 2, run directly in both paths. */
+    static Dataset data() {
+        SplittableRandom r = new SplittableRandom(5);
+        int rows = 50, cols = 16;
+        float[] x = new float[rows * cols];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                x[i * cols + j] = r.nextDouble() < 0.3 ? 1f : (float) (0.1 * r.nextDouble());
+            }
+            y[i] = (x[i * cols] > 0.5f ? 1 : 0) + (x[i * cols + 3] > 0.5f ? 1 : 0);
+        }
+        return new Dataset(x, rows, cols, y, 3, "recorded-steps");
+    }
+
+    static TrainConfig config() {
+        return new TrainConfig().epochs(3).batchSize(12).learningRate(0.1f).momentum(0.5f).seed(8);
+    }
+
+    /** Runs body with the recorded path forced on or off. */
+    static <T> T recorded(boolean on, Supplier<T> body) {
+        boolean before = StepRecording.forced;
+        StepRecording.forced = on;
+        try {
+            return body.get();
+        } finally {
+            StepRecording.forced = before;
+        }
+    }
+
+    static float[] values(Matrix... blocks) {
+        float[][] parts = new float[blocks.length][];
+        for (int i = 0; i < blocks.length; i++) {
+            parts[i] = blocks[i].toArray();
+        }
+        return Reference.concat(parts);
+    }
+
+    /** The named metric of every epoch. */
+    static double[] metric(List<EpochMetrics> history, String name) {
+        return history.stream().mapToDouble(m -> m.get(name)).toArray();
+    }
+
+    @Test
+    void rbmTrainsTheSameModelRecorded() {
+        RbmOptions[] options = {new RbmOptions().k(1).monitorRows(10), new RbmOptions().k(1).persistent(true),
+            new RbmOptions().k(2).sparsity(0.1f, 0.01f, 0.9f)};
+        for (Rbm.Visible visible : Rbm.Visible.values()) {
+            for (RbmOptions opts : options) {
+                String what = visible + " k=" + opts.k() + (opts.persistent() ? " PCD" : "")
+                        + (opts.sparse() ? " sparse" : "");
+                Object[][] runs = new Object[2][];
+                for (int mode = 0; mode < 2; mode++) {
+                    runs[mode] = recorded(mode == 1, () -> {
+                        try (Rbm rbm = Rbm.create(BE, 16, 8, visible, 9)) {
+                            List<EpochMetrics> h = rbm.fit(data(), null, config(), opts);
+                            return new Object[] {values(rbm.weights(), rbm.hiddenBias(), rbm.visibleBias()),
+                                metric(h, "reconstruction_error")};
+                        }
+                    });
+                }
+                assertArrayEquals((float[]) runs[0][0], (float[]) runs[1][0], what + ": parameters");
+                assertArrayEquals((double[]) runs[0][1], (double[]) runs[1][1], what + ": reconstruction errors");
+            }
+        }
+    }
+
+    @Test
+    void mlpTrainsTheSameModelRecorded() {
+        for (Activation hidden : new Activation[] {Activation.RELU, Activation.SIGMOID}) {
+            Object[][] runs = new Object[2][];
+            for (int mode = 0; mode < 2; mode++) {
+                runs[mode] = recorded(mode == 1, () -> {
+                    try (Mlp mlp = Mlp.create(BE, new int[] {16, 10, 3}, hidden, Activation.SOFTMAX,
+                            Loss.CROSS_ENTROPY, 4)) {
+                        List<EpochMetrics> h = mlp.fit(data(), null, config());
+                        return new Object[] {values(mlp.params(0), mlp.params(1)), metric(h, "train_loss")};
+                    }
+                });
+            }
+            assertArrayEquals((float[]) runs[0][0], (float[]) runs[1][0], hidden + ": parameters");
+            // train_loss is the mean of the logged losses: each replay's loss reached its batch's slot.
+            assertArrayEquals((double[]) runs[0][1], (double[]) runs[1][1], hidden + ": training losses");
+        }
+    }
+
+    /** A diverging run names the same epoch and batch: the recorded steps' losses are in their batches' slots. */
+    @Test
+    void divergenceNamesTheSameBatchRecorded() {
+        int[][] at = new int[2][];
+        for (int mode = 0; mode < 2; mode++) {
+            at[mode] = recorded(mode == 1, () -> {
+                try (Mlp m = Mlp.create(BE, new int[] {16, 12, 3}, Activation.RELU, Activation.LINEAR,
+                        Loss.SQUARED_ERROR, 1)) {
+                    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                            () -> m.fit(data(), null, config().epochs(50).learningRate(1e6f)));
+                    return new int[] {e.epoch(), e.batch()};
+                }
+            });
+        }
+        assertArrayEquals(at[0], at[1], "epoch and batch of the divergence");
+        assertTrue(at[1][1] >= 1 && at[1][1] <= 4, "one of the 4 full batches or the last: " + at[1][1]);
+        assertEquals(false, StepRecording.forced, "the switch is restored");
+    }
+}
