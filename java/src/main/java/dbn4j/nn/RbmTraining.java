@@ -149,10 +149,8 @@ final class RbmTraining {
                 // Each step's reconstruction error goes into the log, read once after the epoch's last step (or at a
                 // stop): on a GPU nothing in the mini-batch loop waits for the device. A non-finite one names its
                 // batch and restores the weights of the epoch's start, as a check after every step would.
-                Backend.Replay replay = firstBatch < train.rows() / bs
-                        ? recording.record(rng, r -> update(r, v0fixed, full, g, lr, momentum, fixedLoss, 0))
-                        : null;
-                try {
+                try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, rng,
+                        r -> update(r, v0fixed, full, g, lr, momentum, fixedLoss, 0))) {
                     for (int i = firstBatch; i < data.count(); i++) {
                         Matrix v0 = data.x(i);
                         if (replay != null && v0.rows() == bs) {
@@ -174,10 +172,6 @@ final class RbmTraining {
                             }
                             throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
                         }
-                    }
-                } finally {
-                    if (replay != null) {
-                        replay.close();
                     }
                 }
                 checkErrors(errors, firstBatch, data.count(), lastGood, epoch);

@@ -1,7 +1,9 @@
 package dbn4j.nn;
 
 import dbn4j.Backend;
+import dbn4j.Dbn4jException;
 import dbn4j.RandomStream;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -9,9 +11,12 @@ import java.util.logging.Logger;
  * How a training loop uses {@link Backend#recordStep}: where the backend records (CUDA), each epoch's full
  * mini-batches run as one step recorded for that epoch (its learning rate and momentum are scalars of the recording)
  * and fed through fixed buffers: a copy of the batch, one replay (one CUDA graph launch instead of a launch per
- * kernel), a copy of its loss to the batch's slot. A smaller last batch, and every batch on a backend that does not
- * record, runs the step directly. A step that the backend cannot record (a sampler without a device-side offset,
- * for one) runs directly too, said once in the log.
+ * kernel), a copy of its loss to the batch's slot. A smaller last batch, an epoch with fewer than two full batches
+ * left, and every batch on a backend that does not record run the step directly. A step that the backend cannot
+ * record (a sampler without a device-side offset, for one) runs directly too, said once in the log.
+ *
+ * <p>On CUDA a recording captures everything queued on the backend's one stream: two training runs must not use the
+ * CUDA backend at the same time (one process-wide backend; run them one after the other).
  */
 final class StepRecording {
     private static final Logger LOG = Logger.getLogger(StepRecording.class.getName());
@@ -21,6 +26,9 @@ final class StepRecording {
 
     /** Why a step was last refused in this process, or null (tests on a device check that their steps recorded). */
     static volatile String lastRefusal;
+
+    /** Replays run in this process (tests check that the recorded path ran). */
+    static final AtomicLong REPLAYS = new AtomicLong();
 
     private final Backend be;
     private final String what;
@@ -36,19 +44,36 @@ final class StepRecording {
         return !refused && (forced || be.recordsSteps());
     }
 
-    /** The step, recorded; or null, where the backend refuses it (said once), for the loop to run it directly. */
-    Backend.Replay record(RandomStream rng, Consumer<RandomStream> step) {
-        if (!active()) {
+    /**
+     * The step, recorded for an epoch with {@code fullBatches} full batches left; or null where that is fewer than
+     * two (recording would cost more than it saves) or the backend refuses the step (said once), for the loop to run
+     * the step directly.
+     */
+    Backend.Replay record(int fullBatches, RandomStream rng, Consumer<RandomStream> step) {
+        if (!active() || fullBatches < 2) {
             return null;
         }
+        Backend.Replay replay;
         try {
-            return be.recordStep(rng, step);
-        } catch (RuntimeException e) {
+            replay = be.recordStep(rng, step);
+        } catch (IllegalStateException | Dbn4jException e) {
             refused = true;
             lastRefusal = what + ": " + e;
-            LOG.info(() -> "dbn4j: the " + what + " step runs kernel by kernel on " + be.name()
+            LOG.warning(() -> "dbn4j: the " + what + " step runs kernel by kernel on " + be.name()
                     + ": it cannot be recorded (" + e.getMessage() + ")");
             return null;
         }
+        return new Backend.Replay() {
+            @Override
+            public void run() {
+                replay.run();
+                REPLAYS.incrementAndGet();
+            }
+
+            @Override
+            public void close() {
+                replay.close();
+            }
+        };
     }
 }

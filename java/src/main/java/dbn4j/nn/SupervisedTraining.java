@@ -132,11 +132,9 @@ final class SupervisedTraining {
                 // The losses go into the log and are read once, after the epoch's last step (or at a stop): on a
                 // GPU nothing in the mini-batch loop waits for the device. A non-finite loss then names its batch
                 // and restores the weights of the epoch's start, as a check after every step would.
-                Backend.Replay replay = firstBatch < train.rows() / bs
-                        ? recording.record(null, r -> model.trainStep(xRec, tRec, ws, opt, lr, momentum,
-                                cfg.weightDecay(), cfg.nesterov(), lossRec, 0))
-                        : null;
-                try {
+                try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, null,
+                        r -> model.trainStep(xRec, tRec, ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(),
+                                lossRec, 0))) {
                     for (int i = firstBatch; i < data.count(); i++) {
                         Matrix x = data.x(i);
                         Matrix t = data.t(i);
@@ -161,10 +159,6 @@ final class SupervisedTraining {
                             }
                             throw new TrainingInterruptedException(phase, epoch + 1, i + 1, cfg.checkpoint());
                         }
-                    }
-                } finally {
-                    if (replay != null) {
-                        replay.close();
                     }
                 }
                 sum = addLosses(losses, batchRows, firstBatch, data.count(), sum, lastGood, epoch);

@@ -126,6 +126,35 @@ class CudaTrainingTest {
         }
     }
 
+    /**
+     * Two epochs with a changing learning rate and momentum, batches of 10 of the 24 rows: per epoch a new recording,
+     * two replays, then the last batch of 4 kernel by kernel, drawing from the stream after the replays. Six steps:
+     * the GEMMs' differences add up to a few 1e-7, still far inside the tolerance.
+     */
+    @Test
+    void epochsWithScheduleAndLastBatch() {
+        TrainConfig cfg = config().epochs(2).batchSize(10).schedule(Schedule.step(1, 0.5)).momentum(0.5f, 1, 0.9f);
+        RbmOptions opts = new RbmOptions().k(1).monitorRows(8);
+        try (Rbm a = Rbm.create(CPU, V, 8, Rbm.Visible.BERNOULLI, 4);
+                Rbm b = Rbm.create(gpu, V, 8, Rbm.Visible.BERNOULLI, 4)) {
+            assertSameLoss(a.fit(data(), null, cfg, opts), b.fit(data(), null, cfg, opts), "reconstruction_error");
+            assertSame(a.weights(), b.weights(), "RBM weights");
+            assertSame(a.hiddenBias(), b.hiddenBias(), "RBM hidden bias");
+            assertSame(a.visibleBias(), b.visibleBias(), "RBM visible bias");
+        }
+        try (Mlp a = Mlp.create(CPU, new int[] {V, 12, K}, Activation.SIGMOID, Activation.SOFTMAX,
+                        Loss.CROSS_ENTROPY, 7);
+                Mlp b = Mlp.create(gpu, new int[] {V, 12, K}, Activation.SIGMOID, Activation.SOFTMAX,
+                        Loss.CROSS_ENTROPY, 7)) {
+            assertSameLoss(a.fit(data(), null, cfg), b.fit(data(), null, cfg), "train_loss");
+            for (int l = 0; l < 2; l++) {
+                assertSame(a.weights(l), b.weights(l), "MLP weights " + l);
+                assertSame(a.bias(l), b.bias(l), "MLP bias " + l);
+            }
+        }
+        assertRecorded();
+    }
+
     @Test
     void dbnPretrainAndFinetuneSteps() {
         try (Dbn a = Dbn.create(CPU, new int[] {V, 10, 6}, Rbm.Visible.BERNOULLI, 21);

@@ -2,6 +2,7 @@ package dbn4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,16 +41,32 @@ class RecordedStepsTest {
         return new Dataset(x, rows, cols, y, 3, "recorded-steps");
     }
 
+    /** 3 epochs whose learning rate and momentum change (each epoch records its step with its own scalars). */
     static TrainConfig config() {
-        return new TrainConfig().epochs(3).batchSize(12).learningRate(0.1f).momentum(0.5f).seed(8);
+        return new TrainConfig().epochs(3).batchSize(12).learningRate(0.1f).schedule(Schedule.step(1, 0.5))
+                .momentum(0.5f, 1, 0.9f).seed(8);
     }
 
-    /** Runs body with the recorded path forced on or off. */
-    static <T> T recorded(boolean on, Supplier<T> body) {
+    /**
+     * Runs body with the recorded path forced on or off; on, checks that it ran: no step refused, and one replay per
+     * full batch of every epoch ({@code replays} in all, the last batch of each epoch running directly; or, where
+     * replays < 0, at least one).
+     */
+    static <T> T recorded(boolean on, long replays, Supplier<T> body) {
         boolean before = StepRecording.forced;
         StepRecording.forced = on;
+        StepRecording.lastRefusal = null;
+        long start = StepRecording.REPLAYS.get();
         try {
-            return body.get();
+            T result = body.get();
+            long ran = StepRecording.REPLAYS.get() - start;
+            assertNull(StepRecording.lastRefusal, "no step refused");
+            if (!on || replays >= 0) {
+                assertEquals(on ? replays : 0, ran, "replays");
+            } else {
+                assertTrue(ran > 0, "replays: " + ran);
+            }
+            return result;
         } finally {
             StepRecording.forced = before;
         }
@@ -78,7 +95,7 @@ class RecordedStepsTest {
                         + (opts.sparse() ? " sparse" : "");
                 Object[][] runs = new Object[2][];
                 for (int mode = 0; mode < 2; mode++) {
-                    runs[mode] = recorded(mode == 1, () -> {
+                    runs[mode] = recorded(mode == 1, 3 * 4, () -> {
                         try (Rbm rbm = Rbm.create(BE, 16, 8, visible, 9)) {
                             List<EpochMetrics> h = rbm.fit(data(), null, config(), opts);
                             return new Object[] {values(rbm.weights(), rbm.hiddenBias(), rbm.visibleBias()),
@@ -97,7 +114,7 @@ class RecordedStepsTest {
         for (Activation hidden : new Activation[] {Activation.RELU, Activation.SIGMOID}) {
             Object[][] runs = new Object[2][];
             for (int mode = 0; mode < 2; mode++) {
-                runs[mode] = recorded(mode == 1, () -> {
+                runs[mode] = recorded(mode == 1, 3 * 4, () -> {
                     try (Mlp mlp = Mlp.create(BE, new int[] {16, 10, 3}, hidden, Activation.SOFTMAX,
                             Loss.CROSS_ENTROPY, 4)) {
                         List<EpochMetrics> h = mlp.fit(data(), null, config());
@@ -111,22 +128,40 @@ class RecordedStepsTest {
         }
     }
 
-    /** A diverging run names the same epoch and batch: the recorded steps' losses are in their batches' slots. */
+    /**
+     * A diverging run names the same epoch and batch, and restores the same weights: the recorded steps' losses (an
+     * MLP's loss, an RBM's reconstruction error, which only the divergence check reads) reach their batches' slots.
+     */
     @Test
     void divergenceNamesTheSameBatchRecorded() {
-        int[][] at = new int[2][];
+        TrainConfig diverging = config().epochs(50).learningRate(1e6f).schedule(Schedule.constant());
+        Object[][] mlp = new Object[2][];
+        Object[][] rbm = new Object[2][];
         for (int mode = 0; mode < 2; mode++) {
-            at[mode] = recorded(mode == 1, () -> {
+            boolean on = mode == 1;
+            mlp[mode] = recorded(on, -1, () -> {
                 try (Mlp m = Mlp.create(BE, new int[] {16, 12, 3}, Activation.RELU, Activation.LINEAR,
                         Loss.SQUARED_ERROR, 1)) {
                     TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                            () -> m.fit(data(), null, config().epochs(50).learningRate(1e6f)));
-                    return new int[] {e.epoch(), e.batch()};
+                            () -> m.fit(data(), null, diverging));
+                    return new Object[] {new int[] {e.epoch(), e.batch()}, values(m.params(0), m.params(1))};
+                }
+            });
+            rbm[mode] = recorded(on, -1, () -> {
+                try (Rbm r = Rbm.create(BE, 16, 8, Rbm.Visible.GAUSSIAN, 2)) {
+                    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                            () -> r.fit(data(), null, diverging, new RbmOptions().k(1)));
+                    return new Object[] {new int[] {e.epoch(), e.batch()}, values(r.weights(), r.visibleBias())};
                 }
             });
         }
-        assertArrayEquals(at[0], at[1], "epoch and batch of the divergence");
-        assertTrue(at[1][1] >= 1 && at[1][1] <= 4, "one of the 4 full batches or the last: " + at[1][1]);
+        for (Object[][] runs : new Object[][][] {mlp, rbm}) {
+            String what = runs == mlp ? "MLP" : "RBM";
+            assertArrayEquals((int[]) runs[0][0], (int[]) runs[1][0], what + ": epoch and batch of the divergence");
+            int batch = ((int[]) runs[1][0])[1];
+            assertTrue(batch >= 1 && batch <= 5, what + ": one of the 4 full batches or the last: " + batch);
+            assertArrayEquals((float[]) runs[0][1], (float[]) runs[1][1], what + ": the last good weights");
+        }
         assertEquals(false, StepRecording.forced, "the switch is restored");
     }
 }
