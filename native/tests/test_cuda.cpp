@@ -380,26 +380,47 @@ static void test_softmax_losses() {
         std::vector<float> p((size_t)n), g((size_t)n);
         double loss = 0;
         CHECK_OK(dbn4j_softmax_cross_entropy(z.data(), t.data(), p.data(), g.data(), B, K, &loss));
-        CHECK_CUDA(dbn4j_cuda_softmax_cross_entropy(dz_in.p, dt.p, dp.p, dgrad.p, B, K, dloss.p, g_stream));
+        CHECK_CUDA(dbn4j_cuda_softmax_cross_entropy(dz_in.p, dt.p, dp.p, dgrad.p, B, K, dloss.p, nullptr, 0, g_stream));
         expect_bits("softmax_ce p", dp.get(), p);
         expect_bits("softmax_ce dz", dgrad.get(), g);
         expect_rel("softmax_ce loss", get_loss(dloss), loss, 1e-12);
+        // The per-row losses in the caller's scratch (B rows: used; B - 1 rows: allocated per call): the same bits.
+        const double allocated = get_loss(dloss);
+        Dev<double> scratch(B);
+        for (int64_t rows : {(int64_t)B, (int64_t)B - 1}) {
+            CHECK_CUDA(dbn4j_cuda_softmax_cross_entropy(dz_in.p, dt.p, dp.p, dgrad.p, B, K, dloss.p, scratch.p, rows,
+                                                        g_stream));
+            CHECK_MSG(get_loss(dloss) == allocated, "softmax_ce loss with %lld scratch rows", (long long)rows);
+        }
 
         // sigmoid CE with targets in [0, 1], squared error
         std::vector<float> tb = random_floats(rng, n, 0, 1);
         Dev<float> dtb(tb);
         CHECK_OK(dbn4j_sigmoid_cross_entropy(z.data(), tb.data(), p.data(), g.data(), B, K, &loss));
-        CHECK_CUDA(dbn4j_cuda_sigmoid_cross_entropy(dz_in.p, dtb.p, dp.p, dgrad.p, B, K, dloss.p, g_stream));
+        CHECK_CUDA(dbn4j_cuda_sigmoid_cross_entropy(dz_in.p, dtb.p, dp.p, dgrad.p, B, K, dloss.p, nullptr, 0, g_stream));
         expect_bits("sigmoid_ce p", dp.get(), p);
         expect_bits("sigmoid_ce dz", dgrad.get(), g);
         expect_rel("sigmoid_ce loss", get_loss(dloss), loss, 1e-12);
+        const double sigmoid_allocated = get_loss(dloss);
+        CHECK_CUDA(dbn4j_cuda_sigmoid_cross_entropy(dz_in.p, dtb.p, dp.p, dgrad.p, B, K, dloss.p, scratch.p, B,
+                                                    g_stream));
+        CHECK_MSG(get_loss(dloss) == sigmoid_allocated, "sigmoid_ce loss in the caller's scratch");
         CHECK_OK(dbn4j_squared_error(z.data(), tb.data(), g.data(), B, K, &loss));
-        CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, dgrad.p, B, K, dloss.p, g_stream));
+        CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, dgrad.p, B, K, dloss.p, nullptr, 0, g_stream));
         expect_bits("squared_error dy", dgrad.get(), g);
         expect_rel("squared_error loss", get_loss(dloss), loss, 1e-12);
-        // loss only, no gradient
-        CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, g_stream));
+        // loss only, no gradient; then in the caller's scratch
+        const double squared_allocated = get_loss(dloss);
+        CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, nullptr, 0, g_stream));
         expect_rel("squared_error loss only", get_loss(dloss), loss, 1e-12);
+        CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, scratch.p, B, g_stream));
+        CHECK_MSG(get_loss(dloss) == squared_allocated, "squared_error loss in the caller's scratch");
+        // A scratch that overlaps an input is refused; a negative size too.
+        CHECK(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, (double *)dtb.p, B, g_stream)
+              == DBN4J_EINVAL);
+        CHECK(strstr(dbn4j_cuda_last_error(), "scratch overlaps") != nullptr);
+        CHECK(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, scratch.p, -1, g_stream) == DBN4J_EINVAL);
+        CHECK(strstr(dbn4j_cuda_last_error(), "scratch_rows=-1 < 0") != nullptr);
     }
 }
 

@@ -100,13 +100,16 @@ int dbn4j_cuda_softmax_forward(const float *x, float *y, int B, int K, void *str
 int dbn4j_cuda_log_softmax_forward(const float *x, float *y, int B, int K, void *stream);
 
 /* ---- losses (native/src/cuda/losses.cu): formulas of kernels.h; *loss is a DEVICE double (may be NULL) ----
- * They take B doubles of stream-ordered scratch (cudaMallocAsync/cudaFreeAsync on stream) when loss != NULL. */
+ * With loss != NULL they sum B per-row losses in scratch, DEVICE memory of scratch_rows doubles, where it holds B
+ * rows (nothing is allocated then, so that a CUDA graph can record the call; one stream at a time), else in B
+ * doubles of stream-ordered scratch (cudaMallocAsync/cudaFreeAsync on stream). scratch may be NULL. */
 
 int dbn4j_cuda_softmax_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int K,
-                                     double *loss, void *stream);
+                                     double *loss, double *scratch, int64_t scratch_rows, void *stream);
 int dbn4j_cuda_sigmoid_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int N,
-                                     double *loss, void *stream);
-int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, int N, double *loss, void *stream);
+                                     double *loss, double *scratch, int64_t scratch_rows, void *stream);
+int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, int N, double *loss, double *scratch,
+                             int64_t scratch_rows, void *stream);
 
 /* ---- reductions, BLAS-1, updates (native/src/cuda/reduce.cu, elementwise.cu) ---- */
 

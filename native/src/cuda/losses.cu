@@ -2,8 +2,9 @@
  * losses.cu: softmax + cross-entropy, sigmoid + binary cross-entropy, squared error (formulas of kernels.h).
  * p / dz / dy are elementwise and bit-identical to the CPU (softmax CE: one thread per row running the CPU's row
  * loop; the others: one thread per element). The loss is a DEVICE double: per-row sums in double (softmax CE:
- * the CPU's order; sigmoid CE, squared error: one warp per row, lanes strided then a fixed butterfly) into
- * stream-ordered scratch, then one thread adds the rows in order and divides. No host synchronization.
+ * the CPU's order; sigmoid CE, squared error: one warp per row, lanes strided then a fixed butterfly) into the
+ * caller's scratch (or stream-ordered scratch allocated per call), then the rows are added in order and divided.
+ * No host synchronization.
  * Loss agreement with the CPU: relative ~1e-13 (summation order; CUDA's double exp/log/log1p within 1-2 ulp).
  * Test: ctest --test-dir <build> -R cuda.
  */
@@ -109,7 +110,8 @@ __global__ void k_zero(double *loss) { *loss = 0.0; }
 // Shared checks, as the CPU's loss_driver. Returns DBN4J_OK with *empty set when there is nothing to compute
 // (the loss is then zeroed on the stream).
 int check_loss(const char *fn, const char *const names[4], const float *in, const float *t, const float *out1,
-               const float *out2, int B, int N, double *loss, void *stream, bool *empty) {
+               const float *out2, int B, int N, double *loss, const double *scratch, int64_t scratch_rows,
+               void *stream, bool *empty) {
     *empty = false;
     if (int rc = check_rows(fn, B, N)) return rc;
     int64_t n = (int64_t)B * N;
@@ -131,22 +133,43 @@ int check_loss(const char *fn, const char *const names[4], const float *in, cons
     if (loss && (overlap(loss, 2, in, n) || overlap(loss, 2, t, n) || overlap(loss, 2, out1, n) ||
                  overlap(loss, 2, out2, n)))
         return fail(DBN4J_EINVAL, "%s: loss overlaps an array", fn);
+    if (scratch_rows < 0) return fail(DBN4J_EINVAL, "%s: scratch_rows=%lld < 0", fn, (long long)scratch_rows);
+    if (loss && scratch && scratch_rows >= B) {   // the B doubles that the call uses, 2 B floats
+        const int64_t m = 2 * (int64_t)B;
+        if (overlap(scratch, m, in, n) || overlap(scratch, m, t, n) || overlap(scratch, m, out1, n) ||
+            overlap(scratch, m, out2, n) || overlap(scratch, m, loss, 2))
+            return fail(DBN4J_EINVAL, "%s: scratch overlaps an array or loss", fn);
+    }
     return DBN4J_OK;
 }
 
-int scratch_alloc(const char *fn, double **rows, int B, void *stream) {
+// The per-row losses' buffer: the caller's scratch where it holds B rows (nothing allocated: a CUDA graph can record
+// the call), else B doubles allocated on the stream (*owned: freed by scratch_finish / scratch_drop).
+int scratch_alloc(const char *fn, double **rows, int B, double *scratch, int64_t scratch_rows, bool *owned,
+                  void *stream) {
+    *owned = false;
+    if (scratch && scratch_rows >= B) {
+        *rows = scratch;
+        return DBN4J_OK;
+    }
     cudaError_t err = cudaMallocAsync((void **)rows, (size_t)B * sizeof(double), as_stream(stream));
     if (err != cudaSuccess) {
         cudaGetLastError();
         *rows = nullptr;
         return fail_cuda(err, "%s: cudaMallocAsync(%lld bytes)", fn, (long long)B * 8);
     }
+    *owned = true;
     return DBN4J_OK;
 }
 
-int scratch_finish(const char *fn, double *rows, int B, double denom, double *loss, void *stream) {
+void scratch_drop(double *rows, bool owned, void *stream) {
+    if (owned) cudaFreeAsync(rows, as_stream(stream));
+}
+
+int scratch_finish(const char *fn, double *rows, bool owned, int B, double denom, double *loss, void *stream) {
     k_finish_loss<<<1, FL_THREADS, 0, as_stream(stream)>>>(rows, B, denom, loss);
     int rc = check_launch(fn);
+    if (!owned) return rc;
     cudaError_t err = cudaFreeAsync(rows, as_stream(stream));
     if (rc == DBN4J_OK && err != cudaSuccess) return fail_cuda(err, "%s: cudaFreeAsync", fn);
     return rc;
@@ -162,45 +185,45 @@ using namespace dbn4j_cuda;
 extern "C" {
 
 int dbn4j_cuda_softmax_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int K, double *loss,
-                                     void *stream) {
+                                     double *scratch, int64_t scratch_rows, void *stream) {
     static const char *const names[4] = {"z", "t", "p", "dz"};
     const char *fn = "dbn4j_cuda_softmax_cross_entropy";
-    bool empty;
-    if (int rc = check_loss(fn, names, z, t, p, dz, B, K, loss, stream, &empty)) return rc;
+    bool empty, owned = false;
+    if (int rc = check_loss(fn, names, z, t, p, dz, B, K, loss, scratch, scratch_rows, stream, &empty)) return rc;
     if (empty) return DBN4J_OK;
     double *rows = nullptr;
     if (loss)
-        if (int rc = scratch_alloc(fn, &rows, B, stream)) return rc;
+        if (int rc = scratch_alloc(fn, &rows, B, scratch, scratch_rows, &owned, stream)) return rc;
     k_softmax_ce<<<(unsigned)((B + 63) / 64), 64, 0, as_stream(stream)>>>(z, t, p, dz, B, K, (float)B, rows);
     int rc = check_launch(fn);
     if (loss) {
         if (rc != DBN4J_OK) {
-            cudaFreeAsync(rows, as_stream(stream));
+            scratch_drop(rows, owned, stream);
             return rc;
         }
-        return scratch_finish(fn, rows, B, 1.0, loss, stream);
+        return scratch_finish(fn, rows, owned, B, 1.0, loss, stream);
     }
     return rc;
 }
 
 int dbn4j_cuda_sigmoid_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int N, double *loss,
-                                     void *stream) {
+                                     double *scratch, int64_t scratch_rows, void *stream) {
     static const char *const names[4] = {"z", "t", "p", "dz"};
     const char *fn = "dbn4j_cuda_sigmoid_cross_entropy";
-    bool empty;
-    if (int rc = check_loss(fn, names, z, t, p, dz, B, N, loss, stream, &empty)) return rc;
+    bool empty, owned = false;
+    if (int rc = check_loss(fn, names, z, t, p, dz, B, N, loss, scratch, scratch_rows, stream, &empty)) return rc;
     if (empty) return DBN4J_OK;
     int64_t n = (int64_t)B * N;
     // The loss reads z and t before p / dz may overwrite them (p == z or dz == t allowed): loss first.
     if (loss) {
         double *rows = nullptr;
-        if (int rc = scratch_alloc(fn, &rows, B, stream)) return rc;
+        if (int rc = scratch_alloc(fn, &rows, B, scratch, scratch_rows, &owned, stream)) return rc;
         k_sigmoid_ce_rows<<<warp_grid(B), THREADS, 0, as_stream(stream)>>>(z, t, B, N, rows);
         if (int rc = check_launch(fn)) {
-            cudaFreeAsync(rows, as_stream(stream));
+            scratch_drop(rows, owned, stream);
             return rc;
         }
-        if (int rc = scratch_finish(fn, rows, B, 1.0, loss, stream)) return rc;
+        if (int rc = scratch_finish(fn, rows, owned, B, 1.0, loss, stream)) return rc;
     }
     if (p || dz) {
         k_sigmoid_ce_grad<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(z, t, p, dz, n, (float)B);
@@ -209,22 +232,23 @@ int dbn4j_cuda_sigmoid_cross_entropy(const float *z, const float *t, float *p, f
     return DBN4J_OK;
 }
 
-int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, int N, double *loss, void *stream) {
+int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, int N, double *loss, double *scratch,
+                             int64_t scratch_rows, void *stream) {
     static const char *const names[4] = {"y", "t", "dy", "(none)"};
     const char *fn = "dbn4j_cuda_squared_error";
-    bool empty;
-    if (int rc = check_loss(fn, names, y, t, dy, nullptr, B, N, loss, stream, &empty)) return rc;
+    bool empty, owned = false;
+    if (int rc = check_loss(fn, names, y, t, dy, nullptr, B, N, loss, scratch, scratch_rows, stream, &empty)) return rc;
     if (empty) return DBN4J_OK;
     int64_t n = (int64_t)B * N;
     if (loss) {
         double *rows = nullptr;
-        if (int rc = scratch_alloc(fn, &rows, B, stream)) return rc;
+        if (int rc = scratch_alloc(fn, &rows, B, scratch, scratch_rows, &owned, stream)) return rc;
         k_squared_error_rows<<<warp_grid(B), THREADS, 0, as_stream(stream)>>>(y, t, B, N, rows);
         if (int rc = check_launch(fn)) {
-            cudaFreeAsync(rows, as_stream(stream));
+            scratch_drop(rows, owned, stream);
             return rc;
         }
-        if (int rc = scratch_finish(fn, rows, B, 2.0, loss, stream)) return rc;
+        if (int rc = scratch_finish(fn, rows, owned, B, 2.0, loss, stream)) return rc;
     }
     if (dy) {
         k_squared_error_grad<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(y, t, dy, n, (float)B);

@@ -76,6 +76,12 @@ public final class CudaBackend extends Backend {
      */
     public static final long DEFAULT_FUSED_SAMPLER_LIMIT = 1L << 21;
 
+    /**
+     * Rows of the losses' per-row scratch, allocated once (512 KiB): a loss of up to this many rows allocates
+     * nothing, so a CUDA graph can record it (larger ones take stream-ordered scratch per call).
+     */
+    private static final long LOSS_ROWS = 1 << 16;
+
     private static CudaBackend instance; // guarded by CudaBackend.class
 
     private final long stream;
@@ -85,6 +91,8 @@ public final class CudaBackend extends Backend {
     private final long staging;
     private final long lossScratch;
     private final long columnSumsWorkspace;
+    /** Device doubles: {@link #LOSS_ROWS} per-row losses (one loss at a time, in stream order). */
+    private final long lossRows;
     /** Guards the staging buffer, the index buffer, the loss scratch and the GEMM scalars and pointers. */
     private final Object lock = new Object();
     private long indices;
@@ -155,8 +163,8 @@ public final class CudaBackend extends Backend {
             blasVersion = version[0];
             check(dbn4j_cuda_host_alloc(STAGING_BYTES, out), "dbn4j_cuda_host_alloc");
             stagingBuffer = out[0];
-            // Two 8-byte words: the loss scratch and the offset base of graph replays.
-            check(dbn4j_cuda_malloc(2 * Double.BYTES, out), "dbn4j_cuda_malloc");
+            // Two 8-byte words, the loss scratch and the offset base of graph replays, then the losses' row scratch.
+            check(dbn4j_cuda_malloc((2 + LOSS_ROWS) * Double.BYTES, out), "dbn4j_cuda_malloc");
             scratch = out[0];
             check(dbn4j_cuda_malloc(COLUMN_SUMS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (column-sum workspace)");
             sums = out[0];
@@ -176,6 +184,7 @@ public final class CudaBackend extends Backend {
         lossScratch = scratch;
         columnSumsWorkspace = sums;
         offsetBase = scratch + Double.BYTES;
+        lossRows = scratch + 2 * Double.BYTES;
         setMathMode(MathMode.parse(System.getProperty(MATH_PROPERTY, "fp32")));
     }
 
@@ -551,7 +560,8 @@ public final class CudaBackend extends Backend {
     @Override
     protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
         synchronized (lock) {
-            check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, stream),
+            check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
+                    stream),
                     "dbn4j_cuda_softmax_cross_entropy");
             return readLoss("dbn4j_cuda_softmax_cross_entropy");
         }
@@ -560,13 +570,15 @@ public final class CudaBackend extends Backend {
     /** No loss pointer: the kernel then needs no scratch and nothing waits for the device. */
     @Override
     protected void softmaxCrossEntropyGradientK(long z, long t, long p, long dz, int rows, int cols) {
-        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, stream), "dbn4j_cuda_softmax_cross_entropy");
+        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, 0, 0, stream),
+                "dbn4j_cuda_softmax_cross_entropy");
     }
 
     @Override
     protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
         synchronized (lock) {
-            check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, stream),
+            check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
+                    stream),
                     "dbn4j_cuda_sigmoid_cross_entropy");
             return readLoss("dbn4j_cuda_sigmoid_cross_entropy");
         }
@@ -575,7 +587,8 @@ public final class CudaBackend extends Backend {
     @Override
     protected double squaredErrorK(long y, long t, long dy, int rows, int cols) {
         synchronized (lock) {
-            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, stream), "dbn4j_cuda_squared_error");
+            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, lossRows, LOSS_ROWS, stream),
+                    "dbn4j_cuda_squared_error");
             return readLoss("dbn4j_cuda_squared_error");
         }
     }
@@ -636,19 +649,22 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
-        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot), stream),
+        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
+                lossRows, LOSS_ROWS, stream),
                 "dbn4j_cuda_softmax_cross_entropy");
     }
 
     @Override
     protected void sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
-        check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot), stream),
+        check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
+                lossRows, LOSS_ROWS, stream),
                 "dbn4j_cuda_sigmoid_cross_entropy");
     }
 
     @Override
     protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
-        check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), stream),
+        check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), lossRows,
+                LOSS_ROWS, stream),
                 "dbn4j_cuda_squared_error");
     }
 

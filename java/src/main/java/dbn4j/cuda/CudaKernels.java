@@ -97,12 +97,15 @@ public final class CudaKernels {
 
     public static native int dbn4j_cuda_softmax_cross_entropy(@Cast("const float*") long z,
             @Cast("const float*") long t, @Cast("float*") long p, @Cast("float*") long dz, int B, int K,
-            @Cast("double*") long loss, @Cast("void*") long stream);
+            @Cast("double*") long loss, @Cast("double*") long scratch, @Cast("int64_t") long scratchRows,
+            @Cast("void*") long stream);
     public static native int dbn4j_cuda_sigmoid_cross_entropy(@Cast("const float*") long z,
             @Cast("const float*") long t, @Cast("float*") long p, @Cast("float*") long dz, int B, int N,
-            @Cast("double*") long loss, @Cast("void*") long stream);
+            @Cast("double*") long loss, @Cast("double*") long scratch, @Cast("int64_t") long scratchRows,
+            @Cast("void*") long stream);
     public static native int dbn4j_cuda_squared_error(@Cast("const float*") long y, @Cast("const float*") long t,
-            @Cast("float*") long dy, int B, int N, @Cast("double*") long loss, @Cast("void*") long stream);
+            @Cast("float*") long dy, int B, int N, @Cast("double*") long loss, @Cast("double*") long scratch,
+            @Cast("int64_t") long scratchRows, @Cast("void*") long stream);
 
     public static native int dbn4j_cuda_column_sums(@Cast("const float*") long x, @Cast("float*") long out, int B,
             int N, float alpha, float beta, @Cast("void*") long workspace, @Cast("int64_t") long workspaceBytes,

@@ -46,9 +46,16 @@ class CudaBindingTest {
         assertInvalid(dbn4j_cuda_scale(2f, 0, 4, 0), "dbn4j_cuda_scale: x is NULL with n=4");
         assertInvalid(dbn4j_cuda_sgd_momentum(P1, P2, 0, 9, 0.1f, 0.9f, 0f, 1, 0),
                 "dbn4j_cuda_sgd_momentum: v is NULL with n=9");
-        assertInvalid(dbn4j_cuda_softmax_cross_entropy(P1, 0, 0, 0, 3, 5, 0, 0),
+        assertInvalid(dbn4j_cuda_softmax_cross_entropy(P1, 0, 0, 0, 3, 5, 0, 0, 0, 0),
                 "dbn4j_cuda_softmax_cross_entropy: t is NULL with B=3 N=5");
-        assertInvalid(dbn4j_cuda_squared_error(0, P1, 0, 4, 6, 0, 0), "dbn4j_cuda_squared_error: y is NULL with B=4 N=6");
+        assertInvalid(dbn4j_cuda_squared_error(0, P1, 0, 4, 6, 0, 0, 0, 0),
+                "dbn4j_cuda_squared_error: y is NULL with B=4 N=6");
+        assertInvalid(dbn4j_cuda_squared_error(P1, P2, 0, 4, 6, P3, P3 + 64, -3, 0),
+                "dbn4j_cuda_squared_error: scratch_rows=-3 < 0");
+        assertInvalid(dbn4j_cuda_sigmoid_cross_entropy(P1, P2, 0, 0, 4, 6, P3, P2 + 8, 4, 0),
+                "dbn4j_cuda_sigmoid_cross_entropy: scratch overlaps an array or loss");
+        assertInvalid(dbn4j_cuda_softmax_cross_entropy(P1, P2, 0, 0, 4, 6, P3, P1, 5, 0),
+                "dbn4j_cuda_softmax_cross_entropy: scratch overlaps an array or loss");
         assertInvalid(dbn4j_cuda_sigmoid_bernoulli(1, 2, P1, 0, 0, P3, 3, 5, 0),
                 "dbn4j_cuda_sigmoid_bernoulli: p is NULL with B=3 N=5");
         assertInvalid(dbn4j_cuda_random_uniform(1, 2, 0, 5, 0), "dbn4j_cuda_random_uniform: out is NULL with n=5");
