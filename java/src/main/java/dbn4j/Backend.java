@@ -411,6 +411,15 @@ public abstract class Backend {
         to.put(toSlot, from.values[fromSlot]);
     }
 
+    /**
+     * Bytes of this backend's memory that a training run may give its in-memory data set (the inputs, targets and
+     * their shuffled copy); a data set that needs more is streamed to the backend in chunks instead. Host memory here:
+     * no limit (the data is in the JVM already).
+     */
+    public long dataMemory() {
+        return Long.MAX_VALUE;
+    }
+
     // ---- recorded steps ----
 
     /** A mini-batch step recorded by {@link #recordStep}, run again by {@link #run()}; close it (idempotent). */

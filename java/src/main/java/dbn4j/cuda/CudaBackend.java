@@ -395,6 +395,12 @@ public final class CudaBackend extends Backend {
         return exec[0];
     }
 
+    /** Half of the free device memory: the rest for the model, its activations and the training's buffers. */
+    @Override
+    public long dataMemory() {
+        return memoryInfo()[0] / 2;
+    }
+
     /** Free and total device memory in bytes. */
     public long[] memoryInfo() {
         long[] free = new long[1];

@@ -5,9 +5,16 @@ import dbn4j.data.Dataset;
 import dbn4j.data.RowSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.logging.Logger;
 
 /** The training set of a run: a {@link Dataset} in memory, or a {@link RowSource} streamed from disk in chunks. */
 final class TrainingData {
+    private static final Logger LOG = Logger.getLogger(TrainingData.class.getName());
+
+    /** Tests: the bytes {@link #batches} assumes the backend gives the data, instead of its own answer (< 0: its). */
+    static volatile long dataMemoryForTests = -1;
+
     private final Dataset dataset;
     private final RowSource source;
 
@@ -55,6 +62,16 @@ final class TrainingData {
     Batches batches(Backend be, StreamedBatches.Targets targets, int tcols, int batchSize) {
         if (dataset == null) {
             return new StreamedBatches(be, source, targets, tcols, batchSize);
+        }
+        // In memory on the backend: the inputs and targets, and their shuffled copy. Where that is more than the
+        // backend can give (a GPU's memory), the rows are streamed to it in chunks from host memory instead.
+        long bytes = 2L * dataset.rows() * ((long) dataset.cols() + (targets == null ? 0 : tcols)) * Float.BYTES;
+        long room = dataMemoryForTests >= 0 ? dataMemoryForTests : be.dataMemory();
+        if (bytes > room) {
+            LOG.info(() -> String.format(Locale.ROOT, "dbn4j: training data '%s' needs %.1f MB on the %s backend, "
+                    + "which has %.1f MB for it: streamed in chunks of %d rows", dataset.description(), bytes / 1e6,
+                    be.name(), room / 1e6, StreamedBatches.CHUNK_ROWS));
+            return new StreamedBatches(be, new DatasetRows(dataset), targets, tcols, batchSize);
         }
         float[] t = null;
         if (targets != null) {
@@ -104,5 +121,47 @@ final class TrainingData {
             mean[c] /= rows();
         }
         return mean;
+    }
+
+    /** An in-memory data set read as a {@link RowSource} (streamed to a backend that cannot hold it at once). */
+    static final class DatasetRows implements RowSource {
+        private final Dataset d;
+
+        DatasetRows(Dataset d) {
+            this.d = d;
+        }
+
+        @Override
+        public int rows() {
+            return d.rows();
+        }
+
+        @Override
+        public int cols() {
+            return d.cols();
+        }
+
+        @Override
+        public int numClasses() {
+            return d.numClasses();
+        }
+
+        @Override
+        public String description() {
+            return d.description();
+        }
+
+        @Override
+        public void read(int from, int count, float[] features, int[] labels) {
+            System.arraycopy(d.features(), from * d.cols(), features, 0, count * d.cols());
+            if (d.labels() != null) {
+                System.arraycopy(d.labels(), from, labels, 0, count);
+            } else {
+                java.util.Arrays.fill(labels, 0, count, 0);
+            }
+        }
+
+        @Override
+        public void close() {}
     }
 }

@@ -150,6 +150,51 @@ class StreamingTest {
         }
     }
 
+    /**
+     * An in-memory data set larger than the backend can give its data (a GPU's memory; forced here with the test
+     * switch) is streamed in chunks: training then equals training on the same rows read as a RowSource, bit for bit,
+     * and not the in-memory training (whose shuffle visits the rows in another order), for an MLP and an RBM.
+     */
+    @Test
+    void dataLargerThanTheBackendsMemoryIsStreamed() {
+        int rows = StreamedBatches.CHUNK_ROWS + 300; // a full chunk and a partial one
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        float[] x = new float[rows * 6];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < 6; j++) {
+                x[i * 6 + j] = (float) r.nextDouble();
+            }
+            y[i] = x[i * 6] + x[i * 6 + 1] > 1f ? 1 : 0;
+        }
+        Dataset data = new Dataset(x, rows, 6, y, 2, "larger than the backend");
+        TrainConfig cfg = new TrainConfig().epochs(2).batchSize(100).learningRate(0.1f).momentum(0.5f).seed(4);
+        float[][] mlp = new float[3][];
+        float[][] rbm = new float[3][];
+        for (int way = 0; way < 3; way++) { // 0: in memory, 1: streamed for want of room, 2: a RowSource
+            TrainingData.dataMemoryForTests = way == 1 ? 0 : -1;
+            try (Mlp m = Mlp.create(BE, new int[] {6, 5, 2}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY,
+                    2); Rbm b = Rbm.create(BE, 6, 4, Rbm.Visible.BERNOULLI, 2)) {
+                RbmOptions opts = new RbmOptions().k(1).monitorRows(50);
+                if (way < 2) {
+                    m.fit(data, null, cfg);
+                    b.fit(data, null, cfg, opts);
+                } else {
+                    m.fit(new TrainingData.DatasetRows(data), null, cfg);
+                    b.fit(new TrainingData.DatasetRows(data), null, cfg, opts);
+                }
+                mlp[way] = m.params(0).toArray();
+                rbm[way] = b.weights().toArray();
+            } finally {
+                TrainingData.dataMemoryForTests = -1;
+            }
+        }
+        assertArrayEquals(mlp[2], mlp[1], "MLP: streamed for want of room = trained from a RowSource");
+        assertArrayEquals(rbm[2], rbm[1], "RBM: streamed for want of room = trained from a RowSource");
+        assertTrue(!Arrays.equals(mlp[0], mlp[1]) && !Arrays.equals(rbm[0], rbm[1]),
+                "the in-memory path (another order) was not taken");
+    }
+
     @Test
     void streamingRejectsGzipAndBadLengths() throws IOException {
         Path gz = dir.resolve("x.gz");
