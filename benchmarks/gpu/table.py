@@ -32,8 +32,8 @@ def fmt(v, unit):
 
 # dbn4j-unfused[-graph]: the RBM step with each activation and its column sums as two kernels (what the fused
 # kernels gain); not counted in the ratios.
-cols = ["torch-eager", "torch-graph", "dbn4j", "dbn4j-graph", "dbn4j-tf32", "dbn4j-fit", "dbn4j-unfused",
-        "dbn4j-unfused-graph"]
+cols = ["torch-eager", "torch-graph", "dbn4j", "dbn4j-graph", "dbn4j-tf32", "dbn4j-bf16", "dbn4j-fit",
+        "dbn4j-unfused", "dbn4j-unfused-graph"]
 print()
 print("| workload | unit | " + " | ".join(cols) + " | dbn4j/eager | dbn4j/graph |")
 print("|---" * (len(cols) + 4) + "|")

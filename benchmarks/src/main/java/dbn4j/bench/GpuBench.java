@@ -25,12 +25,13 @@ import java.util.function.Consumer;
  * dbn4j's side of the GPU check (benchmarks/gpu/gpu-check.sh): the workloads of benchmarks/gpu/torch_reference.py on
  * the backend that {@code -Ddbn4j.backend} chooses (cuda on the GPU machine), data resident on the device, written
  * with the same operations as the PyTorch reference (one CD-1 update: 5 GEMMs; one MLP step with SGD momentum), then
- * the models' own training loops ({@code fit}, which also shuffle and read the loss of every mini-batch).
+ * the models' own training loops ({@code fit}, which also shuffle, replay a recorded step per mini-batch on CUDA and
+ * read the epoch's losses once).
  * On CUDA the RBM CD-1 (batch 100 and 1000) and MLP steps are also captured once as CUDA graphs and replayed
  * ({@link CudaBackend#capture}; the RBM's replays draw new random numbers each time). Each measurement: warm-up, then
  * the median of a few repetitions of N steps, each repetition ended by {@link Backend#synchronize()}. Prints
- * {@code RESULT peer=dbn4j[-graph|-tf32|-fit] workload=... value=... unit=...} lines in the format of the PyTorch
- * reference.
+ * {@code RESULT peer=dbn4j[-graph|-tf32|-bf16|-fit|-unfused[-graph]] workload=... value=... unit=...} lines in the
+ * format of the PyTorch reference.
  *
  * <pre>java -Ddbn4j.backend=cuda -cp benchmarks.jar dbn4j.bench.GpuBench [--steps N] [--quick]</pre>
  */
@@ -92,12 +93,15 @@ public final class GpuBench {
         }
         if (be instanceof CudaBackend) {
             CudaBackend cuda = (CudaBackend) be;
-            cuda.setMathMode(CudaBackend.MathMode.TF32);
-            try {
-                result("dbn4j-tf32", "rbm-cd1-" + n + "-" + n + "-b" + n,
-                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false)[0] / 1e12, "TFLOP/s");
-            } finally {
-                cuda.setMathMode(CudaBackend.MathMode.FP32);
+            for (CudaBackend.MathMode mode : new CudaBackend.MathMode[] {CudaBackend.MathMode.TF32,
+                CudaBackend.MathMode.BF16}) {
+                cuda.setMathMode(mode);
+                try {
+                    result("dbn4j-" + mode.name().toLowerCase(Locale.ROOT), "rbm-cd1-" + n + "-" + n + "-b" + n,
+                            flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false)[0] / 1e12, "TFLOP/s");
+                } finally {
+                    cuda.setMathMode(CudaBackend.MathMode.FP32);
+                }
             }
         }
         double[] mlp = mlpStepSeconds(be, 100, steps, reps);
@@ -111,7 +115,7 @@ public final class GpuBench {
     }
 
     /**
-     * The card's ceilings, measured like everything else here: cuBLAS SGEMM at 8192^3 (FP32, then TF32) through
+     * The card's ceilings, measured like everything else here: cuBLAS SGEMM at 8192^3 (FP32, TF32, BF16) through
      * {@link Backend#gemm}, and a device-to-device copy of 1 GiB through {@link Backend#copy} (bytes read plus bytes
      * written per second). The suite reads the training throughputs as fractions of these.
      */
@@ -124,11 +128,15 @@ public final class GpuBench {
             Runnable gemm = () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, 0f, c);
             double flops = 2.0 * n * n * n;
             result("dbn4j", "sgemm-8192", flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
-            be.setMathMode(CudaBackend.MathMode.TF32);
-            try {
-                result("dbn4j-tf32", "sgemm-8192", flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
-            } finally {
-                be.setMathMode(CudaBackend.MathMode.FP32);
+            for (CudaBackend.MathMode mode : new CudaBackend.MathMode[] {CudaBackend.MathMode.TF32,
+                CudaBackend.MathMode.BF16}) {
+                be.setMathMode(mode);
+                try {
+                    result("dbn4j-" + mode.name().toLowerCase(Locale.ROOT), "sgemm-8192",
+                            flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
+                } finally {
+                    be.setMathMode(CudaBackend.MathMode.FP32);
+                }
             }
         }
         int rows = 16_384; // x 16,384 floats = 1 GiB

@@ -15,7 +15,7 @@ import java.util.Map;
 final class SuiteGpu {
     /** The columns, in order: PyTorch's two modes, then dbn4j's. */
     static final List<String> PEERS = List.of("torch-eager", "torch-graph", "dbn4j", "dbn4j-graph", "dbn4j-tf32",
-            "dbn4j-fit");
+            "dbn4j-bf16", "dbn4j-fit");
     static final String SGEMM = "sgemm-8192";
     static final String COPY = "d2d-copy-1GiB";
 

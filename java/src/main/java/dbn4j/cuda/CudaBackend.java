@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cublas;
+import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 
@@ -27,7 +28,8 @@ import org.bytedeco.javacpp.Loader;
  * after such a fault the CUDA context is unusable and the process should stop using this backend.
  *
  * <p>GEMM precision: FP32 by default; {@code -Ddbn4j.cuda.math=tf32} or {@link #setMathMode(MathMode)} lets cuBLAS
- * use TF32 tensor cores (10-bit mantissa inputs, FP32 accumulation). The other kernels are bit-identical to the
+ * use TF32 tensor cores (10-bit mantissa inputs, FP32 accumulation), {@code bf16} BF16 tensor cores (7-bit mantissa
+ * inputs, FP32 accumulation). The other kernels are bit-identical to the
  * CPU backend's except the loss values, log-softmax and softplus row sums (see {@code native/src/cuda/README.md}).
  */
 public final class CudaBackend extends Backend {
@@ -36,7 +38,13 @@ public final class CudaBackend extends Backend {
         /** IEEE FP32 throughout (cuBLAS's default math). */
         FP32(cublas.CUBLAS_DEFAULT_MATH),
         /** TF32 tensor-core products with FP32 accumulation (CUBLAS_TF32_TENSOR_OP_MATH). */
-        TF32(cublas.CUBLAS_TF32_TENSOR_OP_MATH);
+        TF32(cublas.CUBLAS_TF32_TENSOR_OP_MATH),
+        /**
+         * BF16 tensor-core products of the FP32 matrices (each input rounded to an 8-bit significand: relative
+         * 2^-8 to 2^-7 per input) with FP32 accumulation: cublasGemmEx with CUBLAS_COMPUTE_32F_FAST_16BF. Twice TF32's
+         * tensor throughput; check the accuracy of a model trained with it (AccuracyBench) before relying on it.
+         */
+        BF16(cublas.CUBLAS_DEFAULT_MATH);
 
         final int code;
 
@@ -44,13 +52,14 @@ public final class CudaBackend extends Backend {
             this.code = code;
         }
 
-        /** fp32 or tf32, any case. */
+        /** fp32, tf32 or bf16, any case. */
         public static MathMode parse(String s) {
             switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "fp32": return FP32;
                 case "tf32": return TF32;
+                case "bf16": return BF16;
                 default:
-                    throw new IllegalArgumentException(MATH_PROPERTY + " must be fp32 or tf32, got '" + s + "'");
+                    throw new IllegalArgumentException(MATH_PROPERTY + " must be fp32, tf32 or bf16, got '" + s + "'");
             }
         }
     }
@@ -501,10 +510,16 @@ public final class CudaBackend extends Backend {
             // Host-side scalars (cuBLAS's default pointer mode): read during the call, so reusable right after.
             alpha.put(0, alphaValue);
             beta.put(0, betaValue);
-            int status = cublas.cublasSgemm_v2(blas, g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
-                    g.ldFirst, second.at(a), g.ldSecond, beta, product.at(c), g.ldc);
+            int status = math == MathMode.BF16
+                    ? cublas.cublasGemmEx(blas, g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
+                            cudart.CUDA_R_32F, g.ldFirst, second.at(a), cudart.CUDA_R_32F, g.ldSecond, beta,
+                            product.at(c), cudart.CUDA_R_32F, g.ldc, cublas.CUBLAS_COMPUTE_32F_FAST_16BF,
+                            cublas.CUBLAS_GEMM_DEFAULT)
+                    : cublas.cublasSgemm_v2(blas, g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
+                            g.ldFirst, second.at(a), g.ldSecond, beta, product.at(c), g.ldc);
             if (status != cublas.CUBLAS_STATUS_SUCCESS) {
-                checkBlas(status, g.toString());
+                checkBlas(status, math == MathMode.BF16
+                        ? g.toString().replace("cublasSgemm", "cublasGemmEx[COMPUTE_32F_FAST_16BF]") : g.toString());
             }
         }
     }

@@ -142,7 +142,9 @@ class CudaKernelTest {
      * orders differ by at most 2 K u sum|a b|, plus three roundings per side for alpha s + beta c: that bound,
      * computed per element, is the tolerance (a wrong operand, transpose or leading dimension misses it by far).
      * TF32 reduces both inputs to an 11-bit significand before FP32 accumulation: relative 2^-10 each if the
-     * hardware truncates (2^-11 if it rounds), so at most 2^-9 per product: the bound gains 2^-9 sum|a b|.
+     * hardware truncates (2^-11 if it rounds), so at most 2^-9 per product: the bound gains 2^-9 sum|a b|. BF16 keeps
+     * an 8-bit significand: 2^-7 per input truncated, at most 2^-6 (with the cross term, under 2^-5.9) per product:
+     * the bound gains 2^-5 sum|a b|; a wrong operand still misses it by far (errors of order sum|a b| itself).
      */
     @Test
     void gemmAgreesWithinTheSummationOrderBound() {
@@ -153,7 +155,8 @@ class CudaKernelTest {
             try {
                 for (Transpose ta : Transpose.values()) {
                     for (Transpose tb : Transpose.values()) {
-                        gemmCase(ta, tb, m, n, k, mode == CudaBackend.MathMode.TF32 ? 0x1p-9 : 0);
+                        gemmCase(ta, tb, m, n, k, mode == CudaBackend.MathMode.TF32 ? 0x1p-9
+                                : mode == CudaBackend.MathMode.BF16 ? 0x1p-5 : 0);
                     }
                 }
             } finally {
