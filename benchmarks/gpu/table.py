@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads the RESULT (and BREAKDOWN) lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one table: per workload
-PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32 and the models' fit() loops where
-measured) and the ratios of dbn4j's best FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'."""
+PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32, BF16, the models' fit() loops and the
+RBM step with unfused column sums where measured) and the ratios of dbn4j's best FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'."""
 import re
 import sys
 

@@ -415,6 +415,13 @@ static void test_softmax_losses() {
         expect_rel("squared_error loss only", get_loss(dloss), loss, 1e-12);
         CHECK_CUDA(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, scratch.p, B, g_stream));
         CHECK_MSG(get_loss(dloss) == squared_allocated, "squared_error loss in the caller's scratch");
+        {
+            // The scratch holds the per-row losses that the call added: their mean (times 1/2) is the loss.
+            std::vector<double> rows = scratch.get();
+            double sum = 0.0;
+            for (double v : rows) sum += v;
+            expect_rel("squared_error rows in the caller's scratch", sum / (2.0 * B), squared_allocated, 1e-12);
+        }
         // A scratch that overlaps an input is refused; a negative size too.
         CHECK(dbn4j_cuda_squared_error(dz_in.p, dtb.p, nullptr, B, K, dloss.p, (double *)dtb.p, B, g_stream)
               == DBN4J_EINVAL);

@@ -114,6 +114,7 @@ int check_loss(const char *fn, const char *const names[4], const float *in, cons
                void *stream, bool *empty) {
     *empty = false;
     if (int rc = check_rows(fn, B, N)) return rc;
+    if (scratch_rows < 0) return fail(DBN4J_EINVAL, "%s: scratch_rows=%lld < 0", fn, (long long)scratch_rows);
     int64_t n = (int64_t)B * N;
     if (n == 0) {
         *empty = true;
@@ -133,7 +134,6 @@ int check_loss(const char *fn, const char *const names[4], const float *in, cons
     if (loss && (overlap(loss, 2, in, n) || overlap(loss, 2, t, n) || overlap(loss, 2, out1, n) ||
                  overlap(loss, 2, out2, n)))
         return fail(DBN4J_EINVAL, "%s: loss overlaps an array", fn);
-    if (scratch_rows < 0) return fail(DBN4J_EINVAL, "%s: scratch_rows=%lld < 0", fn, (long long)scratch_rows);
     if (loss && scratch && scratch_rows >= B) {   // the B doubles that the call uses, 2 B floats
         const int64_t m = 2 * (int64_t)B;
         if (overlap(scratch, m, in, n) || overlap(scratch, m, t, n) || overlap(scratch, m, out1, n) ||

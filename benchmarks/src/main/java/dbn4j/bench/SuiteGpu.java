@@ -93,9 +93,11 @@ final class SuiteGpu {
         Map<String, Double> sgemm = values.getOrDefault(SGEMM, Map.of());
         Map<String, Double> copy = values.getOrDefault(COPY, Map.of());
         md.append(String.format(Locale.ROOT, "%nCeilings measured in the same run (GpuBench): cuBLAS SGEMM 8192^3 %s"
-                + " TFLOP/s FP32, %s TFLOP/s TF32; device-to-device copy of 1 GiB %s GB/s (read + write).%n%n",
-                Suite.sig(sgemm.getOrDefault("dbn4j", Double.NaN)), Suite.sig(sgemm.getOrDefault("dbn4j-tf32",
-                        Double.NaN)), Suite.sig(copy.getOrDefault("dbn4j", Double.NaN))));
+                + " TFLOP/s FP32, %s TFLOP/s TF32, %s TFLOP/s BF16; device-to-device copy of 1 GiB %s GB/s (read +"
+                + " write).%n%n", Suite.sig(sgemm.getOrDefault("dbn4j", Double.NaN)),
+                Suite.sig(sgemm.getOrDefault("dbn4j-tf32", Double.NaN)),
+                Suite.sig(sgemm.getOrDefault("dbn4j-bf16", Double.NaN)),
+                Suite.sig(copy.getOrDefault("dbn4j", Double.NaN))));
         md.append("| workload | unit |");
         PEERS.forEach(p -> md.append(' ').append(p).append(" |"));
         md.append(" dbn4j / torch eager | dbn4j / torch graph | dbn4j / cuBLAS FP32 peak |\n|---|---|");

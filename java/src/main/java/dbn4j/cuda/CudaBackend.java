@@ -404,10 +404,14 @@ public final class CudaBackend extends Backend {
         return exec[0];
     }
 
-    /** Half of the free device memory: the rest for the model, its activations and the training's buffers. */
+    /**
+     * Half of the device's total memory (the rest for the model, its activations and the training's buffers): a
+     * property of the card, not of what other processes use at the moment, so that a run resumed from a checkpoint
+     * sees its batches in the same order (streamed and in-memory batches come in different orders).
+     */
     @Override
     public long dataMemory() {
-        return memoryInfo()[0] / 2;
+        return memoryInfo()[1] / 2;
     }
 
     /** Free and total device memory in bytes. */
@@ -582,8 +586,7 @@ public final class CudaBackend extends Backend {
     protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
         synchronized (lock) {
             check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
-                    stream),
-                    "dbn4j_cuda_softmax_cross_entropy");
+                    stream), "dbn4j_cuda_softmax_cross_entropy");
             return readLoss("dbn4j_cuda_softmax_cross_entropy");
         }
     }
@@ -599,8 +602,7 @@ public final class CudaBackend extends Backend {
     protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
         synchronized (lock) {
             check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
-                    stream),
-                    "dbn4j_cuda_sigmoid_cross_entropy");
+                    stream), "dbn4j_cuda_sigmoid_cross_entropy");
             return readLoss("dbn4j_cuda_sigmoid_cross_entropy");
         }
     }
@@ -670,23 +672,26 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
-        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                lossRows, LOSS_ROWS, stream),
-                "dbn4j_cuda_softmax_cross_entropy");
+        synchronized (lock) { // the row scratch is shared: its kernels queued together
+            check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
+                    lossRows, LOSS_ROWS, stream), "dbn4j_cuda_softmax_cross_entropy");
+        }
     }
 
     @Override
     protected void sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
-        check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                lossRows, LOSS_ROWS, stream),
-                "dbn4j_cuda_sigmoid_cross_entropy");
+        synchronized (lock) { // the row scratch is shared: its kernels queued together
+            check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
+                    lossRows, LOSS_ROWS, stream), "dbn4j_cuda_sigmoid_cross_entropy");
+        }
     }
 
     @Override
     protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
-        check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), lossRows,
-                LOSS_ROWS, stream),
-                "dbn4j_cuda_squared_error");
+        synchronized (lock) { // the row scratch is shared: its kernels queued together
+            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), lossRows,
+                    LOSS_ROWS, stream), "dbn4j_cuda_squared_error");
+        }
     }
 
     /** Copies the loss scratch to the staging buffer (waiting for the stream) and returns it; holds lock. */

@@ -416,6 +416,9 @@ public final class Mlp implements AutoCloseable {
                     + " features, the model expects " + inputs());
         }
         d.validate();
+        if (!d.labelled()) {
+            throw new IllegalArgumentException("training data set '" + d.description() + "' has no labels");
+        }
         if (outputs() != 1 && d.numClasses() != outputs()) {
             throw new IllegalArgumentException("the model has " + outputs() + " outputs, the data set '" + d.description()
                     + "' has " + d.numClasses() + " classes");

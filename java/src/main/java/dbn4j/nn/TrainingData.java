@@ -43,6 +43,11 @@ final class TrainingData {
         return dataset != null ? dataset.numClasses() : source.numClasses();
     }
 
+    /** Whether the rows have labels (a RowSource always has). */
+    boolean labelled() {
+        return dataset == null || dataset.labels() != null;
+    }
+
     String description() {
         return dataset != null ? dataset.description() : source.description();
     }

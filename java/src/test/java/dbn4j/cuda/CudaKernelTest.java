@@ -163,6 +163,23 @@ class CudaKernelTest {
                 cuda.setMathMode(CudaBackend.MathMode.FP32);
             }
         }
+        // The reduced precisions are really used: their products differ from FP32's somewhere.
+        float[] a = random(5, 64 * 64, -1, 1), b = random(6, 64 * 64, -1, 1);
+        float[][] products = new float[3][];
+        for (CudaBackend.MathMode mode : CudaBackend.MathMode.values()) {
+            cuda.setMathMode(mode);
+            try (Matrix ma = gpu.matrix(64, 64, a); Matrix mb = gpu.matrix(64, 64, b);
+                    Matrix mc = gpu.allocate(64, 64)) {
+                gpu.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, ma, mb, 0f, mc);
+                products[mode.ordinal()] = mc.toArray();
+            } finally {
+                cuda.setMathMode(CudaBackend.MathMode.FP32);
+            }
+        }
+        for (CudaBackend.MathMode mode : new CudaBackend.MathMode[] {CudaBackend.MathMode.TF32,
+            CudaBackend.MathMode.BF16}) {
+            assertTrue(!java.util.Arrays.equals(products[0], products[mode.ordinal()]), mode + " equals FP32");
+        }
     }
 
     private static void gemmCase(Transpose ta, Transpose tb, int m, int n, int k, double inputRounding) {
@@ -392,8 +409,9 @@ class CudaKernelTest {
     /**
      * The activations with their column sums (an RBM's bias gradients), fused into one kernel each on CUDA, against
      * the CPU (whose fused calls equal the plain call and columnSums): rows, samples and sums bit for bit, fused and
-     * unfused, for 100 rows (one block per 32 columns) and 1500 (row chunks summed at once through the workspace),
-     * with beta 0 and 1 and the stream at offsets of every residue mod 4.
+     * unfused, and with only the sampler above its fusion limit, for 100 rows (one block per 32 columns) and 1500 (row
+     * chunks summed at once through the workspace), with beta 0 and 1 and the stream at offsets of every residue
+     * mod 4.
      */
     @Test
     void fusedColumnSumsAreBitIdentical() {
@@ -402,8 +420,10 @@ class CudaKernelTest {
         float[] bias = random(40, cols, -1, 1);
         float[] sums0 = random(41, cols, -1, 1);
         try {
-            for (boolean fused : new boolean[] {true, false}) {
-                cuda.setFusedSums(fused);
+            for (int mode = 0; mode < 3; mode++) {
+                String fused = new String[] {"both fused", "none fused", "sampler not fused"}[mode];
+                cuda.setFusedSums(mode != 1);
+                cuda.setFusedSamplerLimit(mode == 2 ? 0 : Long.MAX_VALUE);
                 for (int rows : new int[] {100, 1500}) {
                     float[] x = random(42 + rows, rows * cols, -6, 6);
                     for (long offset : new long[] {0, 1, 2, 3}) {
@@ -418,13 +438,14 @@ class CudaKernelTest {
                                 return Reference.concat(p.toArray(), smp.toArray(), y.toArray(), mx.toArray(),
                                         sums.toArray(), new float[] {rng.offset()});
                             }
-                        }), "sigmoidBernoulli and biasSigmoid with sums, fused=" + fused + ", " + rows + " rows, offset "
+                        }), "sigmoidBernoulli and biasSigmoid with sums, " + fused + ", " + rows + " rows, offset "
                                 + offset);
                     }
                 }
             }
         } finally {
             cuda.setFusedSums(true);
+            cuda.setFusedSamplerLimit(CudaBackend.DEFAULT_FUSED_SAMPLER_LIMIT);
         }
     }
 

@@ -122,6 +122,8 @@ class MlpTest {
             assertMessage(() -> m.fit(xor(), null, new TrainConfig().batchSize(5)), "batch size 5", "4 rows");
             Dataset threeClasses = new Dataset(new float[4], 2, 2, new int[] {0, 2}, 3, "three classes");
             assertMessage(() -> m.fit(threeClasses, null, cfg), "2 outputs", "3 classes");
+            Dataset unlabelled = new Dataset(new float[4], 2, 2, null, 2, "no labels");
+            assertMessage(() -> m.fit(unlabelled, null, cfg), "'no labels' has no labels");
         }
         assertThrows(IllegalArgumentException.class, () -> new TrainConfig().learningRate(0f));
         assertThrows(IllegalArgumentException.class, () -> new TrainConfig().learningRate(-1f));

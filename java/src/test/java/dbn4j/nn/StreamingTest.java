@@ -195,6 +195,32 @@ class StreamingTest {
                 "the in-memory path (another order) was not taken");
     }
 
+    /** The in-memory data set read as a RowSource: any range of rows, with their labels, or zeros without labels. */
+    @Test
+    void datasetRowsReadsRangesOfRows() {
+        float[] x = new float[7 * 3];
+        int[] y = new int[7];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i;
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % 3;
+        }
+        TrainingData.DatasetRows labelled = new TrainingData.DatasetRows(new Dataset(x, 7, 3, y, 3, "seven"));
+        float[] f = new float[3 * 3];
+        int[] l = {9, 9, 9};
+        labelled.read(4, 3, f, l);
+        assertArrayEquals(Arrays.copyOfRange(x, 12, 21), f, "rows 4..6");
+        assertArrayEquals(new int[] {1, 2, 0}, l, "their labels");
+        assertEquals(7, labelled.rows());
+        assertEquals(3, labelled.cols());
+        assertEquals(3, labelled.numClasses());
+        Arrays.fill(l, 9);
+        new TrainingData.DatasetRows(new Dataset(x, 7, 3, null, 0, "unlabelled")).read(1, 2, f, l);
+        assertArrayEquals(Arrays.copyOfRange(x, 3, 9), Arrays.copyOf(f, 6), "rows 1..2");
+        assertArrayEquals(new int[] {0, 0, 9}, l, "no labels: zeros, the rest untouched");
+    }
+
     @Test
     void streamingRejectsGzipAndBadLengths() throws IOException {
         Path gz = dir.resolve("x.gz");
