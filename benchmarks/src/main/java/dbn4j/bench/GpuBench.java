@@ -57,6 +57,7 @@ public final class GpuBench {
             ceilings((CudaBackend) be, reps);
         }
         CudaBackend gpu = be instanceof CudaBackend ? (CudaBackend) be : null;
+        int stepCount = steps;
         for (int batch : new int[] {100, 1000}) {
             double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true, true);
             result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s[0], "samples/s");
@@ -65,15 +66,10 @@ public final class GpuBench {
             }
             if (gpu != null) {
                 // The same step with each activation and its column sums as two kernels: what the fusion gains.
-                gpu.setFusedSums(false);
-                try {
-                    double[] u = rbmStepSeconds(be, 784, 500, batch, steps, reps, true, false);
-                    result("dbn4j-unfused", "rbm-cd1-784-500-b" + batch, batch / u[0], "samples/s");
-                    if (!Double.isNaN(u[1])) {
-                        result("dbn4j-unfused-graph", "rbm-cd1-784-500-b" + batch, batch / u[1], "samples/s");
-                    }
-                } finally {
-                    gpu.setFusedSums(true);
+                double[] u = unfused(gpu, () -> rbmStepSeconds(be, 784, 500, batch, stepCount, reps, true, false));
+                result("dbn4j-unfused", "rbm-cd1-784-500-b" + batch, batch / u[0], "samples/s");
+                if (!Double.isNaN(u[1])) {
+                    result("dbn4j-unfused-graph", "rbm-cd1-784-500-b" + batch, batch / u[1], "samples/s");
                 }
             }
         }
@@ -83,25 +79,11 @@ public final class GpuBench {
         result("dbn4j", "rbm-cd1-" + n + "-" + n + "-b" + n,
                 flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, true)[0] / 1e12, "TFLOP/s");
         if (gpu != null) {
-            gpu.setFusedSums(false);
-            try {
-                result("dbn4j-unfused", "rbm-cd1-" + n + "-" + n + "-b" + n,
-                        flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false)[0] / 1e12, "TFLOP/s");
-            } finally {
-                gpu.setFusedSums(true);
-            }
-        }
-        if (be instanceof CudaBackend) {
-            CudaBackend cuda = (CudaBackend) be;
-            for (CudaBackend.MathMode mode : new CudaBackend.MathMode[] {CudaBackend.MathMode.TF32,
-                CudaBackend.MathMode.BF16}) {
-                cuda.setMathMode(mode);
-                try {
-                    result("dbn4j-" + mode.name().toLowerCase(Locale.ROOT), "rbm-cd1-" + n + "-" + n + "-b" + n,
-                            flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false)[0] / 1e12, "TFLOP/s");
-                } finally {
-                    cuda.setMathMode(CudaBackend.MathMode.FP32);
-                }
+            String workload = "rbm-cd1-" + n + "-" + n + "-b" + n;
+            java.util.function.Supplier<double[]> big = () -> rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false);
+            result("dbn4j-unfused", workload, flops / unfused(gpu, big)[0] / 1e12, "TFLOP/s");
+            for (CudaBackend.MathMode mode : REDUCED) {
+                result(peer(mode), workload, flops / inMode(gpu, mode, big)[0] / 1e12, "TFLOP/s");
             }
         }
         double[] mlp = mlpStepSeconds(be, 100, steps, reps);
@@ -128,21 +110,42 @@ public final class GpuBench {
             Runnable gemm = () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, 0f, c);
             double flops = 2.0 * n * n * n;
             result("dbn4j", "sgemm-8192", flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
-            for (CudaBackend.MathMode mode : new CudaBackend.MathMode[] {CudaBackend.MathMode.TF32,
-                CudaBackend.MathMode.BF16}) {
-                be.setMathMode(mode);
-                try {
-                    result("dbn4j-" + mode.name().toLowerCase(Locale.ROOT), "sgemm-8192",
-                            flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
-                } finally {
-                    be.setMathMode(CudaBackend.MathMode.FP32);
-                }
+            for (CudaBackend.MathMode mode : REDUCED) {
+                result(peer(mode), "sgemm-8192", flops / inMode(be, mode, () -> timed(be, gemm, 3, reps)) / 1e12,
+                        "TFLOP/s");
             }
         }
         int rows = 16_384; // x 16,384 floats = 1 GiB
         try (Matrix src = be.allocate(rows, 16_384); Matrix dst = be.allocate(rows, 16_384)) {
             double bytes = 2.0 * src.byteSize();
             result("dbn4j", "d2d-copy-1GiB", bytes / timed(be, () -> be.copy(src, dst), 5, reps) / 1e9, "GB/s");
+        }
+    }
+
+    /** The GEMM precisions measured beside FP32. */
+    static final CudaBackend.MathMode[] REDUCED = {CudaBackend.MathMode.TF32, CudaBackend.MathMode.BF16};
+
+    static String peer(CudaBackend.MathMode mode) {
+        return "dbn4j-" + mode.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** What {@code run} measures with the GEMMs in {@code mode}, then FP32 again. */
+    static <T> T inMode(CudaBackend gpu, CudaBackend.MathMode mode, java.util.function.Supplier<T> run) {
+        gpu.setMathMode(mode);
+        try {
+            return run.get();
+        } finally {
+            gpu.setMathMode(CudaBackend.MathMode.FP32);
+        }
+    }
+
+    /** What {@code run} measures with each activation and its column sums as two kernels, then fused again. */
+    static <T> T unfused(CudaBackend gpu, java.util.function.Supplier<T> run) {
+        gpu.setFusedSums(false);
+        try {
+            return run.get();
+        } finally {
+            gpu.setFusedSums(true);
         }
     }
 
@@ -238,13 +241,12 @@ public final class GpuBench {
                 String workload = "rbm-cd1-" + nv + "-" + nh + "-b" + batch;
                 double sum = 0;
                 for (Map.Entry<String, Runnable> o : eagerOps) {
-                    double us = timed(be, o.getValue(), steps, reps) * 1e6;
-                    sum += us;
-                    System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=%s us=%.2f%n", workload,
-                            o.getKey().replace(' ', '_'), us);
+                    double seconds = timed(be, o.getValue(), steps, reps);
+                    sum += seconds;
+                    breakdownLine(workload, o.getKey().replace(' ', '_'), seconds);
                 }
-                System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=sum_of_ops us=%.2f%n", workload, sum);
-                System.out.printf(Locale.ROOT, "BREAKDOWN workload=%s op=step us=%.2f%n", workload, eager * 1e6);
+                breakdownLine(workload, "sum_of_ops", sum);
+                breakdownLine(workload, "step", eager);
                 if (be instanceof CudaBackend) {
                     // The activations with sums as one kernel (whatever the size) and as two: sets the fused
                     // sampler's size limit (CudaBackend.DEFAULT_FUSED_SAMPLER_LIMIT).
@@ -255,11 +257,11 @@ public final class GpuBench {
                         cuda.setFusedSamplerLimit(Long.MAX_VALUE);
                         breakdownLine(workload, "sigmoidBernoulli+sums_h0_one_kernel", timed(be, sampler, steps, reps));
                         breakdownLine(workload, "biasSigmoid+sums_v1_one_kernel", timed(be, visible, steps, reps));
-                        cuda.setFusedSums(false);
-                        breakdownLine(workload, "sigmoidBernoulli+sums_h0_two_kernels", timed(be, sampler, steps, reps));
-                        breakdownLine(workload, "biasSigmoid+sums_v1_two_kernels", timed(be, visible, steps, reps));
+                        breakdownLine(workload, "sigmoidBernoulli+sums_h0_two_kernels",
+                                unfused(cuda, () -> timed(be, sampler, steps, reps)));
+                        breakdownLine(workload, "biasSigmoid+sums_v1_two_kernels",
+                                unfused(cuda, () -> timed(be, visible, steps, reps)));
                     } finally {
-                        cuda.setFusedSums(true);
                         cuda.setFusedSamplerLimit(CudaBackend.DEFAULT_FUSED_SAMPLER_LIMIT);
                     }
                 }

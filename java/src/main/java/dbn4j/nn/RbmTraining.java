@@ -74,9 +74,8 @@ final class RbmTraining {
         int tail = train.rows() % bs;
         Progress progress = new Progress();
         List<Matrix> owned = new ArrayList<>();
-        StepRecording recording = new StepRecording(be, "RBM");
-        Backend.LossLog stepLoss = null;
-        try (Batches data = train.batches(be, null, 0, bs);
+        try (StepRecording recording = new StepRecording(be, "RBM", bs, nv);
+                Batches data = train.batches(be, null, 0, bs);
                 LastGood lastGood = new LastGood(be, rbm.params(), rbm.visibleBias());
                 Backend.LossLog errors = be.lossLog(data.count())) {
             // Per-batch buffers, their tail views, the gradient and velocity blocks, monitoring buffers.
@@ -105,10 +104,6 @@ final class RbmTraining {
             }
             Step full = views(h0p, hp, hs, vp, vs, chain, bs);
             Step part = tail == 0 ? null : views(h0p, hp, hs, vp, vs, chain, tail);
-            // A recorded step reads its batch from one fixed buffer and writes its error into one fixed slot.
-            Matrix v0fixed = recording.active() ? own(owned, bs, nv) : null;
-            Backend.LossLog fixedLoss = recording.active() ? be.lossLog(1) : null;
-            stepLoss = fixedLoss;
             Monitor monitor = new Monitor(owned);
 
             RandomStream rng = new RandomStream(cfg.seed());
@@ -150,13 +145,11 @@ final class RbmTraining {
                 // stop): on a GPU nothing in the mini-batch loop waits for the device. A non-finite one names its
                 // batch and restores the weights of the epoch's start, as a check after every step would.
                 try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, rng,
-                        r -> update(r, v0fixed, full, g, lr, momentum, fixedLoss, 0))) {
+                        r -> update(r, recording.fixed(0), full, g, lr, momentum, recording.loss(), 0))) {
                     for (int i = firstBatch; i < data.count(); i++) {
                         Matrix v0 = data.x(i);
                         if (replay != null && v0.rows() == bs) {
-                            be.copy(v0, v0fixed);
-                            replay.run();
-                            be.copyLoss(fixedLoss, 0, errors, i);
+                            recording.run(replay, errors, i, v0);
                         } else {
                             update(rng, v0, v0.rows() == bs ? full : part, g, lr, momentum, errors, i);
                         }
@@ -210,9 +203,6 @@ final class RbmTraining {
         } finally {
             for (Matrix m : owned) {
                 m.close();
-            }
-            if (stepLoss != null) {
-                stepLoss.close();
             }
         }
     }

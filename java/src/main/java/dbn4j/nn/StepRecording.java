@@ -2,6 +2,7 @@ package dbn4j.nn;
 
 import dbn4j.Backend;
 import dbn4j.Dbn4jException;
+import dbn4j.Matrix;
 import dbn4j.RandomStream;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * <p>On CUDA a recording captures everything queued on the backend's one stream: two training runs must not use the
  * CUDA backend at the same time (one process-wide backend; run them one after the other).
  */
-final class StepRecording {
+final class StepRecording implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StepRecording.class.getName());
 
     /** Tests: the recorded path also on a backend that runs steps directly, so that the CPU tests it. */
@@ -33,10 +34,42 @@ final class StepRecording {
     private final Backend be;
     private final String what;
     private boolean refused;
+    /** Where recording is used: the fixed buffers of the step's inputs and the one-slot log of its loss. */
+    private final Matrix[] fixed;
+    private final Backend.LossLog loss;
 
-    StepRecording(Backend be, String what) {
+    /**
+     * For steps whose inputs are batches of {@code rows} rows of {@code cols[i]} columns each: where the backend
+     * records, the fixed buffers a recorded step reads them from and the slot it writes its loss to are made here
+     * (closed with this object).
+     */
+    StepRecording(Backend be, String what, int rows, int... cols) {
         this.be = be;
         this.what = what;
+        fixed = new Matrix[cols.length];
+        Backend.LossLog log = null;
+        if (active()) {
+            try {
+                for (int i = 0; i < cols.length; i++) {
+                    fixed[i] = be.allocate(rows, cols[i]);
+                }
+                log = be.lossLog(1);
+            } catch (RuntimeException e) {
+                Matrix.closeAll(fixed);
+                throw e;
+            }
+        }
+        loss = log;
+    }
+
+    /** The fixed buffer of input i (null where nothing is recorded). */
+    Matrix fixed(int i) {
+        return fixed[i];
+    }
+
+    /** The one-slot log a recorded step writes its loss to (null where nothing is recorded). */
+    Backend.LossLog loss() {
+        return loss;
     }
 
     /** Whether the loop feeds its full batches through fixed buffers and a recorded step. */
@@ -75,5 +108,25 @@ final class StepRecording {
                 replay.close();
             }
         };
+    }
+
+    /**
+     * Runs one batch through {@code replay}: its inputs (as many as fixed buffers, same shapes) copied into the fixed
+     * buffers, the replay, its loss moved to slot {@code slot} of {@code log}.
+     */
+    void run(Backend.Replay replay, Backend.LossLog log, int slot, Matrix... inputs) {
+        for (int i = 0; i < inputs.length; i++) {
+            be.copy(inputs[i], fixed[i]);
+        }
+        replay.run();
+        be.copyLoss(loss, 0, log, slot);
+    }
+
+    @Override
+    public void close() {
+        Matrix.closeAll(fixed);
+        if (loss != null) {
+            loss.close();
+        }
     }
 }

@@ -83,12 +83,9 @@ final class SupervisedTraining {
         int bs = cfg.batchSize();
         Progress progress = new Progress();
         Matrix[] best = new Matrix[layers];
-        StepRecording recording = new StepRecording(be, "supervised");
-        // A recorded step reads its batch from fixed buffers and writes its loss into one fixed slot.
-        Matrix xFixed = null, tFixed = null;
-        Backend.LossLog stepLoss = null;
-        try (Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), cfg.batchSize());
-                Mlp.Workspace ws = model.new Workspace(cfg.batchSize());
+        try (StepRecording recording = new StepRecording(be, "supervised", bs, model.inputs(), model.outputs());
+                Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), bs);
+                Mlp.Workspace ws = model.new Workspace(bs);
                 Mlp.Optimizer opt = model.new Optimizer();
                 LastGood lastGood = new LastGood(be, paramBlocks(model));
                 Backend.LossLog losses = be.lossLog(data.count())) {
@@ -96,13 +93,6 @@ final class SupervisedTraining {
             for (int l = 0; l < layers; l++) {
                 best[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
             }
-            if (recording.active()) {
-                xFixed = be.allocate(bs, model.inputs());
-                tFixed = be.allocate(bs, model.outputs());
-                stepLoss = be.lossLog(1);
-            }
-            Matrix xRec = xFixed, tRec = tFixed;
-            Backend.LossLog lossRec = stepLoss;
             if (cfg.checkpoint() != null && Files.exists(cfg.checkpoint())) {
                 Checkpoint.restoreSupervised(cfg.checkpoint(), model, opt, best, progress);
                 for (TrainingListener l : cfg.listeners()) {
@@ -133,17 +123,14 @@ final class SupervisedTraining {
                 // GPU nothing in the mini-batch loop waits for the device. A non-finite loss then names its batch
                 // and restores the weights of the epoch's start, as a check after every step would.
                 try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, null,
-                        r -> model.trainStep(xRec, tRec, ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(),
-                                lossRec, 0))) {
+                        r -> model.trainStep(recording.fixed(0), recording.fixed(1), ws, opt, lr, momentum,
+                                cfg.weightDecay(), cfg.nesterov(), recording.loss(), 0))) {
                     for (int i = firstBatch; i < data.count(); i++) {
                         Matrix x = data.x(i);
                         Matrix t = data.t(i);
                         batchRows[i] = x.rows();
                         if (replay != null && x.rows() == bs) {
-                            be.copy(x, xRec);
-                            be.copy(t, tRec);
-                            replay.run();
-                            be.copyLoss(lossRec, 0, losses, i);
+                            recording.run(replay, losses, i, x, t);
                         } else {
                             model.trainStep(x, t, ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(), losses, i);
                         }
@@ -221,10 +208,6 @@ final class SupervisedTraining {
                 if (best[l] != null) {
                     best[l].close();
                 }
-            }
-            Matrix.closeAll(xFixed, tFixed);
-            if (stepLoss != null) {
-                stepLoss.close();
             }
         }
     }
