@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Reads the RESULT (and BREAKDOWN) lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one table: per workload
-PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32, BF16, the models' fit() loops and the
-RBM step with unfused column sums where measured) and the ratios of dbn4j's best FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'."""
+"""Reads the RESULT (and BREAKDOWN) lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one
+table: per workload PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32, BF16, the models'
+fit() loops and the RBM step with unfused column sums or serial forks where measured) and the ratios of dbn4j's best
+FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'."""
 import re
 import sys
 
@@ -31,9 +32,10 @@ def fmt(v, unit):
     return f"{v:.4g}"
 
 # dbn4j-unfused[-graph]: the RBM step with each activation and its column sums as two kernels (what the fused
-# kernels gain); not counted in the ratios.
+# kernels gain); dbn4j-serial[-graph]: with its forks in order on one stream (what the overlap gains). Neither is
+# counted in the ratios.
 cols = ["torch-eager", "torch-graph", "dbn4j", "dbn4j-graph", "dbn4j-tf32", "dbn4j-bf16", "dbn4j-fit",
-        "dbn4j-unfused", "dbn4j-unfused-graph"]
+        "dbn4j-unfused", "dbn4j-unfused-graph", "dbn4j-serial", "dbn4j-serial-graph"]
 print()
 print("| workload | unit | " + " | ".join(cols) + " | dbn4j/eager | dbn4j/graph |")
 print("|---" * (len(cols) + 4) + "|")

@@ -284,6 +284,150 @@ static void test_fused_sums() {
     CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums: workspace_bytes=-1 < 0") != nullptr);
 }
 
+// The sums followed by a step (the _sgd variants) against the CPU's column_sums / bias_sigmoid_sums followed by
+// sgd_momentum: sums, stepped parameters and velocities bit for bit, with and without the workspace, plain and
+// Nesterov momentum, with weight decay, the stepped vector a separate one or (bias_sigmoid) the bias itself.
+static void test_sums_sgd() {
+    Rng rng(17);
+    const int shapes[][2] = {{0, 7}, {1, 1}, {100, 500}, {130, 784}, {4100, 97}};
+    const int64_t ws_bytes = DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES
+                             + (int64_t)((4100 + DBN4J_COLUMN_SUM_CHUNK - 1) / DBN4J_COLUMN_SUM_CHUNK) * 784 * 8;
+    Dev<uint8_t> ws(ws_bytes);
+    CHECK_CUDA(dbn4j_cuda_memset_async(ws.p, 0, ws_bytes, g_stream));
+    for (auto &sh : shapes)
+        for (int mode = 0; mode < 8; mode++) {
+            const int B = sh[0], N = sh[1];
+            const int64_t n = (int64_t)B * N;
+            void *w = mode & 1 ? ws.p : nullptr;
+            const int64_t wb = mode & 1 ? ws_bytes : 0;
+            const int nesterov = (mode >> 1) & 1;
+            const bool own_bias = mode & 4;   // bias_sigmoid: step b itself (the RBM) or a separate vector
+            const float alpha = B > 0 ? 1.0f / B : 1.0f, beta = nesterov ? 1.0f : 0.0f;
+            const float lr = 0.1f, momentum = 0.9f, decay = mode & 4 ? 0.0f : 1e-3f;
+            std::vector<float> x = random_floats(rng, n, -6, 6), b = random_floats(rng, N, -2, 2);
+            std::vector<float> sums0 = random_floats(rng, N, -1, 1), p0 = random_floats(rng, N, -1, 1);
+            std::vector<float> v0 = random_floats(rng, N, -0.1, 0.1);
+
+            std::vector<float> out = sums0, p = p0, v = v0;
+            CHECK_OK(dbn4j_column_sums(x.data(), out.data(), B, N, alpha, beta));
+            CHECK_OK(dbn4j_sgd_momentum(p.data(), out.data(), v.data(), N, lr, momentum, decay, nesterov));
+            Dev<float> dx(x), dout(sums0), dp(p0), dv(v0);
+            CHECK_CUDA(dbn4j_cuda_column_sums_sgd(B > 0 ? dx.p : nullptr, dout.p, B, N, alpha, beta, dp.p, dv.p, lr,
+                                                  momentum, decay, nesterov, w, wb, g_stream));
+            expect_bits("column_sums_sgd sums", dout.get(), out);
+            expect_bits("column_sums_sgd w", dp.get(), p);
+            expect_bits("column_sums_sgd v", dv.get(), v);
+
+            std::vector<float> y = x, sums = sums0, bias = b, q = p0, u = v0;
+            CHECK_OK(dbn4j_bias_sigmoid_sums(y.data(), bias.data(), B, N, sums.data(), alpha, beta));
+            float *stepped = own_bias ? bias.data() : q.data();
+            CHECK_OK(dbn4j_sgd_momentum(stepped, sums.data(), u.data(), N, lr, momentum, decay, nesterov));
+            Dev<float> dy(x), db(b), dsums(sums0), dq(p0), du(v0);
+            CHECK_CUDA(dbn4j_cuda_bias_sigmoid_sums_sgd(B > 0 ? dy.p : nullptr, db.p, B, N, dsums.p, alpha, beta,
+                                                        own_bias ? db.p : dq.p, du.p, lr, momentum, decay, nesterov,
+                                                        w, wb, g_stream));
+            expect_bits("bias_sigmoid_sums_sgd x", dy.get(), y);
+            expect_bits("bias_sigmoid_sums_sgd sums", dsums.get(), sums);
+            expect_bits("bias_sigmoid_sums_sgd b", db.get(), bias);
+            expect_bits("bias_sigmoid_sums_sgd w", dq.get(), q);
+            expect_bits("bias_sigmoid_sums_sgd v", du.get(), u);
+        }
+    std::vector<uint8_t> counters = ws.get();
+    bool zero = true;
+    for (int64_t i = 0; i < DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES; i++) zero = zero && counters[i] == 0;
+    CHECK_MSG(zero, "the _sgd kernels leave the column-sum counters at zero");
+    // Argument checks name the function and the operand.
+    Dev<float> d(40);
+    float *x = d.p, *sums = d.p + 8, *b = d.p + 12, *pw = d.p + 16, *pv = d.p + 20;   // x (2, 4), vectors of 4
+    CHECK(dbn4j_cuda_column_sums_sgd(x, sums, 2, 4, 1.0f, 0.0f, nullptr, pv, 0.1f, 0.5f, 0.0f, 0, nullptr, 0,
+                                     g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_column_sums_sgd: w is NULL") != nullptr);
+    CHECK(dbn4j_cuda_column_sums_sgd(x, sums, 2, 4, 1.0f, 0.0f, pw, pw + 2, 0.1f, 0.5f, 0.0f, 0, nullptr, 0,
+                                     g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "w overlaps v") != nullptr);
+    CHECK(dbn4j_cuda_column_sums_sgd(x, sums, 2, 4, 1.0f, 0.0f, sums, pv, 0.1f, 0.5f, 0.0f, 0, nullptr, 0,
+                                     g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "w overlaps the sums") != nullptr);
+    CHECK(dbn4j_cuda_column_sums_sgd(x, sums, 2, 4, 1.0f, 0.0f, pw, x + 4, 0.1f, 0.5f, 0.0f, 0, nullptr, 0,
+                                     g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "v overlaps x") != nullptr);
+    CHECK(dbn4j_cuda_bias_sigmoid_sums_sgd(x, b, 2, 4, sums, 1.0f, 0.0f, b + 1, pv, 0.1f, 0.5f, 0.0f, 0, nullptr, 0,
+                                           g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums_sgd: w partially overlaps b") != nullptr);
+    CHECK(dbn4j_cuda_bias_sigmoid_sums_sgd(x, b, 2, 4, sums, 1.0f, 0.0f, b, b + 2, 0.1f, 0.5f, 0.0f, 0, nullptr, 0,
+                                           g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "w overlaps v") != nullptr);
+    CHECK(dbn4j_cuda_bias_sigmoid_sums_sgd(x, b, 2, 4, sums, 1.0f, 0.0f, pw, b, 0.1f, 0.5f, 0.0f, 0, nullptr, 0,
+                                           g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "v overlaps b") != nullptr);
+}
+
+// Two streams ordered by events, eagerly and captured as one graph with a parallel branch: the side stream scales a
+// vector after the main stream filled it, the main stream adds it elsewhere only after the join. Run twice (the
+// events recorded again), then as a graph replayed twice, then eagerly again.
+static void test_fork_join() {
+    const int64_t n = 1 << 20;
+    void *side = nullptr, *forked = nullptr, *done = nullptr;
+    CHECK_CUDA(dbn4j_cuda_stream_create(&side));
+    CHECK_CUDA(dbn4j_cuda_event_create(&forked));
+    CHECK_CUDA(dbn4j_cuda_event_create(&done));
+    Rng rng(23);
+    std::vector<float> x0 = random_floats(rng, n, -1, 1), y0 = random_floats(rng, n, -1, 1);
+    Dev<float> x(n), y(n), z(n);
+    // One round: x = x0 (main); fork: x *= 2 (side); main: z = y0, z *= 3; join; y = y0 + 0.5 x.
+    auto round = [&]() {
+        x.put(x0);
+        CHECK_CUDA(dbn4j_cuda_event_record(forked, g_stream));
+        CHECK_CUDA(dbn4j_cuda_stream_wait_event(side, forked));
+        CHECK_CUDA(dbn4j_cuda_scale(2.0f, x.p, n, side));
+        CHECK_CUDA(dbn4j_cuda_event_record(done, side));
+        z.put(y0);
+        CHECK_CUDA(dbn4j_cuda_scale(3.0f, z.p, n, g_stream));
+        CHECK_CUDA(dbn4j_cuda_stream_wait_event(g_stream, done));
+        y.put(y0);
+        CHECK_CUDA(dbn4j_cuda_axpy(0.5f, x.p, y.p, n, g_stream));
+    };
+    std::vector<float> want((size_t)n), want_z((size_t)n);
+    for (int64_t i = 0; i < n; i++) {
+        want[(size_t)i] = y0[(size_t)i] + 0.5f * (x0[(size_t)i] * 2.0f);
+        want_z[(size_t)i] = y0[(size_t)i] * 3.0f;
+    }
+    for (int r = 0; r < 2; r++) {
+        round();
+        expect_bits("fork/join eager: y after the join", y.get(), want);
+        expect_bits("fork/join eager: z", z.get(), want_z);
+    }
+    // Captured: the copies from the host stay outside (x and y refilled before each replay).
+    CHECK_CUDA(dbn4j_cuda_graph_begin(g_stream));
+    CHECK_CUDA(dbn4j_cuda_event_record(forked, g_stream));
+    CHECK_CUDA(dbn4j_cuda_stream_wait_event(side, forked));
+    CHECK_CUDA(dbn4j_cuda_scale(2.0f, x.p, n, side));
+    CHECK_CUDA(dbn4j_cuda_event_record(done, side));
+    CHECK_CUDA(dbn4j_cuda_scale(3.0f, z.p, n, g_stream));
+    CHECK_CUDA(dbn4j_cuda_stream_wait_event(g_stream, done));
+    CHECK_CUDA(dbn4j_cuda_axpy(0.5f, x.p, y.p, n, g_stream));
+    void *exec = nullptr;
+    CHECK_CUDA(dbn4j_cuda_graph_end(g_stream, &exec));
+    for (int r = 0; r < 2; r++) {
+        x.put(x0);
+        y.put(y0);
+        z.put(y0);
+        CHECK_CUDA(dbn4j_cuda_graph_launch(exec, g_stream));
+        expect_bits("fork/join graph: y after the join", y.get(), want);
+        expect_bits("fork/join graph: z", z.get(), want_z);
+    }
+    CHECK_CUDA(dbn4j_cuda_graph_destroy(exec));
+    round();
+    expect_bits("fork/join eager after the graph", y.get(), want);
+    CHECK(dbn4j_cuda_event_record(nullptr, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_event_record: event is NULL") != nullptr);
+    CHECK(dbn4j_cuda_stream_wait_event(nullptr, done) == DBN4J_EINVAL);
+    CHECK_CUDA(dbn4j_cuda_synchronize(side));
+    CHECK_CUDA(dbn4j_cuda_event_destroy(forked));
+    CHECK_CUDA(dbn4j_cuda_event_destroy(done));
+    CHECK_CUDA(dbn4j_cuda_stream_destroy(side));
+}
+
 static void test_elementwise() {
     std::vector<float> x = activation_inputs();
     int64_t n = (int64_t)x.size();
@@ -539,6 +683,8 @@ int main() {
     test_softmax_losses();
     test_rows();
     test_fused_sums();
+    test_sums_sgd();
+    test_fork_join();
     test_errors();
     if (!getenv("DBN4J_TEST_NO_FAULT")) test_async_fault();
     return finish("cuda");

@@ -59,6 +59,16 @@ int dbn4j_cuda_mem_info(int64_t *free_bytes, int64_t *total_bytes);
 /* Stream with cudaStreamNonBlocking (does not wait on the legacy default stream). */
 int dbn4j_cuda_stream_create(void **stream);
 int dbn4j_cuda_stream_destroy(void *stream);
+/* Events that order one stream after another (timing disabled): event_record marks the work queued on stream so
+ * far; stream_wait_event makes work queued on stream from then on start after the marked work. While a stream is
+ * captured into a graph, a stream that waits for an event recorded on it joins the capture (a fork: its work becomes
+ * a parallel branch of the graph), and the capturing stream waiting for an event recorded on that one joins the
+ * branch back (every branch must be joined before the capture ends). An event may be recorded again as soon as the
+ * waits for its earlier record are queued. */
+int dbn4j_cuda_event_create(void **event);
+int dbn4j_cuda_event_destroy(void *event);
+int dbn4j_cuda_event_record(void *event, void *stream);
+int dbn4j_cuda_stream_wait_event(void *stream, void *event);
 /* Waits for all work queued on stream and reports any asynchronous fault of it ("cudaStreamSynchronize: ..."). */
 int dbn4j_cuda_synchronize(void *stream);
 /* Waits for the whole device (cudaDeviceSynchronize), reporting asynchronous faults. */
@@ -133,6 +143,16 @@ int dbn4j_cuda_sigmoid_bernoulli_sums(uint64_t seed, uint64_t offset, const floa
 int dbn4j_cuda_sigmoid_bernoulli_sums_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
                                          const float *b, float *p, float *s, int B, int N, float *sums, float alpha,
                                          float beta, void *workspace, int64_t workspace_bytes, void *stream);
+/* column_sums and bias_sigmoid_sums followed by dbn4j_cuda_sgd_momentum(w, sums, v, N, lr, momentum, weight_decay,
+ * nesterov) in the same launch, with the same bits: a bias's gradient and its step (the step of each column runs as
+ * soon as its sum is final). w and v (N) must not overlap each other, the sums or x; w may be b itself (every b is
+ * read before any w is written), v must not overlap b. */
+int dbn4j_cuda_column_sums_sgd(const float *x, float *out, int B, int N, float alpha, float beta, float *w, float *v,
+                               float lr, float momentum, float weight_decay, int nesterov, void *workspace,
+                               int64_t workspace_bytes, void *stream);
+int dbn4j_cuda_bias_sigmoid_sums_sgd(float *x, const float *b, int B, int N, float *sums, float alpha, float beta,
+                                     float *w, float *v, float lr, float momentum, float weight_decay, int nesterov,
+                                     void *workspace, int64_t workspace_bytes, void *stream);
 int dbn4j_cuda_axpy(float alpha, const float *x, float *y, int64_t n, void *stream);
 int dbn4j_cuda_scale(float alpha, float *x, int64_t n, void *stream);
 int dbn4j_cuda_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, float momentum,

@@ -57,13 +57,7 @@ __global__ void k_axpy(float alpha, const float *x, float *y, int64_t n) {
 __global__ void k_scale(float alpha, float *x, int64_t n) { GRID_STRIDE(i, n) x[i] = __fmul_rn(x[i], alpha); }
 __global__ void k_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
                                float weight_decay, int nesterov) {
-    GRID_STRIDE(i, n) {
-        float wi = w[i];
-        float gi = __fadd_rn(g[i], __fmul_rn(weight_decay, wi));
-        float vi = __fsub_rn(__fmul_rn(momentum, v[i]), __fmul_rn(lr, gi));
-        v[i] = vi;
-        w[i] = nesterov ? __fsub_rn(__fadd_rn(wi, __fmul_rn(momentum, vi)), __fmul_rn(lr, gi)) : __fadd_rn(wi, vi);
-    }
+    GRID_STRIDE(i, n) sgd_momentum1(w + i, g[i], v + i, lr, momentum, weight_decay, nesterov);
 }
 
 using Map1 = void (*)(const float *, float *, int64_t);

@@ -127,6 +127,45 @@ int dbn4j_cuda_stream_destroy(void *stream) {
     return DBN4J_OK;
 }
 
+int dbn4j_cuda_event_create(void **event) {
+    if (!event) return fail(DBN4J_EINVAL, "dbn4j_cuda_event_create: event is NULL");
+    *event = nullptr;
+    cudaEvent_t e;
+    cudaError_t err = cudaEventCreateWithFlags(&e, cudaEventDisableTiming);
+    if (err != cudaSuccess) return fail_cuda(err, "dbn4j_cuda_event_create: cudaEventCreateWithFlags");
+    *event = e;
+    return DBN4J_OK;
+}
+
+int dbn4j_cuda_event_destroy(void *event) {
+    if (!event) return DBN4J_OK;
+    cudaError_t err = cudaEventDestroy(static_cast<cudaEvent_t>(event));
+    if (err != cudaSuccess) return fail_cuda(err, "dbn4j_cuda_event_destroy: cudaEventDestroy");
+    return DBN4J_OK;
+}
+
+int dbn4j_cuda_event_record(void *event, void *stream) {
+    if (!event || !stream)
+        return fail(DBN4J_EINVAL, "dbn4j_cuda_event_record: %s is NULL", !event ? "event" : "stream");
+    cudaError_t err = cudaEventRecord(static_cast<cudaEvent_t>(event), as_stream(stream));
+    if (err != cudaSuccess) {
+        cudaGetLastError();   // not sticky (a capture rule broken): later launches must not report it
+        return fail_cuda(err, "dbn4j_cuda_event_record: cudaEventRecord");
+    }
+    return DBN4J_OK;
+}
+
+int dbn4j_cuda_stream_wait_event(void *stream, void *event) {
+    if (!stream || !event)
+        return fail(DBN4J_EINVAL, "dbn4j_cuda_stream_wait_event: %s is NULL", !stream ? "stream" : "event");
+    cudaError_t err = cudaStreamWaitEvent(as_stream(stream), static_cast<cudaEvent_t>(event), 0);
+    if (err != cudaSuccess) {
+        cudaGetLastError();   // not sticky (a capture rule broken): later launches must not report it
+        return fail_cuda(err, "dbn4j_cuda_stream_wait_event: cudaStreamWaitEvent");
+    }
+    return DBN4J_OK;
+}
+
 int dbn4j_cuda_synchronize(void *stream) {
     cudaError_t err = cudaStreamSynchronize(as_stream(stream));
     if (err != cudaSuccess) return fail_cuda(err, "dbn4j_cuda_synchronize: cudaStreamSynchronize");

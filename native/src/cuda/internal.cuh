@@ -156,6 +156,17 @@ struct LaneSum {
     }
 };
 
+// One parameter's SGD step with momentum and L2 weight decay (kernels.h's dbn4j_sgd_momentum, its float
+// operations in the CPU's order): for sgd_momentum and for the steps that follow column sums.
+__device__ __forceinline__ void sgd_momentum1(float *w, float g, float *v, float lr, float momentum,
+                                              float weight_decay, bool nesterov) {
+    float wi = *w;
+    float gi = __fadd_rn(g, __fmul_rn(weight_decay, wi));
+    float vi = __fsub_rn(__fmul_rn(momentum, *v), __fmul_rn(lr, gi));
+    *v = vi;
+    *w = nesterov ? __fsub_rn(__fadd_rn(wi, __fmul_rn(momentum, vi)), __fmul_rn(lr, gi)) : __fadd_rn(wi, vi);
+}
+
 // Row max and float sum of exp(x - m) in lane order: the CPU's row_max / row_sum_exp, run by one thread.
 __device__ __forceinline__ float row_max(const float *x, int K) {
     float a[16];

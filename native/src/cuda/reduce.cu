@@ -5,7 +5,8 @@
  * column_sums: a warp per chunk of 64 rows and 32 columns, chunk sums added in order (kernels.h): bit-identical to
  * the CPU; many chunks at once with a workspace (cuda_kernels.h). The fused kernels run the same loop and compute
  * each element (and store it) right before adding it: the same bits as bias_sigmoid or sigmoid_bernoulli followed
- * by column_sums, with coalesced loads and stores (lane = column).
+ * by column_sums, with coalesced loads and stores (lane = column). The _sgd variants then step a parameter vector
+ * (a bias) with the new sums as its gradient, in the same launch: the bits of a following sgd_momentum.
  * gather_rows: one thread per element, indices read from device memory. softplus_row_sums: one warp per row,
  * double, fixed butterfly (agrees with the CPU's in-order sum to ~1e-15 relative before the float rounding).
  * Test: ctest --test-dir <build> -R cuda.
@@ -49,7 +50,8 @@ struct BiasSigmoidOp {
     float *x;
     const float *b;
     float bc;
-    __device__ void prepare(int c, bool valid) { bc = valid && b ? __ldg(b + c) : 0.0f; }   // b may be NULL if B == 0
+    // b may be NULL if B == 0. A plain load, not __ldg: with a step, b may be written later in the same kernel.
+    __device__ void prepare(int c, bool valid) { bc = valid && b ? b[c] : 0.0f; }
     __device__ float load(int64_t j) const { return x[j]; }
     __device__ float apply(int64_t j, float v) const {
         float y = sigmoid1(__fadd_rn(v, bc));
@@ -107,17 +109,51 @@ template <class Op> __device__ __forceinline__ double chunk_sum(const Op &op, in
     return acc;
 }
 
-__device__ __forceinline__ void column_result(float *out, int c, double total, float alpha, float beta) {
+// The step that may follow the sums (the _sgd entry points of cuda_kernels.h): w(N) takes one sgd_momentum step
+// with velocity v(N) and the new sums as its gradient, column by column as each sum is final. w == NULL: none.
+struct SgdStep {
+    float *w, *v;
+    float lr, momentum, weight_decay;
+    bool nesterov;
+};
+constexpr SgdStep NO_STEP{nullptr, nullptr, 0.0f, 0.0f, 0.0f, false};
+
+// column_sums' arguments (also of its _sgd variant); with N == 0 every check passes (nothing to do).
+int check_column_sums(const char *fn, const float *x, const float *out, int B, int N) {
+    if (int rc = check_rows(fn, B, N)) return rc;
+    if (N == 0) return DBN4J_OK;
+    if (!out || (B > 0 && !x)) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !out ? "out" : "x", B, N);
+    if (overlap(x, (int64_t)B * N, out, N)) return fail(DBN4J_EINVAL, "%s: out overlaps x", fn);
+    return DBN4J_OK;
+}
+
+// The _sgd entry points' step arguments: w and v (N each) given, disjoint from each other, from the sums and from
+// the summed matrix x (n elements), as dbn4j_cuda_sgd_momentum requires of w, g and v.
+int check_step(const char *fn, const float *w, const float *v, const float *sums, const float *x, int64_t n, int N) {
+    if (!w || !v) return fail(DBN4J_EINVAL, "%s: %s is NULL with N=%d", fn, !w ? "w" : "v", N);
+    if (overlap(w, N, v, N)) return fail(DBN4J_EINVAL, "%s: w overlaps v", fn);
+    if (overlap(w, N, sums, N) || overlap(v, N, sums, N))
+        return fail(DBN4J_EINVAL, "%s: %s overlaps the sums", fn, overlap(w, N, sums, N) ? "w" : "v");
+    if (overlap(w, N, x, n) || overlap(v, N, x, n))
+        return fail(DBN4J_EINVAL, "%s: %s overlaps x", fn, overlap(w, N, x, n) ? "w" : "v");
+    return DBN4J_OK;
+}
+
+__device__ __forceinline__ void column_result(float *out, int c, double total, float alpha, float beta,
+                                              const SgdStep &step) {
+    float g;
     if (beta == 0.0f) {
-        out[c] = (float)__dmul_rn((double)alpha, total);   // beta == 0 never reads out
+        g = (float)__dmul_rn((double)alpha, total);   // beta == 0 never reads out
     } else {
-        out[c] = (float)__dadd_rn(__dmul_rn((double)alpha, total), __dmul_rn((double)beta, (double)out[c]));
+        g = (float)__dadd_rn(__dmul_rn((double)alpha, total), __dmul_rn((double)beta, (double)out[c]));
     }
+    out[c] = g;
+    if (step.w) sgd_momentum1(step.w + c, g, step.v + c, step.lr, step.momentum, step.weight_decay, step.nesterov);
 }
 
 template <class Op>
-__global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, float beta, unsigned *counters,
-                              double *partials) {
+__global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, float beta, SgdStep step,
+                              unsigned *counters, double *partials) {
     __shared__ double part[CS_WARPS][CS_COLS];
     __shared__ bool last;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -136,7 +172,10 @@ __global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, floa
             }
             __syncthreads();
         }
-        if (warp == 0 && c < N) column_result(out, c, total, alpha, beta);
+        // Every warp has read its column's bias (prepare) before this barrier, so a step may write it (w == b: an
+        // RBM's hidden bias stepped by the sums of its own activations). Without rows the loop has none.
+        if (groups == 0) __syncthreads();
+        if (warp == 0 && c < N) column_result(out, c, total, alpha, beta, step);
         return;
     }
     int chunk = blockIdx.y * CS_WARPS + warp;
@@ -146,10 +185,11 @@ __global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, floa
     if (threadIdx.x == 0) last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
     __syncthreads();
     if (!last) return;
+    // Every block of this column tile has read its bias (prepare) before counting itself: a step may write it.
     if (warp == 0 && c < N) {
         double total = 0.0;
         for (int k = 0; k < chunks; k++) total = __dadd_rn(total, __ldcg(&partials[(int64_t)k * N + c]));
-        column_result(out, c, total, alpha, beta);
+        column_result(out, c, total, alpha, beta, step);
     }
     if (threadIdx.x == 0) counters[blockIdx.x] = 0;   // ready for the next call (or graph replay)
 }
@@ -157,7 +197,7 @@ __global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, floa
 // One launch over every (row chunk, column tile); the arguments are checked by the caller, N > 0.
 template <class Op>
 int launch_column_sums(const char *fn, const Op &op, float *out, int B, int N, float alpha, float beta,
-                       void *workspace, int64_t workspace_bytes, void *stream) {
+                       const SgdStep &step, void *workspace, int64_t workspace_bytes, void *stream) {
     if (workspace_bytes < 0) return fail(DBN4J_EINVAL, "%s: workspace_bytes=%lld < 0", fn, (long long)workspace_bytes);
     const int64_t tiles = (N + CS_COLS - 1) / CS_COLS;
     const int64_t chunks = ((int64_t)B + CS_CHUNK - 1) / CS_CHUNK;
@@ -172,7 +212,8 @@ int launch_column_sums(const char *fn, const Op &op, float *out, int B, int N, f
         grid_y = (unsigned)groups;
     }
     dim3 grid((unsigned)tiles, grid_y);
-    k_column_sums<<<grid, CS_THREADS, 0, as_stream(stream)>>>(op, out, B, N, alpha, beta, counters, partials);
+    k_column_sums<<<grid, CS_THREADS, 0, as_stream(stream)>>>(op, out, B, N, alpha, beta, step, counters,
+                                                              partials);
     return check_launch(fn);
 }
 
@@ -185,7 +226,7 @@ int sigmoid_bernoulli_sums(const char *fn, uint64_t seed, const uint64_t *base, 
     // which starts from a checked RandomStream).
     if (!base && (offset >> 63)) return fail(DBN4J_EINVAL, "%s: offset=%llu >= 2^63", fn, (unsigned long long)offset);
     return launch_column_sums(fn, SigmoidBernoulliOp{seed, base, offset, x, b, p, s}, sums, B, N, alpha, beta,
-                              workspace, workspace_bytes, stream);
+                              NO_STEP, workspace, workspace_bytes, stream);
 }
 
 __global__ void k_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int64_t n, float *dst) {
@@ -221,11 +262,21 @@ extern "C" {
 int dbn4j_cuda_column_sums(const float *x, float *out, int B, int N, float alpha, float beta, void *workspace,
                            int64_t workspace_bytes, void *stream) {
     const char *fn = "dbn4j_cuda_column_sums";
-    if (int rc = check_rows(fn, B, N)) return rc;
+    if (int rc = check_column_sums(fn, x, out, B, N)) return rc;
     if (N == 0) return DBN4J_OK;
-    if (!out || (B > 0 && !x)) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !out ? "out" : "x", B, N);
-    if (overlap(x, (int64_t)B * N, out, N)) return fail(DBN4J_EINVAL, "%s: out overlaps x", fn);
-    return launch_column_sums(fn, ReadOp{x}, out, B, N, alpha, beta, workspace, workspace_bytes, stream);
+    return launch_column_sums(fn, ReadOp{x}, out, B, N, alpha, beta, NO_STEP, workspace, workspace_bytes, stream);
+}
+
+int dbn4j_cuda_column_sums_sgd(const float *x, float *out, int B, int N, float alpha, float beta, float *w, float *v,
+                               float lr, float momentum, float weight_decay, int nesterov, void *workspace,
+                               int64_t workspace_bytes, void *stream) {
+    const char *fn = "dbn4j_cuda_column_sums_sgd";
+    if (int rc = check_column_sums(fn, x, out, B, N)) return rc;
+    if (N == 0) return DBN4J_OK;
+    if (int rc = check_step(fn, w, v, out, x, (int64_t)B * N, N)) return rc;
+    return launch_column_sums(fn, ReadOp{x}, out, B, N, alpha, beta,
+                              SgdStep{w, v, lr, momentum, weight_decay, nesterov != 0}, workspace, workspace_bytes,
+                              stream);
 }
 
 int dbn4j_cuda_bias_sigmoid_sums(float *x, const float *b, int B, int N, float *sums, float alpha, float beta,
@@ -233,7 +284,23 @@ int dbn4j_cuda_bias_sigmoid_sums(float *x, const float *b, int B, int N, float *
     const char *fn = "dbn4j_cuda_bias_sigmoid_sums";
     if (int rc = check_bias_sigmoid_sums(fn, x, b, B, N, sums)) return rc;
     if (N == 0) return DBN4J_OK;
-    return launch_column_sums(fn, BiasSigmoidOp{x, b}, sums, B, N, alpha, beta, workspace, workspace_bytes, stream);
+    return launch_column_sums(fn, BiasSigmoidOp{x, b}, sums, B, N, alpha, beta, NO_STEP, workspace, workspace_bytes,
+                              stream);
+}
+
+int dbn4j_cuda_bias_sigmoid_sums_sgd(float *x, const float *b, int B, int N, float *sums, float alpha, float beta,
+                                     float *w, float *v, float lr, float momentum, float weight_decay, int nesterov,
+                                     void *workspace, int64_t workspace_bytes, void *stream) {
+    const char *fn = "dbn4j_cuda_bias_sigmoid_sums_sgd";
+    if (int rc = check_bias_sigmoid_sums(fn, x, b, B, N, sums)) return rc;
+    if (N == 0) return DBN4J_OK;
+    if (int rc = check_step(fn, w, v, sums, x, (int64_t)B * N, N)) return rc;
+    // w may be b itself (the kernel reads every b before it steps w), not part of it; v must stay clear of b.
+    if (partial(w, b, N) || overlap(v, N, b, N))
+        return fail(DBN4J_EINVAL, "%s: %s", fn, overlap(v, N, b, N) ? "v overlaps b" : "w partially overlaps b");
+    return launch_column_sums(fn, BiasSigmoidOp{x, b}, sums, B, N, alpha, beta,
+                              SgdStep{w, v, lr, momentum, weight_decay, nesterov != 0}, workspace, workspace_bytes,
+                              stream);
 }
 
 int dbn4j_cuda_sigmoid_bernoulli_sums(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,

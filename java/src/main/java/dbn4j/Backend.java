@@ -76,6 +76,7 @@ public abstract class Backend {
 
     /** Copies {@code count} floats from {@code src[srcOffset..]} to {@code dst} starting at element dstOffset. */
     public final void copyFromHost(float[] src, int srcOffset, Matrix dst, long dstOffset, int count) {
+        outsideFork("copyFromHost");
         requireOpen(dst, "dst");
         checkRange(src.length, srcOffset, count, "src");
         checkRange(dst.size(), dstOffset, count, "dst");
@@ -86,6 +87,7 @@ public abstract class Backend {
 
     /** Copies {@code count} floats of {@code src} starting at element srcOffset into {@code dst[dstOffset..]}. */
     public final void copyToHost(Matrix src, long srcOffset, float[] dst, int dstOffset, int count) {
+        outsideFork("copyToHost");
         requireOpen(src, "src");
         checkRange(src.size(), srcOffset, count, "src");
         checkRange(dst.length, dstOffset, count, "dst");
@@ -167,6 +169,53 @@ public abstract class Backend {
         if (x.cols() > 0) {
             biasSigmoidSumsK(x.address(), bias.address(), x.rows(), x.cols(), sums.address(), alpha, beta);
         }
+    }
+
+    /**
+     * {@link #biasSigmoid(Matrix, Matrix, Matrix, float, float)}, then {@code step} (if not null) with the new sums as
+     * its gradient: an RBM's activations, its bias gradient and that bias's step in one call (one kernel launch on a
+     * device backend), the same bits as the calls one after the other. {@code step.w()} may be {@code bias} itself:
+     * it is stepped after every row has used it.
+     */
+    public final void biasSigmoid(Matrix x, Matrix bias, Matrix sums, float alpha, float beta, SgdStep step) {
+        if (step == null) {
+            biasSigmoid(x, bias, sums, alpha, beta);
+            return;
+        }
+        rowBiasArgs(x, bias);
+        requireSums(sums, x, bias, null);
+        requireStep(step, sums, x);
+        if (!step.w().sameMemory(bias)) {
+            requireDisjoint(step.w(), "step.w", bias, "bias");
+        }
+        requireDisjoint(step.v(), "step.v", bias, "bias");
+        if (x.cols() > 0) {
+            biasSigmoidSumsK(x.address(), bias.address(), x.rows(), x.cols(), sums.address(), alpha, beta, step);
+        }
+    }
+
+    /**
+     * One {@link #sgdMomentum} step of a parameter vector {@code w} (1, N) with velocity {@code v}, whose gradient is
+     * the column sums of the call it is given to ({@link #columnSums(Matrix, Matrix, float, float, SgdStep)},
+     * {@link #biasSigmoid(Matrix, Matrix, Matrix, float, float, SgdStep)}): a bias's step taken by the call that forms
+     * its gradient. w and v have the sums' shape and are disjoint from each other, from the sums and from the
+     * summed matrix.
+     */
+    public record SgdStep(Matrix w, Matrix v, float lr, float momentum, float weightDecay, boolean nesterov) {}
+
+    private void requireStep(SgdStep step, Matrix sums, Matrix x) {
+        requireOpen(step.w(), "step.w");
+        requireOpen(step.v(), "step.v");
+        requireSameShape(step.w(), "step.w", sums, "the sums");
+        requireSameShape(step.v(), "step.v", sums, "the sums");
+        requireDisjoint(step.w(), "step.w", step.v(), "step.v");
+        requireDisjoint(step.w(), "step.w", sums, "the sums");
+        requireDisjoint(step.v(), "step.v", sums, "the sums");
+        requireDisjoint(step.w(), "step.w", x, "x");
+        requireDisjoint(step.v(), "step.v", x, "x");
+        requireFinite(step.lr(), "step.lr");
+        requireFinite(step.momentum(), "step.momentum");
+        requireFinite(step.weightDecay(), "step.weightDecay");
     }
 
     private void requireSums(Matrix sums, Matrix x, Matrix bias, Matrix s) {
@@ -259,6 +308,7 @@ public abstract class Backend {
      * null and dz = (p - t) / B if dz is not null (either may be z). Returns -(1/B) sum t log p.
      */
     public final double softmaxCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz) {
+        outsideFork("softmaxCrossEntropy");
         lossArgs(z, "z", t, p, "p", dz, "dz");
         return z.rows() == 0 ? 0 : softmaxCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
     }
@@ -268,6 +318,7 @@ public abstract class Backend {
      * the work, where returning the value would wait for the device; for loops that do not read the loss each step.
      */
     public final void softmaxCrossEntropyGradient(Matrix z, Matrix t, Matrix p, Matrix dz) {
+        outsideFork("softmaxCrossEntropyGradient");
         lossArgs(z, "z", t, p, "p", dz, "dz");
         if (z.rows() > 0) {
             softmaxCrossEntropyGradientK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
@@ -279,12 +330,14 @@ public abstract class Backend {
      * dz = (p - t) / B where not null. Returns (1/B) sum [max(z,0) - z t + log(1 + exp(-|z|))].
      */
     public final double sigmoidCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz) {
+        outsideFork("sigmoidCrossEntropy");
         lossArgs(z, "z", t, p, "p", dz, "dz");
         return z.rows() == 0 ? 0 : sigmoidCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols());
     }
 
     /** Squared error of y(B, N) against t: writes dy = (y - t) / B if not null; returns (1/(2B)) sum (y - t)^2. */
     public final double squaredError(Matrix y, Matrix t, Matrix dy) {
+        outsideFork("squaredError");
         lossArgs(y, "y", t, null, "p", dy, "dy");
         return y.rows() == 0 ? 0 : squaredErrorK(y.address(), t.address(), addr(dy), y.rows(), y.cols());
     }
@@ -363,6 +416,7 @@ public abstract class Backend {
 
     /** {@link #softmaxCrossEntropy}, its value into slot {@code slot} of {@code log} instead of returned. */
     public final void softmaxCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz, LossLog log, int slot) {
+        outsideFork("softmaxCrossEntropy");
         lossArgs(z, "z", t, p, "p", dz, "dz");
         logArgs(z, log, slot);
         softmaxCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols(), log, slot);
@@ -370,6 +424,7 @@ public abstract class Backend {
 
     /** {@link #sigmoidCrossEntropy}, its value into slot {@code slot} of {@code log} instead of returned. */
     public final void sigmoidCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz, LossLog log, int slot) {
+        outsideFork("sigmoidCrossEntropy");
         lossArgs(z, "z", t, p, "p", dz, "dz");
         logArgs(z, log, slot);
         sigmoidCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols(), log, slot);
@@ -377,6 +432,7 @@ public abstract class Backend {
 
     /** {@link #squaredError}, its value into slot {@code slot} of {@code log} instead of returned. */
     public final void squaredError(Matrix y, Matrix t, Matrix dy, LossLog log, int slot) {
+        outsideFork("squaredError");
         lossArgs(y, "y", t, null, "p", dy, "dy");
         logArgs(y, log, slot);
         squaredErrorK(y.address(), t.address(), addr(dy), y.rows(), y.cols(), log, slot);
@@ -398,6 +454,7 @@ public abstract class Backend {
      * then moves to the batch's.
      */
     public final void copyLoss(LossLog from, int fromSlot, LossLog to, int toSlot) {
+        outsideFork("copyLoss");
         if (from == null || to == null) {
             throw new IllegalArgumentException(from == null ? "from is null" : "to is null");
         }
@@ -419,6 +476,112 @@ public abstract class Backend {
     public long dataMemory() {
         return Long.MAX_VALUE;
     }
+
+    // ---- concurrent work ----
+
+    /** Whether a fork's work is running ({@link #fork}); one thread uses a backend at a time. */
+    private boolean forking;
+    /** Forks not joined yet, oldest first. */
+    private final java.util.List<Fork> open = new java.util.ArrayList<>();
+
+    /**
+     * Work queued by {@link #fork} that may run concurrently with the calls made after it, until {@link #join}.
+     * Join each fork once.
+     */
+    public static final class Fork {
+        private final Backend backend;
+        private final long token;
+        private boolean joined;
+
+        private Fork(Backend backend, long token) {
+            this.backend = backend;
+            this.token = token;
+        }
+    }
+
+    /**
+     * Queues the backend calls that {@code work} makes so that they may run concurrently with the calls made after
+     * this one, until {@link #join} of the returned fork: on a device backend on a second stream (in a recorded step,
+     * a parallel branch of its graph), on the CPU at once. The work starts after everything queued before the fork.
+     * The caller keeps the two apart: the calls between fork and join neither read what the work writes nor write
+     * what it reads, and the work's results are used after the join. Inside the work, losses, sampling, host copies,
+     * row gathers and another fork are refused ({@link IllegalStateException}): it queues kernels only. A recorded
+     * step joins all its forks.
+     */
+    public final Fork fork(Runnable work) {
+        if (work == null) {
+            throw new IllegalArgumentException("work is null");
+        }
+        outsideFork("fork");
+        forking = true;
+        long token;
+        try {
+            token = forkK(work);
+        } finally {
+            forking = false;
+        }
+        Fork f = new Fork(this, token);
+        open.add(f);
+        return f;
+    }
+
+    /** The calls queued from now on start after the fork's work. */
+    public final void join(Fork fork) {
+        if (fork == null || fork.backend != this) {
+            throw new IllegalArgumentException(fork == null ? "fork is null" : "the fork is another backend's");
+        }
+        outsideFork("join");
+        if (fork.joined) {
+            throw new IllegalStateException("the fork is joined already");
+        }
+        fork.joined = true;
+        open.remove(fork);
+        joinK(fork.token);
+    }
+
+    /**
+     * Whether a fork's work may overlap the calls after it (a device's second stream), so that splitting a step into
+     * forks pays; false where forks run at once (the CPU), where a caller keeps its fused calls instead.
+     */
+    public boolean forksOverlap() {
+        return false;
+    }
+
+    /** Forks not joined yet. */
+    protected final int openForks() {
+        return open.size();
+    }
+
+    /**
+     * Ends the forks opened after the first {@code keep} open ones without joining them (a recorded step that failed:
+     * its work is discarded); returns their tokens, for the backend to release. Joining one later throws.
+     */
+    protected final long[] dropForks(int keep) {
+        long[] tokens = new long[Math.max(0, open.size() - keep)];
+        for (int i = tokens.length - 1; i >= 0; i--) {
+            Fork f = open.remove(open.size() - 1);
+            f.joined = true;
+            tokens[i] = f.token;
+        }
+        return tokens;
+    }
+
+    /** Throws while a fork's work runs: {@code what} needs the main order (a host wait, a loss, the stream). */
+    protected final void outsideFork(String what) {
+        if (forking) {
+            throw new IllegalStateException(what + " cannot run inside Backend.fork: a fork's work queues kernels "
+                    + "only (no losses, sampling, host copies, row gathers or forks)");
+        }
+    }
+
+    /** Runs the work so that it may overlap later calls; returns what {@link #joinK} needs. Here: at once. */
+    protected long forkK(Runnable work) {
+        work.run();
+        return 0;
+    }
+
+    /** Makes later calls wait for the fork's work (nothing here: it ran at once). */
+    protected void joinK(long token) {}
 
     // ---- recorded steps ----
 
@@ -472,6 +635,26 @@ public abstract class Backend {
         requireDisjoint(out, "out", x, "x");
         if (x.cols() > 0) {
             columnSumsK(x.address(), out.address(), x.rows(), x.cols(), alpha, beta);
+        }
+    }
+
+    /**
+     * {@link #columnSums(Matrix, Matrix, float, float)}, then {@code step} (if not null) with out as its gradient: a
+     * bias's gradient and its step in one call (one kernel launch on a device backend), the same bits as the calls one
+     * after the other.
+     */
+    public final void columnSums(Matrix x, Matrix out, float alpha, float beta, SgdStep step) {
+        if (step == null) {
+            columnSums(x, out, alpha, beta);
+            return;
+        }
+        requireOpen(x, "x");
+        requireOpen(out, "out");
+        requireShape(out, "out", 1, x.cols());
+        requireDisjoint(out, "out", x, "x");
+        requireStep(step, out, x);
+        if (x.cols() > 0) {
+            columnSumsK(x.address(), out.address(), x.rows(), x.cols(), alpha, beta, step);
         }
     }
 
@@ -597,6 +780,7 @@ public abstract class Backend {
      * mini-batch of it, in the epoch's shuffled order. dst and src must be disjoint.
      */
     public final void gatherRows(Matrix src, int[] rows, Matrix dst) {
+        outsideFork("gatherRows");
         requireOpen(src, "src");
         requireOpen(dst, "dst");
         if (rows == null || rows.length < dst.rows()) {
@@ -623,6 +807,7 @@ public abstract class Backend {
      * otherwise (keep src then). src is left as it is; the caller closes the result.
      */
     public final CodedRows encodeRows(Matrix src) {
+        outsideFork("encodeRows");
         requireOpen(src, "src");
         if (!holdsCodedRows() || src.size() == 0) {
             return null;
@@ -650,6 +835,7 @@ public abstract class Backend {
      * Matrix)} from the data it was made of.
      */
     public final void gatherRows(CodedRows src, int[] rows, Matrix dst) {
+        outsideFork("gatherRows");
         if (src == null) {
             throw new IllegalArgumentException("src is null");
         }
@@ -690,6 +876,7 @@ public abstract class Backend {
 
     /** out = uniform [0, 1) floats from the stream (one word each). */
     public final void uniform(RandomStream rng, Matrix out) {
+        outsideFork("uniform");
         requireOpen(out, "out");
         long offset = rng.take(out.size());
         if (out.size() > 0) {
@@ -702,6 +889,7 @@ public abstract class Backend {
      * word of the stream: the probability of a 1 is within 2^-16 of p (exact for 0 and 1). Uses ceil(n / 2) words.
      */
     public final void bernoulli(RandomStream rng, Matrix p, Matrix out) {
+        outsideFork("bernoulli");
         unary(p, out, "p", "out");
         long offset = rng.take(halfWords(p.size()));
         if (p.size() > 0) {
@@ -713,6 +901,7 @@ public abstract class Backend {
      * out = mean + stddev * N(0, 1), elementwise (two words each); mean may be null (zero) or out itself.
      */
     public final void gaussian(RandomStream rng, Matrix mean, float stddev, Matrix out) {
+        outsideFork("gaussian");
         requireOpen(out, "out");
         if (mean != null) {
             unary(mean, out, "mean", "out");
@@ -730,6 +919,7 @@ public abstract class Backend {
      * ceil(B * N / 2) words of the stream.
      */
     public final void sigmoidBernoulli(RandomStream rng, Matrix x, Matrix bias, Matrix p, Matrix s) {
+        outsideFork("sigmoidBernoulli");
         sigmoidBernoulliArgs(x, bias, p, s);
         long offset = rng.take(halfWords(x.size()));
         if (x.size() > 0) {
@@ -745,6 +935,7 @@ public abstract class Backend {
      */
     public final void sigmoidBernoulli(RandomStream rng, Matrix x, Matrix bias, Matrix p, Matrix s, Matrix sums,
             float alpha, float beta) {
+        outsideFork("sigmoidBernoulli");
         sigmoidBernoulliArgs(x, bias, p, s);
         requireSums(sums, x, bias, s);
         requireDisjoint(sums, "sums", p, "p");
@@ -900,6 +1091,21 @@ public abstract class Backend {
             biasSigmoidK(x, b, rows, cols);
         }
         columnSumsK(x, sums, rows, cols, alpha, beta);
+    }
+
+    /** columnSumsK, then the step on the sums (device backends may fuse them). */
+    protected void columnSumsK(long x, long out, int rows, int cols, float alpha, float beta, SgdStep step) {
+        columnSumsK(x, out, rows, cols, alpha, beta);
+        sgdMomentumK(step.w().address(), out, step.v().address(), cols, step.lr(), step.momentum(),
+                step.weightDecay(), step.nesterov());
+    }
+
+    /** biasSigmoidSumsK, then the step on the sums (device backends may fuse them). */
+    protected void biasSigmoidSumsK(long x, long b, int rows, int cols, long sums, float alpha, float beta,
+            SgdStep step) {
+        biasSigmoidSumsK(x, b, rows, cols, sums, alpha, beta);
+        sgdMomentumK(step.w().address(), sums, step.v().address(), cols, step.lr(), step.momentum(),
+                step.weightDecay(), step.nesterov());
     }
 
     /** sigmoidBernoulliK, then columnSumsK of p (device backends may fuse them). */

@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * On CUDA the RBM CD-1 (batch 100 and 1000) and MLP steps are also captured once as CUDA graphs and replayed
  * ({@link CudaBackend#capture}; the RBM's replays draw new random numbers each time). Each measurement: warm-up, then
  * the median of a few repetitions of N steps, each repetition ended by {@link Backend#synchronize()}. Prints
- * {@code RESULT peer=dbn4j[-graph|-tf32|-bf16|-fit|-unfused[-graph]] workload=... value=... unit=...} lines in the
+ * {@code RESULT peer=dbn4j[-graph|-tf32|-bf16|-fit|-unfused[-graph]|-serial[-graph]] workload=...} lines in the
  * format of the PyTorch reference.
  *
  * <pre>java -Ddbn4j.backend=cuda -cp benchmarks.jar dbn4j.bench.GpuBench [--steps N] [--quick]</pre>
@@ -71,6 +71,12 @@ public final class GpuBench {
                 if (!Double.isNaN(u[1])) {
                     result("dbn4j-unfused-graph", "rbm-cd1-784-500-b" + batch, batch / u[1], "samples/s");
                 }
+                // And with the forks run in order on one stream: what the overlap gains.
+                double[] q = serial(gpu, () -> rbmStepSeconds(be, 784, 500, batch, stepCount, reps, true, false));
+                result("dbn4j-serial", "rbm-cd1-784-500-b" + batch, batch / q[0], "samples/s");
+                if (!Double.isNaN(q[1])) {
+                    result("dbn4j-serial-graph", "rbm-cd1-784-500-b" + batch, batch / q[1], "samples/s");
+                }
             }
         }
         int n = be.name().equals("cuda") ? 4096 : 512;
@@ -82,6 +88,7 @@ public final class GpuBench {
             String workload = "rbm-cd1-" + n + "-" + n + "-b" + n;
             java.util.function.Supplier<double[]> big = () -> rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false);
             result("dbn4j-unfused", workload, flops / unfused(gpu, big)[0] / 1e12, "TFLOP/s");
+            result("dbn4j-serial", workload, flops / serial(gpu, big)[0] / 1e12, "TFLOP/s");
             for (CudaBackend.MathMode mode : REDUCED) {
                 result(peer(mode), workload, flops / inMode(gpu, mode, big)[0] / 1e12, "TFLOP/s");
             }
@@ -149,6 +156,16 @@ public final class GpuBench {
         }
     }
 
+    /** What {@code run} measures with forks run in order on the main stream, then concurrent again. */
+    static <T> T serial(CudaBackend gpu, java.util.function.Supplier<T> run) {
+        gpu.setConcurrentForks(false);
+        try {
+            return run.get();
+        } finally {
+            gpu.setConcurrentForks(true);
+        }
+    }
+
     static Map.Entry<String, Runnable> op(String name, Runnable r) {
         return Map.entry(name, r);
     }
@@ -187,8 +204,10 @@ public final class GpuBench {
     /**
      * One CD-1 update as in torch_reference.py: h0 = sigmoid(v0 W + c) and its sample, v1 = sigmoid(hs W^T + b),
      * h1 = sigmoid(v1 W + c), W by momentum on (v1^T h1 - v0^T h0) / B, the biases by plain steps on their column
-     * means, each activation summed over its columns by the call that computes it, as {@code Rbm}'s training does
-     * (on CUDA one kernel each unless {@link CudaBackend#setFusedSums} turned that off: 12 launches instead of 15).
+     * means, each activation summed over its columns by the call that computes it, and each bias stepped by the call
+     * that completes its gradient, as {@code Rbm}'s training does (a step with momentum 0: the bits of the plain
+     * step). On CUDA each of those is one kernel unless {@link CudaBackend#setFusedSums} turned that off: 10
+     * launches instead of 15.
      * 5 GEMMs: 10 B V H flops. Returns the seconds per step eagerly and, on CUDA with {@code graph}, replayed as a
      * CUDA graph that draws new random numbers every replay (else NaN).
      */
@@ -203,8 +222,11 @@ public final class GpuBench {
                 Matrix pre = be.allocate(batch, nh); Matrix h0 = be.allocate(batch, nh);
                 Matrix hs = be.allocate(batch, nh);
                 Matrix v1 = be.allocate(batch, nv); Matrix h1 = be.allocate(batch, nh); Matrix g = be.allocate(nv, nh);
-                Matrix gb = be.allocate(1, nv); Matrix gc = be.allocate(1, nh)) {
+                Matrix gb = be.allocate(1, nv); Matrix gc = be.allocate(1, nh); Matrix vb = be.allocate(1, nv);
+                Matrix vc = be.allocate(1, nh)) {
             be.gaussian(rng, null, 0.01f, w);
+            Backend.SgdStep stepB = new Backend.SgdStep(b, vb, lr, 0f, 0f, false);
+            Backend.SgdStep stepC = new Backend.SgdStep(c, vc, lr, 0f, 0f, false);
             // The step's operations in order, named for the breakdown.
             java.util.function.Function<RandomStream, List<Map.Entry<String, Runnable>>> ops = stream -> List.of(
                     op("gemm v0.W", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v0, w, 0f,
@@ -212,29 +234,19 @@ public final class GpuBench {
                     op("columnSums v0", () -> be.columnSums(v0, gb, -inv, 0f)),
                     op("sigmoidBernoulli+sums h0", () -> be.sigmoidBernoulli(stream, pre, c, h0, hs, gc, -inv, 0f)),
                     op("gemm hs.W^T", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, hs, w, 0f, v1)),
-                    op("biasSigmoid+sums v1", () -> be.biasSigmoid(v1, b, gb, inv, 1f)),
+                    op("biasSigmoid+sums+step v1", () -> be.biasSigmoid(v1, b, gb, inv, 1f, stepB)),
                     op("gemm v1.W", () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v1, w, 0f, h1)),
-                    op("biasSigmoid+sums h1", () -> be.biasSigmoid(h1, c, gc, inv, 1f)),
+                    op("biasSigmoid+sums+step h1", () -> be.biasSigmoid(h1, c, gc, inv, 1f, stepC)),
                     op("gemm v0^T.h0", () -> be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, h0, 0f,
                             g)),
                     op("gemm v1^T.h1", () -> be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, v1, h1, 1f,
                             g)),
-                    op("sgdMomentum W", () -> be.sgdMomentum(w, g, vw, lr, 0.5f, 0f, false)),
-                    op("axpy b", () -> be.axpy(-lr, gb, b)),
-                    op("axpy c", () -> be.axpy(-lr, gc, c)));
-            Consumer<RandomStream> step = stream -> {
-                for (Map.Entry<String, Runnable> o : ops.apply(stream)) {
-                    o.getValue().run();
-                }
-            };
+                    op("sgdMomentum W", () -> be.sgdMomentum(w, g, vw, lr, 0.5f, 0f, false)));
+            Consumer<RandomStream> step = stream -> runForked(be, ops.apply(stream));
             // Eagerly the operations are built once (no allocation inside the timed loop); a capture builds them
             // once for the stream copy it records with.
             List<Map.Entry<String, Runnable>> eagerOps = ops.apply(rng);
-            double eager = timed(be, () -> {
-                for (Map.Entry<String, Runnable> o : eagerOps) {
-                    o.getValue().run();
-                }
-            }, steps, reps);
+            double eager = timed(be, () -> runForked(be, eagerOps), steps, reps);
             if (breakdown) {
                 // Each operation alone, repeated (the sampling one draws new numbers each time): where a step's time
                 // goes. Their sum is the step without the gaps between launches.
@@ -256,10 +268,10 @@ public final class GpuBench {
                     try {
                         cuda.setFusedSamplerLimit(Long.MAX_VALUE);
                         breakdownLine(workload, "sigmoidBernoulli+sums_h0_one_kernel", timed(be, sampler, steps, reps));
-                        breakdownLine(workload, "biasSigmoid+sums_v1_one_kernel", timed(be, visible, steps, reps));
+                        breakdownLine(workload, "biasSigmoid+sums+step_v1_one_kernel", timed(be, visible, steps, reps));
                         breakdownLine(workload, "sigmoidBernoulli+sums_h0_two_kernels",
                                 unfused(cuda, () -> timed(be, sampler, steps, reps)));
-                        breakdownLine(workload, "biasSigmoid+sums_v1_two_kernels",
+                        breakdownLine(workload, "biasSigmoid+sums+step_v1_three_kernels",
                                 unfused(cuda, () -> timed(be, visible, steps, reps)));
                     } finally {
                         cuda.setFusedSamplerLimit(CudaBackend.DEFAULT_FUSED_SAMPLER_LIMIT);
@@ -276,6 +288,26 @@ public final class GpuBench {
             }
             return new double[] {eager, replayed};
         }
+    }
+
+    /**
+     * The CD-1 step's operations (in {@link #rbmStepSeconds}'s order) as the models run them: the data's column sums
+     * (op 1) and the weight gradient's positive half (op 7) as forks beside the chain ({@link Backend#fork}: a second
+     * stream on CUDA, in order on the CPU), joined before the ops that read their results.
+     */
+    static void runForked(Backend be, List<Map.Entry<String, Runnable>> ops) {
+        Backend.Fork sums = be.fork(ops.get(1).getValue());
+        ops.get(0).getValue().run();
+        ops.get(2).getValue().run();
+        Backend.Fork positive = be.fork(ops.get(7).getValue());
+        ops.get(3).getValue().run();
+        be.join(sums);
+        for (int i = 4; i <= 6; i++) {
+            ops.get(i).getValue().run();
+        }
+        be.join(positive);
+        ops.get(8).getValue().run();
+        ops.get(9).getValue().run();
     }
 
     static void breakdownLine(String workload, String op, double seconds) {

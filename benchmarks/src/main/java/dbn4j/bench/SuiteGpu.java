@@ -132,9 +132,9 @@ final class SuiteGpu {
         List<SuiteCharts.Bar> bars = new ArrayList<>();
         values.forEach((w, v) -> {
             if (units.get(w).equals("samples/s")) {
-                // The unfused RBM steps are a measurement of the fusion, not a way to train: not charted.
+                // The unfused and serial RBM steps measure the fusion and the overlap, not a way to train: not charted.
                 v.forEach((p, x) -> {
-                    if (!p.contains("unfused")) {
+                    if (!p.contains("unfused") && !p.contains("serial")) {
                         bars.add(new SuiteCharts.Bar("[gpu] " + w, p.startsWith("dbn4j")
                                 ? p.replace("dbn4j", "dbn4j cuda") : p, x, false));
                     }

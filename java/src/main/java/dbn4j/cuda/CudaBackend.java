@@ -91,15 +91,36 @@ public final class CudaBackend extends Backend {
      */
     private static final long LOSS_ROWS = 1 << 16;
 
+    /** Forks that may be open (queued, not joined) at once. */
+    private static final int FORK_EVENTS = 8;
+
     private static CudaBackend instance; // guarded by CudaBackend.class
 
-    private final long stream;
-    private final cublasContext blas = new cublasContext();
+    /** The stream that work is queued on: the main one, or the side one while a fork's work runs ({@link #fork}). */
+    private long stream;
+    private final long mainStream;
+    private final long sideStream;
+    /** cuBLAS handle of the current stream (each stream has its own, with its own workspace). */
+    private cublasContext blas;
+    private final cublasContext mainBlas = new cublasContext();
+    private final cublasContext sideBlas = new cublasContext();
     private final String device;
     private final int blasVersion;
     private final long staging;
     private final long lossScratch;
-    private final long columnSumsWorkspace;
+    /** The current stream's column-sum workspace (one per stream: concurrent sums must not share one). */
+    private long columnSumsWorkspace;
+    private final long mainSums;
+    private final long sideSums;
+    /** Marks the main stream's position at each fork; the side stream waits for it. */
+    private final long forkEvent;
+    /** Events marking the end of forks' work until they are joined: free ones in freeEvents[0, freeCount). */
+    private final long[] freeEvents = new long[FORK_EVENTS];
+    private int freeCount;
+    /** Forks queued on the side stream so far. */
+    private long sideForks;
+    /** Whether forks run on the side stream ({@link #setConcurrentForks}). */
+    private volatile boolean concurrentForks = true;
     /** Device doubles: {@link #LOSS_ROWS} per-row losses (one loss at a time, in stream order). */
     private final long lossRows;
     /** Guards the staging buffer, the index buffer, the loss scratch and the GEMM scalars and pointers. */
@@ -144,54 +165,88 @@ public final class CudaBackend extends Backend {
         check(dbn4j_cuda_set_device(0), "dbn4j_cuda_set_device");
         device = deviceDescription();
         long[] out = new long[1];
-        check(dbn4j_cuda_stream_create(out), "dbn4j_cuda_stream_create");
-        stream = out[0];
+        // What is made here, for the cleanup if a later step fails: streams, device buffers, events, cuBLAS handles.
+        long[] streams = new long[2];
+        long[] buffers = new long[5];   // cuBLAS workspaces (2), column-sum workspaces (2), scratch
+        long[] events = new long[FORK_EVENTS + 1];
+        int handles = 0;
         long stagingBuffer = 0;
-        long scratch = 0;
-        long workspace = 0;
-        long sums = 0;
-        boolean blasCreated = false;
         try {
+            for (int i = 0; i < 2; i++) {
+                check(dbn4j_cuda_stream_create(out), "dbn4j_cuda_stream_create");
+                streams[i] = out[0];
+            }
             try {
                 Loader.load(cublas.class);
             } catch (LinkageError e) {
                 throw new Dbn4jException("cuBLAS could not be loaded (the bytedeco cuda presets need libcudart.so.13, "
                         + "libcublas.so.13 and libcublasLt.so.13 on the library path): " + e.getMessage(), e);
             }
-            checkBlas(cublas.cublasCreate_v2(blas), "cublasCreate");
-            blasCreated = true;
-            checkBlas(cublas.cublasSetStream_v2(blas, new CUstream_st(new Address().at(stream))), "cublasSetStream");
-            // A fixed workspace (NVIDIA's recommended size for Hopper): cuBLAS then never allocates inside a
-            // mini-batch, and a CUDA graph capture of a GEMM needs no allocation.
-            check(dbn4j_cuda_malloc(BLAS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (cuBLAS workspace)");
-            workspace = out[0];
-            checkBlas(cublas.cublasSetWorkspace_v2(blas, new Address().at(workspace), BLAS_WORKSPACE_BYTES),
-                    "cublasSetWorkspace");
+            cublasContext[] blasHandles = {mainBlas, sideBlas};
+            for (int i = 0; i < 2; i++) {
+                checkBlas(cublas.cublasCreate_v2(blasHandles[i]), "cublasCreate");
+                handles++;
+                checkBlas(cublas.cublasSetStream_v2(blasHandles[i], new CUstream_st(new Address().at(streams[i]))),
+                        "cublasSetStream");
+                // A fixed workspace (NVIDIA's recommended size for Hopper): cuBLAS then never allocates inside a
+                // mini-batch, and a CUDA graph capture of a GEMM needs no allocation. One per handle: the two
+                // streams' GEMMs may run at once.
+                check(dbn4j_cuda_malloc(BLAS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (cuBLAS workspace)");
+                buffers[i] = out[0];
+                checkBlas(cublas.cublasSetWorkspace_v2(blasHandles[i], new Address().at(buffers[i]),
+                        BLAS_WORKSPACE_BYTES), "cublasSetWorkspace");
+            }
             int[] version = new int[1];
-            checkBlas(cublas.cublasGetVersion_v2(blas, version), "cublasGetVersion");
+            checkBlas(cublas.cublasGetVersion_v2(mainBlas, version), "cublasGetVersion");
             blasVersion = version[0];
             check(dbn4j_cuda_host_alloc(STAGING_BYTES, out), "dbn4j_cuda_host_alloc");
             stagingBuffer = out[0];
             // Two 8-byte words, the loss scratch and the offset base of graph replays, then the losses' row scratch.
             check(dbn4j_cuda_malloc((2 + LOSS_ROWS) * Double.BYTES, out), "dbn4j_cuda_malloc");
-            scratch = out[0];
-            check(dbn4j_cuda_malloc(COLUMN_SUMS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (column-sum workspace)");
-            sums = out[0];
-            check(dbn4j_cuda_memset_async(sums, 0, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_memset_async");
+            buffers[4] = out[0];
+            for (int i = 2; i < 4; i++) {
+                check(dbn4j_cuda_malloc(COLUMN_SUMS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (column-sum workspace)");
+                buffers[i] = out[0];
+                check(dbn4j_cuda_memset_async(buffers[i], 0, COLUMN_SUMS_WORKSPACE_BYTES, streams[0]),
+                        "dbn4j_cuda_memset_async");
+            }
+            for (int i = 0; i < events.length; i++) {
+                check(dbn4j_cuda_event_create(out), "dbn4j_cuda_event_create");
+                events[i] = out[0];
+            }
+            check(dbn4j_cuda_synchronize(streams[0]), "dbn4j_cuda_synchronize");   // the workspaces are zero
         } catch (RuntimeException e) {
-            if (blasCreated) {
-                cublas.cublasDestroy_v2(blas);
+            if (handles > 0) {
+                cublas.cublasDestroy_v2(mainBlas);
+            }
+            if (handles > 1) {
+                cublas.cublasDestroy_v2(sideBlas);
             }
             dbn4j_cuda_host_free(stagingBuffer);
-            dbn4j_cuda_free(scratch);
-            dbn4j_cuda_free(sums);
-            dbn4j_cuda_free(workspace);
-            dbn4j_cuda_stream_destroy(stream);
+            for (long b : buffers) {
+                dbn4j_cuda_free(b);
+            }
+            for (long ev : events) {
+                dbn4j_cuda_event_destroy(ev);
+            }
+            for (long st : streams) {
+                dbn4j_cuda_stream_destroy(st);
+            }
             throw e;
         }
+        mainStream = streams[0];
+        sideStream = streams[1];
+        stream = mainStream;
+        blas = mainBlas;
+        long scratch = buffers[4];
         staging = stagingBuffer;
         lossScratch = scratch;
-        columnSumsWorkspace = sums;
+        mainSums = buffers[2];
+        sideSums = buffers[3];
+        columnSumsWorkspace = mainSums;
+        forkEvent = events[FORK_EVENTS];
+        System.arraycopy(events, 0, freeEvents, 0, FORK_EVENTS);
+        freeCount = FORK_EVENTS;
         offsetBase = scratch + Double.BYTES;
         lossRows = scratch + 2 * Double.BYTES;
         setMathMode(MathMode.parse(System.getProperty(MATH_PROPERTY, "fp32")));
@@ -242,7 +297,8 @@ public final class CudaBackend extends Backend {
             throw new IllegalArgumentException("mode is null");
         }
         synchronized (lock) {
-            checkBlas(cublas.cublasSetMathMode(blas, mode.code), "cublasSetMathMode(" + mode + ")");
+            checkBlas(cublas.cublasSetMathMode(mainBlas, mode.code), "cublasSetMathMode(" + mode + ")");
+            checkBlas(cublas.cublasSetMathMode(sideBlas, mode.code), "cublasSetMathMode(" + mode + ")");
             math = mode;
         }
     }
@@ -254,7 +310,9 @@ public final class CudaBackend extends Backend {
     /**
      * Whether {@code biasSigmoid} and {@code sigmoidBernoulli} with column sums (an RBM's bias gradients) run as one
      * kernel each (the default) or as the plain kernel followed by a column-sum kernel, as the CPU-independent
-     * {@link Backend} default does. Both give the same bits; the switch is for measuring the fusion
+     * {@link Backend} default does; likewise a {@link Backend.SgdStep} given to {@code columnSums} or
+     * {@code biasSigmoid} (a bias's step) runs in the kernel that forms the sums, or as an {@code sgdMomentum} kernel
+     * after it. Both give the same bits; the switch is for measuring the fusion
      * ({@code dbn4j.bench.GpuBench}). Applies to work queued (or captured) from now on.
      */
     public void setFusedSums(boolean fused) {
@@ -280,10 +338,77 @@ public final class CudaBackend extends Backend {
         return fusedSamplerLimit;
     }
 
-    /** Waits until every queued kernel and copy has run, and reports a fault of any of them. */
+    /**
+     * Whether {@link Backend#fork} queues its work on a second stream (the default), so that it overlaps the calls
+     * made until its join, or runs it in order on the main stream as the CPU does. The same results either way; the
+     * switch is for measuring the overlap ({@code dbn4j.bench.GpuBench}). Applies to forks from now on.
+     */
+    public void setConcurrentForks(boolean concurrent) {
+        concurrentForks = concurrent;
+    }
+
+    public boolean concurrentForks() {
+        return concurrentForks;
+    }
+
+    @Override
+    public boolean forksOverlap() {
+        return concurrentForks;
+    }
+
+    @Override
+    protected long forkK(Runnable work) {
+        if (!concurrentForks) {
+            work.run();
+            return 0;
+        }
+        if (freeCount == 0) {
+            throw new IllegalStateException("more than " + FORK_EVENTS + " forks are open: join them (Backend.join)");
+        }
+        long done = freeEvents[--freeCount];
+        sideForks++;
+        try {
+            check(dbn4j_cuda_event_record(forkEvent, mainStream), "dbn4j_cuda_event_record (fork)");
+            check(dbn4j_cuda_stream_wait_event(sideStream, forkEvent), "dbn4j_cuda_stream_wait_event (fork)");
+            stream = sideStream;
+            blas = sideBlas;
+            columnSumsWorkspace = sideSums;
+            try {
+                work.run();
+            } finally {
+                stream = mainStream;
+                blas = mainBlas;
+                columnSumsWorkspace = mainSums;
+            }
+            check(dbn4j_cuda_event_record(done, sideStream), "dbn4j_cuda_event_record (end of fork)");
+        } catch (RuntimeException | Error e) {
+            // Later work waits for whatever the side stream got, so a failed fork leaves nothing running unordered.
+            dbn4j_cuda_event_record(done, sideStream);
+            dbn4j_cuda_stream_wait_event(mainStream, done);
+            freeEvents[freeCount++] = done;
+            throw e;
+        }
+        return done;
+    }
+
+    @Override
+    protected void joinK(long token) {
+        if (token == 0) {
+            return;   // ran on the main stream
+        }
+        try {
+            check(dbn4j_cuda_stream_wait_event(mainStream, token), "dbn4j_cuda_stream_wait_event (join)");
+        } finally {
+            freeEvents[freeCount++] = token;
+        }
+    }
+
+    /** Waits until every queued kernel and copy (of forks too) has run, and reports a fault of any of them. */
     @Override
     public void synchronize() {
-        check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize");
+        outsideFork("synchronize");
+        check(dbn4j_cuda_synchronize(sideStream), "dbn4j_cuda_synchronize (fork stream)");
+        check(dbn4j_cuda_synchronize(mainStream), "dbn4j_cuda_synchronize");
     }
 
     /**
@@ -310,6 +435,7 @@ public final class CudaBackend extends Backend {
             if (exec == 0) {
                 throw new IllegalStateException("graph is closed");
             }
+            outsideFork("a graph launch");
             if (rng != null) {
                 check(dbn4j_cuda_set_u64(offsetBase, rng.take(words), stream), "dbn4j_cuda_set_u64 (graph offset)");
             }
@@ -388,13 +514,29 @@ public final class CudaBackend extends Backend {
         if (step == null) {
             throw new IllegalArgumentException("step is null");
         }
+        outsideFork("a capture");
         long[] exec = new long[1];
         synchronized (lock) {
+            int forks = openForks();
+            long sideBefore = sideForks;
             check(dbn4j_cuda_graph_begin(stream), "dbn4j_cuda_graph_begin");
             try {
                 step.run();
+                if (openForks() != forks) {
+                    throw new IllegalStateException("the recorded step left " + (openForks() - forks)
+                            + " fork(s) not joined: a step joins every fork it makes (Backend.join)");
+                }
             } catch (RuntimeException | Error e) {
-                // End (and discard) the capture, so the stream runs work again; the step's failure is the news.
+                // End (and discard) the capture, so the streams run work again; the step's failure is the news. A
+                // fork's branch left open is joined first, so that the capture ends for the side stream too.
+                if (sideForks != sideBefore && dbn4j_cuda_event_record(forkEvent, sideStream) == 0) {
+                    dbn4j_cuda_stream_wait_event(mainStream, forkEvent);
+                }
+                for (long token : dropForks(forks)) {
+                    if (token != 0) {
+                        freeEvents[freeCount++] = token;
+                    }
+                }
                 dbn4j_cuda_graph_end(stream, exec);
                 dbn4j_cuda_graph_destroy(exec[0]);
                 throw e;
@@ -717,6 +859,29 @@ public final class CudaBackend extends Backend {
         }
         check(dbn4j_cuda_bias_sigmoid_sums(x, b, rows, cols, sums, alphaValue, betaValue, columnSumsWorkspace,
                 COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_bias_sigmoid_sums");
+    }
+
+    @Override
+    protected void columnSumsK(long x, long out, int rows, int cols, float alphaValue, float betaValue, SgdStep step) {
+        if (!fusedSums) {
+            super.columnSumsK(x, out, rows, cols, alphaValue, betaValue, step);
+            return;
+        }
+        check(dbn4j_cuda_column_sums_sgd(x, out, rows, cols, alphaValue, betaValue, step.w().address(),
+                step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
+                columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_column_sums_sgd");
+    }
+
+    @Override
+    protected void biasSigmoidSumsK(long x, long b, int rows, int cols, long sums, float alphaValue, float betaValue,
+            SgdStep step) {
+        if (!fusedSums) {
+            super.biasSigmoidSumsK(x, b, rows, cols, sums, alphaValue, betaValue, step);
+            return;
+        }
+        check(dbn4j_cuda_bias_sigmoid_sums_sgd(x, b, rows, cols, sums, alphaValue, betaValue, step.w().address(),
+                step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
+                columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_bias_sigmoid_sums_sgd");
     }
 
     @Override

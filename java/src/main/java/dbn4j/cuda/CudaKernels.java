@@ -48,6 +48,10 @@ public final class CudaKernels {
 
     public static native int dbn4j_cuda_stream_create(@Cast("void**") long[] stream);
     public static native int dbn4j_cuda_stream_destroy(@Cast("void*") long stream);
+    public static native int dbn4j_cuda_event_create(@Cast("void**") long[] event);
+    public static native int dbn4j_cuda_event_destroy(@Cast("void*") long event);
+    public static native int dbn4j_cuda_event_record(@Cast("void*") long event, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_stream_wait_event(@Cast("void*") long stream, @Cast("void*") long event);
     public static native int dbn4j_cuda_synchronize(@Cast("void*") long stream);
     public static native int dbn4j_cuda_device_synchronize();
 
@@ -113,6 +117,14 @@ public final class CudaKernels {
     public static native int dbn4j_cuda_bias_sigmoid_sums(@Cast("float*") long x, @Cast("const float*") long b,
             int B, int N, @Cast("float*") long sums, float alpha, float beta, @Cast("void*") long workspace,
             @Cast("int64_t") long workspaceBytes, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_column_sums_sgd(@Cast("const float*") long x, @Cast("float*") long out,
+            int B, int N, float alpha, float beta, @Cast("float*") long w, @Cast("float*") long v, float lr,
+            float momentum, float weightDecay, int nesterov, @Cast("void*") long workspace,
+            @Cast("int64_t") long workspaceBytes, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_bias_sigmoid_sums_sgd(@Cast("float*") long x, @Cast("const float*") long b,
+            int B, int N, @Cast("float*") long sums, float alpha, float beta, @Cast("float*") long w,
+            @Cast("float*") long v, float lr, float momentum, float weightDecay, int nesterov,
+            @Cast("void*") long workspace, @Cast("int64_t") long workspaceBytes, @Cast("void*") long stream);
     public static native int dbn4j_cuda_sigmoid_bernoulli_sums(@Cast("uint64_t") long seed,
             @Cast("uint64_t") long offset, @Cast("const float*") long x, @Cast("const float*") long b,
             @Cast("float*") long p, @Cast("float*") long s, int B, int N, @Cast("float*") long sums, float alpha,

@@ -348,16 +348,24 @@ public final class Mlp implements AutoCloseable {
      */
     private void backwardStep(Matrix x, Matrix[] a, Matrix[] d, Optimizer opt, float lr, float momentum,
             float weightDecay, boolean nesterov) {
+        Backend.Fork[] biasSteps = new Backend.Fork[layers()];
         for (int l = layers() - 1; l >= 0; l--) {
             Matrix in = l == 0 ? x : a[l - 1];
-            be.columnSums(d[l], opt.gb[l], 1f, 0f);
+            // The bias's gradient and its step in one call, in a fork (beside the layers below on a GPU): nothing
+            // below writes d[l] or reads b, gb and vb of this layer.
+            Matrix delta = d[l];
+            Backend.SgdStep step = new Backend.SgdStep(b[l], opt.vb[l], lr, momentum, 0f, nesterov);
+            Matrix gb = opt.gb[l];
+            biasSteps[l] = be.fork(() -> be.columnSums(delta, gb, 1f, 0f, step));
             if (l > 0) {
                 be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, d[l], w[l], 0f, d[l - 1]);
                 acts[l - 1].backwardInPlace(be, a[l - 1], d[l - 1]);
             }
             be.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, in, d[l], null, null, opt.gw[l], w[l],
                     opt.vw[l], lr, momentum, weightDecay, nesterov);
-            be.sgdMomentum(b[l], opt.gb[l], opt.vb[l], lr, momentum, 0f, nesterov);
+        }
+        for (Backend.Fork f : biasSteps) {
+            be.join(f);
         }
     }
 

@@ -152,10 +152,13 @@ public final class Rbm implements AutoCloseable {
         be.biasSigmoid(h, c);
     }
 
-    /** As {@link #hiddenProbabilities(Matrix, Matrix)}, and sums = alpha * (column sums of h) + beta * sums. */
-    void hiddenProbabilities(Matrix v, Matrix h, Matrix sums, float alpha, float beta) {
+    /**
+     * As {@link #hiddenProbabilities(Matrix, Matrix)}, and sums = alpha * (column sums of h) + beta * sums, then
+     * {@code step} (if not null) on those sums, in the same call (see {@link Backend#biasSigmoid}).
+     */
+    void hiddenProbabilities(Matrix v, Matrix h, Matrix sums, float alpha, float beta, Backend.SgdStep step) {
         be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, v, w, 0f, h);
-        be.biasSigmoid(h, c, sums, alpha, beta);
+        be.biasSigmoid(h, c, sums, alpha, beta, step);
     }
 
     /** hp = P(h = 1 | v) and hs a sample of it, in one fused pass after the GEMM. */
@@ -180,14 +183,17 @@ public final class Rbm implements AutoCloseable {
         }
     }
 
-    /** As {@link #visibleMean(Matrix, Matrix)}, and sums = alpha * (column sums of vp) + beta * sums. */
-    void visibleMean(Matrix h, Matrix vp, Matrix sums, float alpha, float beta) {
+    /**
+     * As {@link #visibleMean(Matrix, Matrix)}, and sums = alpha * (column sums of vp) + beta * sums, then
+     * {@code step} (if not null) on those sums, in the same call.
+     */
+    void visibleMean(Matrix h, Matrix vp, Matrix sums, float alpha, float beta, Backend.SgdStep step) {
         if (visible == Visible.BERNOULLI) {
             be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, h, w, 0f, vp);
-            be.biasSigmoid(vp, b, sums, alpha, beta);
+            be.biasSigmoid(vp, b, sums, alpha, beta, step);
         } else {
             visibleMean(h, vp);
-            be.columnSums(vp, sums, alpha, beta);
+            be.columnSums(vp, sums, alpha, beta, step);
         }
     }
 

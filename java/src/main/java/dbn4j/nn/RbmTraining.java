@@ -39,8 +39,16 @@ final class RbmTraining {
     }
 
     /** Everything a mini-batch step writes, for batches of `rows` rows (views of the full-size buffers). */
+    /**
+     * Tests: the weight gradient split as on a GPU (its positive half in a fork, then the negative half and the step)
+     * where forks do not overlap too; with the CPU's GEMMs by OpenBLAS that is the fused call's arithmetic.
+     */
+    static volatile boolean forkedGradient;
+
     private static final class Step {
         Matrix h0p, hp, hs, vp, vs, chain;
+        /** The weight gradient's positive half queued by {@link #step} as a fork, until {@link #update} joins it. */
+        Backend.Fork positive;
     }
 
     /** The gradient and velocity blocks, and the sparsity target's buffers (null without one). */
@@ -208,21 +216,30 @@ final class RbmTraining {
     }
 
     /**
-     * One mini-batch: the Gibbs chain and the gradients ({@link #step}), then the steps of W, c and b; the
-     * reconstruction error into slot {@code slot} of {@code log}.
+     * One mini-batch: the Gibbs chain and the gradients ({@link #step}, which also steps b and, without a sparsity
+     * target, c: each by the call that forms its gradient), then the steps of W (and c); the reconstruction error into
+     * slot {@code slot} of {@code log}.
      */
     private void update(RandomStream rng, Matrix v0, Step s, Grads g, float lr, float momentum, Backend.LossLog log,
             int slot) {
-        Matrix vk = step(rng, v0, s, g.gw, g.gc, g.gb, g.q, g.target, g.diff, g.vmean, log, slot);
-        if (g.q == null) {
+        Backend.SgdStep stepB = new Backend.SgdStep(rbm.visibleBias(), g.vb, lr, momentum, 0f, cfg.nesterov());
+        Backend.SgdStep stepC = g.q != null ? null
+                : new Backend.SgdStep(rbm.hiddenBias(), g.vc, lr, momentum, 0f, cfg.nesterov());
+        Matrix vk = step(rng, v0, s, g, stepB, stepC, log, slot);
+        if (s.positive != null) {
+            // gw = -v0^T h0p / B is formed by the fork; the negative half, then the step, as gemmSgdMomentum would.
+            be.join(s.positive);
+            s.positive = null;
+            be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 1f / v0.rows(), vk, s.hp, 1f, g.gw);
+            be.sgdMomentum(rbm.weights(), g.gw, g.vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+        } else if (g.q == null) {
             // The weight gradient (v0^T h0p - vk^T hp) / B and its step in one call: fused on the CPU.
             be.gemmSgdMomentum(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -1f / v0.rows(), v0, s.h0p, vk, s.hp, g.gw,
                     rbm.weights(), g.vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
         } else {
             be.sgdMomentum(rbm.weights(), g.gw, g.vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
+            be.sgdMomentum(rbm.hiddenBias(), g.gc, g.vc, lr, momentum, 0f, cfg.nesterov());
         }
-        be.sgdMomentum(rbm.hiddenBias(), g.gc, g.vc, lr, momentum, 0f, cfg.nesterov());
-        be.sgdMomentum(rbm.visibleBias(), g.gb, g.vb, lr, momentum, 0f, cfg.nesterov());
     }
 
     private Matrix own(List<Matrix> owned, int rows, int cols) {
@@ -270,41 +287,59 @@ final class RbmTraining {
     }
 
     /**
-     * The Gibbs chain of one mini-batch and the bias gradients (gc, gb); the weight gradient goes into gw only with a
-     * sparsity target (q != null), else the caller forms it with the step. Returns the negative phase's visible
+     * The Gibbs chain of one mini-batch and the bias gradients (g.gc, g.gb), each bias stepped by the call that
+     * completes its gradient when its step is given (stepB always; stepC without a sparsity target, which adds to gc
+     * after the chain): b and c are read by the chain only before that. The weight gradient goes into g.gw only with a
+     * sparsity target (g.q != null), else the caller forms it with the step. Returns the negative phase's visible
      * matrix v_k (paired with s.hp).
      */
-    private Matrix step(RandomStream rng, Matrix v0, Step s, Matrix gw, Matrix gc, Matrix gb, Matrix q, Matrix target,
-            Matrix diff, Matrix vmean, Backend.LossLog errors, int slot) {
+    private Matrix step(RandomStream rng, Matrix v0, Step s, Grads g, Backend.SgdStep stepB, Backend.SgdStep stepC,
+            Backend.LossLog errors, int slot) {
+        Matrix gw = g.gw;
+        Matrix gc = g.gc;
+        Matrix gb = g.gb;
+        Matrix q = g.q;
+        Matrix diff = g.diff;
+        Matrix vmean = g.vmean;
         int k = opts.k();
         boolean pcd = opts.persistent();
         // The bias gradients gc = (sum hp - sum h0p) / B and gb = (sum vk - sum v0) / B, each sum taken by the call
         // that writes its rows (while they are in cache), in the order and with the rounding of separate columnSums
         // calls: -sum h0p and -sum v0 first (beta 0), then the negative phase's sums added (beta 1).
+        // Where forks overlap (a GPU's second stream), the data's sums and, with the weight gradient formed by the
+        // caller, its positive half -v0^T h0p / B run beside the chain: neither reads what the chain writes, and the
+        // chain reads gb only after the join. Elsewhere the fork runs at once (the CPU: the same calls in order, and
+        // the weight gradient stays one fused call).
         float inv = 1f / v0.rows();
-        be.columnSums(v0, gb, -inv, 0f);
+        Backend.Fork dataSums = be.fork(() -> be.columnSums(v0, gb, -inv, 0f));
         rbm.sampleHidden(rng, v0, s.h0p, s.hs, gc, -inv, 0f);
+        if (q == null && (be.forksOverlap() || forkedGradient)) {
+            s.positive = be.fork(() -> be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, s.h0p, 0f, gw));
+        }
         if (pcd) {
             rbm.sampleHidden(rng, s.chain, s.hp, s.hs);
         }
         Matrix vk = null;
         for (int step = 1; step <= k; step++) {
             boolean last = step == k;
+            if (last) {
+                be.join(dataSums);
+            }
             if (!last || pcd) {
                 rbm.sampleVisible(rng, s.hs, s.vp, s.vs);
                 vk = s.vs;
                 if (last) {
-                    be.columnSums(vk, gb, inv, 1f);
+                    be.columnSums(vk, gb, inv, 1f, stepB);
                 }
             } else {
-                rbm.visibleMean(s.hs, s.vp, gb, inv, 1f);
+                rbm.visibleMean(s.hs, s.vp, gb, inv, 1f, stepB);
                 vk = s.vp;
             }
             if (step == 1) {
                 be.squaredError(s.vp, v0, null, errors, slot);
             }
             if (last) {
-                rbm.hiddenProbabilities(vk, s.hp, gc, inv, 1f);
+                rbm.hiddenProbabilities(vk, s.hp, gc, inv, 1f, stepC);
             } else {
                 rbm.sampleHidden(rng, vk, s.hp, s.hs);
             }
@@ -317,7 +352,7 @@ final class RbmTraining {
             float decay = opts.sparsityDecay();
             be.columnSums(s.h0p, q, (1 - decay) * inv, decay);
             be.copy(q, diff);
-            be.axpy(-1f, target, diff);
+            be.axpy(-1f, g.target, diff);
             be.axpy(opts.sparsityCost(), diff, gc);
             be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -inv, v0, s.h0p, 0f, gw);
             be.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, inv, vk, s.hp, 1f, gw);

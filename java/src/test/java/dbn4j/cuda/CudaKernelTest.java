@@ -449,6 +449,46 @@ class CudaKernelTest {
         }
     }
 
+    /**
+     * A bias's step given to columnSums and biasSigmoid (one launch each, fused or not): the sums, the stepped vector
+     * (the bias itself for biasSigmoid, as the RBM does) and its velocity equal the CPU's bit for bit, with and
+     * without the column-sum workspace's many-block path (1500 rows), plain and Nesterov momentum.
+     */
+    @Test
+    void biasStepsInTheSumKernelsAreBitIdentical() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        int cols = 77;
+        float[] bias = random(50, cols, -1, 1);
+        float[] sums0 = random(51, cols, -1, 1);
+        float[] w0 = random(52, cols, -1, 1);
+        float[] v0 = random(53, cols, -0.1, 0.1);
+        try {
+            for (boolean fused : new boolean[] {true, false}) {
+                cuda.setFusedSums(fused);
+                for (int rows : new int[] {0, 100, 1500}) {
+                    float[] x = random(54 + rows, rows * cols, -6, 6);
+                    for (boolean nesterov : new boolean[] {false, true}) {
+                        assertBitIdentical(both(be -> {
+                            try (Matrix mx = be.matrix(rows, cols, x); Matrix mb = be.matrix(1, cols, bias);
+                                    Matrix sums = be.matrix(1, cols, sums0); Matrix w = be.matrix(1, cols, w0);
+                                    Matrix v = be.matrix(1, cols, v0); Matrix vb = be.matrix(1, cols, v0)) {
+                                be.columnSums(mx, sums, 1f / Math.max(rows, 1), 0.5f,
+                                        new Backend.SgdStep(w, v, 0.1f, 0.9f, 1e-3f, nesterov));
+                                be.biasSigmoid(mx, mb, sums, -1f / Math.max(rows, 1), 1f,
+                                        new Backend.SgdStep(mb, vb, 0.05f, 0.5f, 0f, nesterov));
+                                return Reference.concat(sums.toArray(), w.toArray(), v.toArray(), mx.toArray(),
+                                        mb.toArray(), vb.toArray());
+                            }
+                        }), "bias steps after the sums, " + (fused ? "fused" : "not fused") + ", " + rows
+                                + " rows, nesterov " + nesterov);
+                    }
+                }
+            }
+        } finally {
+            cuda.setFusedSums(true);
+        }
+    }
+
 
     /** softplus row sums: per element CUDA's log1p/exp (float results within 1 ulp), summed over 33 columns in the
      *  same order: the sum may differ by about one ulp per term relative to each term; 33 ulps of the total bounds it
@@ -494,6 +534,76 @@ class CudaKernelTest {
                     return all;
                 }
             }), "uniform, bernoulli, gaussian, sigmoidBernoulli at offset " + offset);
+        }
+    }
+
+    /**
+     * Forks on the second stream ({@link Backend#fork}): a step whose column sums (into the same vector the main
+     * stream later accumulates into) and a GEMM run as forks gives the bits of the same calls in order eagerly, and
+     * them within a few ulps replayed from a graph (the forks its parallel branches), on 1500 rows (both streams' column-sum workspaces
+     * in use at once). A captured step that leaves a fork open fails, naming it, and the backend works on; more
+     * forks open than the backend has events for are refused.
+     */
+    @Test
+    void forksOnTheSecondStreamGiveTheBitsOfTheCallsInOrder() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        int rows = 1500, cols = 77, out = 40;
+        float[] x0 = random(60, rows * cols, -2, 2);
+        float[] w0 = random(61, cols * out, -1, 1);
+        float[][] results = new float[3][];
+        for (int mode = 0; mode < 3; mode++) {   // in order, forked eagerly, forked in a graph
+            cuda.setConcurrentForks(mode > 0);
+            try (Matrix x = gpu.matrix(rows, cols, x0); Matrix w = gpu.matrix(cols, out, w0);
+                    Matrix y = gpu.allocate(rows, out); Matrix z = gpu.allocate(rows, out);
+                    Matrix g = gpu.allocate(cols, out); Matrix sums = gpu.allocate(1, cols);
+                    Matrix zb = gpu.matrix(1, out, random(62, out, -1, 1)); Matrix zsums = gpu.allocate(1, out)) {
+                Runnable step = () -> {
+                    Backend.Fork f1 = gpu.fork(() -> gpu.columnSums(x, sums, 1f / rows, 0f));
+                    gpu.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, x, w, 0f, y);
+                    Backend.Fork f2 = gpu.fork(() -> gpu.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, 0.5f, x, y,
+                            0f, g));
+                    // Between fork and join the main stream neither writes x or y nor touches sums or g.
+                    gpu.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 2f, x, w, 0f, z);
+                    gpu.biasSigmoid(z, zb, zsums, 1f / rows, 0f);
+                    gpu.join(f1);
+                    gpu.columnSums(x, sums, -0.25f / rows, 1f);
+                    gpu.join(f2);
+                    gpu.gemm(Transpose.TRANSPOSE, Transpose.NO_TRANSPOSE, -0.5f, x, z, 1f, g);
+                };
+                if (mode < 2) {
+                    step.run();
+                } else {
+                    try (CudaBackend.Graph graph = cuda.capture(step)) {
+                        graph.launch();
+                    }
+                }
+                results[mode] = Reference.concat(sums.toArray(), g.toArray(), y.toArray(), z.toArray(),
+                        zsums.toArray());
+            } finally {
+                cuda.setConcurrentForks(true);
+            }
+        }
+        assertArrayEquals(results[0], results[1], "forked eagerly = in order (same kernels, same cuBLAS setup)");
+        // Under capture cuBLAS may pick another GEMM algorithm (graphReplaysEqualEagerSteps): a few ulps.
+        assertNull(CudaTestSupport.compare(results[0], results[2], 1e-6, 1e-5), "forked in a graph = in order");
+
+        try (Matrix a = gpu.matrix(2, 3, 1, 2, 3, 4, 5, 6); Matrix sums = gpu.allocate(1, 3)) {
+            IllegalStateException open = assertThrows(IllegalStateException.class,
+                    () -> cuda.capture(() -> gpu.fork(() -> gpu.columnSums(a, sums, 1f, 0f))));
+            assertTrue(open.getMessage().contains("not joined"), open.getMessage());
+            gpu.columnSums(a, sums, 1f, 0f);
+            assertArrayEquals(new float[] {5, 7, 9}, sums.toArray(), "the backend works after the failed capture");
+            java.util.List<Backend.Fork> forks = new java.util.ArrayList<>();
+            IllegalStateException many = assertThrows(IllegalStateException.class, () -> {
+                for (int i = 0; i < 100; i++) {
+                    forks.add(gpu.fork(() -> gpu.scale(1f, sums)));
+                }
+            });
+            assertTrue(many.getMessage().contains("forks are open"), many.getMessage());
+            for (Backend.Fork f : forks) {
+                gpu.join(f);
+            }
+            gpu.synchronize();
         }
     }
 
