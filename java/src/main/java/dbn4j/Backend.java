@@ -42,6 +42,7 @@ public abstract class Backend {
 
     /** A new zeroed rows x cols matrix. The caller closes it. */
     public final Matrix allocate(int rows, int cols) {
+        outsideFork("allocate");
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("shape " + rows + "x" + cols + " has a negative dimension");
         }
@@ -479,9 +480,9 @@ public abstract class Backend {
 
     // ---- concurrent work ----
 
-    /** Whether a fork's work is running ({@link #fork}); one thread uses a backend at a time. */
-    private boolean forking;
-    /** Forks not joined yet, oldest first. */
+    /** Whether this thread is running a fork's work ({@link #fork}). */
+    private final ThreadLocal<Boolean> forking = ThreadLocal.withInitial(() -> false);
+    /** Forks not joined yet, oldest first (guarded by itself). */
     private final java.util.List<Fork> open = new java.util.ArrayList<>();
 
     /**
@@ -505,23 +506,26 @@ public abstract class Backend {
      * a parallel branch of its graph), on the CPU at once. The work starts after everything queued before the fork.
      * The caller keeps the two apart: the calls between fork and join neither read what the work writes nor write
      * what it reads, and the work's results are used after the join. Inside the work, losses, sampling, host copies,
-     * row gathers and another fork are refused ({@link IllegalStateException}): it queues kernels only. A recorded
-     * step joins all its forks.
+     * row gathers, allocations and another fork are refused ({@link IllegalStateException}): it queues kernels
+     * only. A recorded step joins all its forks, and starts with none open. A device backend holds a fixed number of
+     * forks open at once (16 on CUDA): join each as soon as its results are needed.
      */
     public final Fork fork(Runnable work) {
         if (work == null) {
             throw new IllegalArgumentException("work is null");
         }
         outsideFork("fork");
-        forking = true;
+        forking.set(true);
         long token;
         try {
             token = forkK(work);
         } finally {
-            forking = false;
+            forking.set(false);
         }
         Fork f = new Fork(this, token);
-        open.add(f);
+        synchronized (open) {
+            open.add(f);
+        }
         return f;
     }
 
@@ -531,12 +535,32 @@ public abstract class Backend {
             throw new IllegalArgumentException(fork == null ? "fork is null" : "the fork is another backend's");
         }
         outsideFork("join");
-        if (fork.joined) {
-            throw new IllegalStateException("the fork is joined already");
+        synchronized (open) {
+            if (fork.joined) {
+                throw new IllegalStateException("the fork is joined already");
+            }
+            fork.joined = true;
+            open.remove(fork);
         }
-        fork.joined = true;
-        open.remove(fork);
         joinK(fork.token);
+    }
+
+    /**
+     * Joins every open fork, ignoring failures: for the cleanup of a step that failed between a fork and its join
+     * (later work is then ordered after the forks' work, and a device backend gets its fork resources back). Nothing
+     * is open after a step that completed.
+     */
+    public final void releaseForks() {
+        if (forking.get()) {
+            return;
+        }
+        for (long token : dropForks(0)) {
+            try {
+                joinK(token);
+            } catch (RuntimeException e) {
+                // The step's own failure is the news; the fork's resources are back either way.
+            }
+        }
     }
 
     /**
@@ -549,7 +573,9 @@ public abstract class Backend {
 
     /** Forks not joined yet. */
     protected final int openForks() {
-        return open.size();
+        synchronized (open) {
+            return open.size();
+        }
     }
 
     /**
@@ -557,20 +583,22 @@ public abstract class Backend {
      * its work is discarded); returns their tokens, for the backend to release. Joining one later throws.
      */
     protected final long[] dropForks(int keep) {
-        long[] tokens = new long[Math.max(0, open.size() - keep)];
-        for (int i = tokens.length - 1; i >= 0; i--) {
-            Fork f = open.remove(open.size() - 1);
-            f.joined = true;
-            tokens[i] = f.token;
+        synchronized (open) {
+            long[] tokens = new long[Math.max(0, open.size() - keep)];
+            for (int i = tokens.length - 1; i >= 0; i--) {
+                Fork f = open.remove(open.size() - 1);
+                f.joined = true;
+                tokens[i] = f.token;
+            }
+            return tokens;
         }
-        return tokens;
     }
 
     /** Throws while a fork's work runs: {@code what} needs the main order (a host wait, a loss, the stream). */
     protected final void outsideFork(String what) {
-        if (forking) {
+        if (forking.get()) {
             throw new IllegalStateException(what + " cannot run inside Backend.fork: a fork's work queues kernels "
-                    + "only (no losses, sampling, host copies, row gathers or forks)");
+                    + "only (no losses, sampling, host copies, row gathers, allocations or forks)");
         }
     }
 

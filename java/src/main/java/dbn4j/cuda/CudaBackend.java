@@ -18,7 +18,8 @@ import org.bytedeco.javacpp.Loader;
 
 /**
  * The CUDA backend: device memory, dbn4j's CUDA kernels ({@code native/src/cuda}) and cuBLAS SGEMM through the
- * bytedeco presets, all queued on one CUDA stream. One instance per process, on device 0 of the devices that
+ * bytedeco presets, all queued on one CUDA stream (the work of a {@link Backend#fork} on a second one, ordered by
+ * events). One instance per process, on device 0 of the devices that
  * {@code CUDA_VISIBLE_DEVICES} leaves visible. Get it with {@code -Ddbn4j.backend=cuda} (or {@code auto}) and
  * {@link dbn4j.Backends#get()}.
  *
@@ -92,7 +93,7 @@ public final class CudaBackend extends Backend {
     private static final long LOSS_ROWS = 1 << 16;
 
     /** Forks that may be open (queued, not joined) at once. */
-    private static final int FORK_EVENTS = 8;
+    private static final int FORK_EVENTS = 16;
 
     private static CudaBackend instance; // guarded by CudaBackend.class
 
@@ -436,6 +437,12 @@ public final class CudaBackend extends Backend {
                 throw new IllegalStateException("graph is closed");
             }
             outsideFork("a graph launch");
+            if (openForks() > 0) {
+                // A fork still open may run on the side stream, whose workspaces the graph's branches use too: the
+                // replay starts after it.
+                check(dbn4j_cuda_event_record(forkEvent, sideStream), "dbn4j_cuda_event_record (before a replay)");
+                check(dbn4j_cuda_stream_wait_event(mainStream, forkEvent), "dbn4j_cuda_stream_wait_event");
+            }
             if (rng != null) {
                 check(dbn4j_cuda_set_u64(offsetBase, rng.take(words), stream), "dbn4j_cuda_set_u64 (graph offset)");
             }
@@ -515,9 +522,13 @@ public final class CudaBackend extends Backend {
             throw new IllegalArgumentException("step is null");
         }
         outsideFork("a capture");
+        if (openForks() > 0) {
+            throw new IllegalStateException("a capture cannot start with " + openForks() + " fork(s) open: join "
+                    + "them first (Backend.join)");
+        }
         long[] exec = new long[1];
         synchronized (lock) {
-            int forks = openForks();
+            int forks = 0;
             long sideBefore = sideForks;
             check(dbn4j_cuda_graph_begin(stream), "dbn4j_cuda_graph_begin");
             try {
@@ -775,6 +786,7 @@ public final class CudaBackend extends Backend {
 
         @Override
         public double[] read(int from, int to) {
+            outsideFork("LossLog.read");
             checkRange(from, to);
             double[] v = new double[to - from];
             int chunk = (int) (STAGING_BYTES / Double.BYTES); // through the staging buffer, a buffer-full at a time

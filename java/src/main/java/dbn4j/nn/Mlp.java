@@ -357,6 +357,10 @@ public final class Mlp implements AutoCloseable {
             Backend.SgdStep step = new Backend.SgdStep(b[l], opt.vb[l], lr, momentum, 0f, nesterov);
             Matrix gb = opt.gb[l];
             biasSteps[l] = be.fork(() -> be.columnSums(delta, gb, 1f, 0f, step));
+            if (l + 2 < layers()) {
+                be.join(biasSteps[l + 2]);   // queued two layers ago, so done or nearly: at most three stay open
+                biasSteps[l + 2] = null;
+            }
             if (l > 0) {
                 be.gemm(Transpose.NO_TRANSPOSE, Transpose.TRANSPOSE, 1f, d[l], w[l], 0f, d[l - 1]);
                 acts[l - 1].backwardInPlace(be, a[l - 1], d[l - 1]);
@@ -365,7 +369,9 @@ public final class Mlp implements AutoCloseable {
                     opt.vw[l], lr, momentum, weightDecay, nesterov);
         }
         for (Backend.Fork f : biasSteps) {
-            be.join(f);
+            if (f != null) {
+                be.join(f);
+            }
         }
     }
 

@@ -38,13 +38,13 @@ final class RbmTraining {
         this.be = rbm.backend();
     }
 
-    /** Everything a mini-batch step writes, for batches of `rows` rows (views of the full-size buffers). */
     /**
      * Tests: the weight gradient split as on a GPU (its positive half in a fork, then the negative half and the step)
      * where forks do not overlap too; with the CPU's GEMMs by OpenBLAS that is the fused call's arithmetic.
      */
     static volatile boolean forkedGradient;
 
+    /** Everything a mini-batch step writes, for batches of `rows` rows (views of the full-size buffers). */
     private static final class Step {
         Matrix h0p, hp, hs, vp, vs, chain;
         /** The weight gradient's positive half queued by {@link #step} as a fork, until {@link #update} joins it. */
@@ -209,6 +209,7 @@ final class RbmTraining {
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + cfg.checkpoint() + ": " + e.getMessage(), e);
         } finally {
+            be.releaseForks();   // a step that failed between a fork and its join
             for (Matrix m : owned) {
                 m.close();
             }

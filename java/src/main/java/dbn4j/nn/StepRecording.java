@@ -16,8 +16,8 @@ import java.util.logging.Logger;
  * left, and every batch on a backend that does not record run the step directly. A step that the backend cannot
  * record (a sampler without a device-side offset, for one) runs directly too, said once in the log.
  *
- * <p>On CUDA a recording captures everything queued on the backend's one stream: two training runs must not use the
- * CUDA backend at the same time (one process-wide backend; run them one after the other).
+ * <p>On CUDA a recording captures everything queued on the backend's stream (and its forks): two training runs must
+ * not use the CUDA backend at the same time (one process-wide backend; run them one after the other).
  */
 final class StepRecording implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StepRecording.class.getName());

@@ -204,6 +204,7 @@ final class SupervisedTraining {
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + cfg.checkpoint() + ": " + e.getMessage(), e);
         } finally {
+            be.releaseForks();   // a step that failed between a fork and its join
             for (int l = 0; l < layers; l++) {
                 if (best[l] != null) {
                     best[l].close();

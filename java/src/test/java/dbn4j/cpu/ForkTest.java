@@ -55,11 +55,14 @@ class ForkTest {
                 assertTrue(e.getMessage().startsWith(names[i] + " cannot run inside Backend.fork"), e.getMessage());
             }
             assertEquals(0, rng.offset(), "no random words taken by refused calls");
-            // After a refused (thrown) fork the backend works as before, and forks nest no state.
-            Backend.Fork f = CPU.fork(() -> CPU.scale(2f, b));
+            IllegalStateException alloc = assertThrows(IllegalStateException.class,
+                    () -> CPU.fork(() -> CPU.allocate(1, 1)));
+            assertTrue(alloc.getMessage().startsWith("allocate cannot run inside Backend.fork"), alloc.getMessage());
+            // After a refused (thrown) fork the backend works as before: a fork's work runs, and so do losses.
+            Backend.Fork f = CPU.fork(() -> CPU.scale(2f, a));
             CPU.join(f);
-            assertEquals(0f, b.toArray()[0]);
-            CPU.squaredError(a, b, null);
+            assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, a.toArray());
+            assertEquals(91.0, CPU.squaredError(a, b, null), 1e-9, "(4+16+36+64+100+144) / (2 * 2 rows)");
         }
     }
 
@@ -76,6 +79,11 @@ class ForkTest {
                 () -> CPU.fork(() -> CPU.join(inner)));
         assertTrue(inside.getMessage().startsWith("join cannot run inside Backend.fork"), inside.getMessage());
         CPU.join(inner);
+        // releaseForks joins what a failed step left open (a join afterwards is misuse, said as such).
+        Backend.Fork left = CPU.fork(() -> {});
+        CPU.releaseForks();
+        IllegalStateException released = assertThrows(IllegalStateException.class, () -> CPU.join(left));
+        assertTrue(released.getMessage().contains("joined already"), released.getMessage());
         RuntimeException boom = new RuntimeException("boom");
         assertSame(boom, assertThrows(RuntimeException.class, () -> CPU.fork(() -> {
             throw boom;

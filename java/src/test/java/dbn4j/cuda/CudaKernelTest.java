@@ -450,9 +450,9 @@ class CudaKernelTest {
     }
 
     /**
-     * A bias's step given to columnSums and biasSigmoid (one launch each, fused or not): the sums, the stepped vector
-     * (the bias itself for biasSigmoid, as the RBM does) and its velocity equal the CPU's bit for bit, with and
-     * without the column-sum workspace's many-block path (1500 rows), plain and Nesterov momentum.
+     * A bias's step given to columnSums and biasSigmoid (in the sums' launch, or after it when not fused): the sums,
+     * the stepped vector (the bias itself for biasSigmoid, as the RBM does) and its velocity equal the CPU's bit for
+     * bit, with and without the column-sum workspace's many-block path (1500 rows), plain and Nesterov momentum.
      */
     @Test
     void biasStepsInTheSumKernelsAreBitIdentical() {

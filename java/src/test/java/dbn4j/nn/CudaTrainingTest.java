@@ -105,6 +105,13 @@ class CudaTrainingTest {
                 Loss.CROSS_ENTROPY, 5), "mlp");
         compareMlp(be -> Mlp.create(be, new int[] {V, 12, K}, Activation.TANH, Activation.SOFTMAX,
                 Loss.CROSS_ENTROPY, 6), "tanh mlp");
+        // 20 layers: more bias-step forks per step than the backend holds open at once (each is joined two layers on).
+        int[] deep = new int[21];
+        java.util.Arrays.fill(deep, 10);
+        deep[0] = V;
+        deep[20] = K;
+        compareMlp(be -> Mlp.create(be, deep, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY, 7),
+                "20-layer mlp");
     }
 
     @Test
