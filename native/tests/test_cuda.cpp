@@ -168,7 +168,24 @@ static void test_random_floats() {
             expect_bits("random_gaussian", dg.get(), cpug0);
             CHECK_CUDA(dbn4j_cuda_random_gaussian(seed, off, dm.p, 0.7f, dm.p, n, g_stream));   // in place
             expect_bits("random_gaussian in place", dm.get(), cpug);
+
+            // The device-offset variants (graph replays): offset = *base + delta, split two ways.
+            Dev<uint64_t> base(1);
+            for (uint64_t delta : {(uint64_t)0, off & 3, off}) {
+                CHECK_CUDA(dbn4j_cuda_set_u64(base.p, off - delta, g_stream));
+                CHECK_CUDA(dbn4j_cuda_random_uniform_at(seed, base.p, delta, d.p, n, g_stream));
+                expect_bits("random_uniform_at", d.get(), cpu);
+                dp.put(p);   // the in-place call above left samples there
+                CHECK_CUDA(dbn4j_cuda_random_bernoulli_at(seed, base.p, delta, dp.p, dout.p, n, g_stream));
+                expect_bits("random_bernoulli_at", dout.get(), cpub);
+                dm.put(mean);
+                CHECK_CUDA(dbn4j_cuda_random_gaussian_at(seed, base.p, delta, dm.p, 0.7f, dg.p, n, g_stream));
+                expect_bits("random_gaussian_at", dg.get(), cpug);
+            }
         }
+    Dev<float> d(4);
+    CHECK(dbn4j_cuda_random_gaussian_at(1, nullptr, 0, nullptr, 1.0f, d.p, 4, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_random_gaussian_at: base is NULL") != nullptr);
 }
 
 static void test_sigmoid_bernoulli() {

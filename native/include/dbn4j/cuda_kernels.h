@@ -179,10 +179,16 @@ int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean
 int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p,
                                  float *s, int B, int N, void *stream);
 
-/* sigmoid_bernoulli with the stream offset read on the device when the kernel runs: offset = *base + delta, base a
+/* The samplers with the stream offset read on the device when the kernel runs: offset = *base + delta, base a
  * DEVICE uint64_t. For CUDA graphs, which replay their launch arguments: set *base before each replay. */
 int dbn4j_cuda_sigmoid_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
                                     const float *b, float *p, float *s, int B, int N, void *stream);
+int dbn4j_cuda_random_uniform_at(uint64_t seed, const uint64_t *base, uint64_t delta, float *out, int64_t n,
+                                 void *stream);
+int dbn4j_cuda_random_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *p, float *out,
+                                   int64_t n, void *stream);
+int dbn4j_cuda_random_gaussian_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *mean,
+                                  float stddev, float *out, int64_t n, void *stream);
 /* *p = value, p a DEVICE uint64_t, queued on stream. */
 int dbn4j_cuda_set_u64(uint64_t *p, uint64_t value, void *stream);
 

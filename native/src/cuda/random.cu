@@ -82,8 +82,11 @@ int launch_stream(const char *fn, uint64_t seed, const uint64_t *base, uint64_t 
 
 __global__ void k_set_u64(uint64_t *p, uint64_t value) { *p = value; }
 
-// Element i from words offset + 2i and offset + 2i + 1 (the second may start the next block).
-__global__ void k_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n) {
+// Element i from words offset + 2i and offset + 2i + 1 (the second may start the next block); with base not NULL
+// the offset is *base + offset, as in k_stream.
+__global__ void k_gaussian(uint64_t seed, const uint64_t *base, uint64_t offset, const float *mean, float stddev,
+                           float *out, int64_t n) {
+    if (base) offset += *base;
     DBN4J_GRID_STRIDE(i, n) {
         uint64_t w1 = offset + 2 * (uint64_t)i, w2 = w1 + 1;
         Words4 b1 = stream_block(seed, w1 >> 2);
@@ -108,6 +111,32 @@ int check_random(const char *fn, const void *out, int64_t n) {
     if (n < 0) return fail(DBN4J_EINVAL, "%s: n=%lld < 0", fn, (long long)n);
     if (n > 0 && !out) return fail(DBN4J_EINVAL, "%s: out is NULL with n=%lld", fn, (long long)n);
     return DBN4J_OK;
+}
+
+int uniform(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, float *out, int64_t n,
+            void *stream) {
+    if (int rc = check_random(fn, out, n)) return rc;
+    if (n == 0) return DBN4J_OK;
+    return launch_stream<4>(fn, seed, base, offset, n, UniformOp{out}, stream);
+}
+
+int bernoulli(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, const float *p, float *out,
+              int64_t n, void *stream) {
+    if (int rc = check_random(fn, out, n)) return rc;
+    if (n == 0) return DBN4J_OK;
+    if (!p) return fail(DBN4J_EINVAL, "%s: p is NULL with n=%lld", fn, (long long)n);
+    if (partial(out, p, n)) return fail(DBN4J_EINVAL, "%s: out partially overlaps p (only out == p is allowed)", fn);
+    return launch_stream<8>(fn, seed, base, offset, n, BernoulliOp{p, out}, stream);
+}
+
+int gaussian(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, const float *mean, float stddev,
+             float *out, int64_t n, void *stream) {
+    if (int rc = check_random(fn, out, n)) return rc;
+    if (n == 0) return DBN4J_OK;
+    if (mean && partial(out, mean, n))
+        return fail(DBN4J_EINVAL, "%s: out partially overlaps mean (only out == mean is allowed)", fn);
+    k_gaussian<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(seed, base, offset, mean, stddev, out, n);
+    return check_launch(fn);
 }
 
 int sigmoid_bernoulli(const char *fn, uint64_t seed, const uint64_t *base, uint64_t offset, const float *x,
@@ -157,30 +186,37 @@ int dbn4j_cuda_random_bits(uint64_t seed, uint64_t offset, uint32_t *out, int64_
 }
 
 int dbn4j_cuda_random_uniform(uint64_t seed, uint64_t offset, float *out, int64_t n, void *stream) {
-    const char *fn = "dbn4j_cuda_random_uniform";
-    if (int rc = check_random(fn, out, n)) return rc;
-    if (n == 0) return DBN4J_OK;
-    return launch_stream<4>(fn, seed, nullptr, offset, n, UniformOp{out}, stream);
+    return uniform("dbn4j_cuda_random_uniform", seed, nullptr, offset, out, n, stream);
 }
 
 int dbn4j_cuda_random_bernoulli(uint64_t seed, uint64_t offset, const float *p, float *out, int64_t n, void *stream) {
-    const char *fn = "dbn4j_cuda_random_bernoulli";
-    if (int rc = check_random(fn, out, n)) return rc;
-    if (n == 0) return DBN4J_OK;
-    if (!p) return fail(DBN4J_EINVAL, "%s: p is NULL with n=%lld", fn, (long long)n);
-    if (partial(out, p, n)) return fail(DBN4J_EINVAL, "%s: out partially overlaps p (only out == p is allowed)", fn);
-    return launch_stream<8>(fn, seed, nullptr, offset, n, BernoulliOp{p, out}, stream);
+    return bernoulli("dbn4j_cuda_random_bernoulli", seed, nullptr, offset, p, out, n, stream);
 }
 
 int dbn4j_cuda_random_gaussian(uint64_t seed, uint64_t offset, const float *mean, float stddev, float *out, int64_t n,
                                void *stream) {
-    const char *fn = "dbn4j_cuda_random_gaussian";
-    if (int rc = check_random(fn, out, n)) return rc;
-    if (n == 0) return DBN4J_OK;
-    if (mean && partial(out, mean, n))
-        return fail(DBN4J_EINVAL, "%s: out partially overlaps mean (only out == mean is allowed)", fn);
-    k_gaussian<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(seed, offset, mean, stddev, out, n);
-    return check_launch(fn);
+    return gaussian("dbn4j_cuda_random_gaussian", seed, nullptr, offset, mean, stddev, out, n, stream);
+}
+
+int dbn4j_cuda_random_uniform_at(uint64_t seed, const uint64_t *base, uint64_t delta, float *out, int64_t n,
+                                 void *stream) {
+    const char *fn = "dbn4j_cuda_random_uniform_at";
+    if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    return uniform(fn, seed, base, delta, out, n, stream);
+}
+
+int dbn4j_cuda_random_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *p, float *out,
+                                   int64_t n, void *stream) {
+    const char *fn = "dbn4j_cuda_random_bernoulli_at";
+    if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    return bernoulli(fn, seed, base, delta, p, out, n, stream);
+}
+
+int dbn4j_cuda_random_gaussian_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *mean,
+                                  float stddev, float *out, int64_t n, void *stream) {
+    const char *fn = "dbn4j_cuda_random_gaussian_at";
+    if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    return gaussian(fn, seed, base, delta, mean, stddev, out, n, stream);
 }
 
 int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x, const float *b, float *p, float *s,

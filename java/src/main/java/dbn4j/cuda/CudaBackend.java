@@ -481,8 +481,7 @@ public final class CudaBackend extends Backend {
      * As {@link #capture(Runnable)}, for a step that samples from {@code rng}: the step receives a copy of the stream
      * while it is recorded (nothing is drawn then), and every {@link Graph#launch()} takes the step's words from
      * {@code rng} and has the sampling kernels read that offset on the device, so that n replays draw exactly the
-     * numbers of n eager steps. Sampling in the step: {@code sigmoidBernoulli} with this stream (the other sampling
-     * kernels have no device-offset variant yet and fail the capture).
+     * numbers of n eager steps. The step samples from this stream only (another stream fails the capture).
      */
     public Graph capture(RandomStream rng, Consumer<RandomStream> step) {
         if (rng == null || step == null) {
@@ -947,29 +946,39 @@ public final class CudaBackend extends Backend {
 
     // ---- random ----
 
-    /** A sampling kernel without a device-offset variant cannot be in a capture that must draw new numbers. */
-    private void requireNoRandomCapture(String kernel) {
-        if (randomCapture) {
-            throw new IllegalStateException(kernel + " cannot be replayed with new random numbers yet: in a capture "
-                    + "with a RandomStream only sigmoidBernoulli samples");
-        }
-    }
+    // In a capture with a RandomStream every sampler reads its offset on the device (the _at kernels): each replay
+    // draws the words that the eager step would have drawn at that point.
 
     @Override
     protected void uniformK(long seed, long offset, long out, long n) {
-        requireNoRandomCapture("uniform");
+        if (randomCapture) {
+            requireCaptureStream(seed, offset);
+            check(dbn4j_cuda_random_uniform_at(seed, offsetBase, offset - captureStart, out, n, stream),
+                    "dbn4j_cuda_random_uniform_at");
+            return;
+        }
         check(dbn4j_cuda_random_uniform(seed, offset, out, n, stream), "dbn4j_cuda_random_uniform");
     }
 
     @Override
     protected void bernoulliK(long seed, long offset, long p, long out, long n) {
-        requireNoRandomCapture("bernoulli");
+        if (randomCapture) {
+            requireCaptureStream(seed, offset);
+            check(dbn4j_cuda_random_bernoulli_at(seed, offsetBase, offset - captureStart, p, out, n, stream),
+                    "dbn4j_cuda_random_bernoulli_at");
+            return;
+        }
         check(dbn4j_cuda_random_bernoulli(seed, offset, p, out, n, stream), "dbn4j_cuda_random_bernoulli");
     }
 
     @Override
     protected void gaussianK(long seed, long offset, long mean, float stddev, long out, long n) {
-        requireNoRandomCapture("gaussian");
+        if (randomCapture) {
+            requireCaptureStream(seed, offset);
+            check(dbn4j_cuda_random_gaussian_at(seed, offsetBase, offset - captureStart, mean, stddev, out, n,
+                    stream), "dbn4j_cuda_random_gaussian_at");
+            return;
+        }
         check(dbn4j_cuda_random_gaussian(seed, offset, mean, stddev, out, n, stream), "dbn4j_cuda_random_gaussian");
     }
 

@@ -156,6 +156,15 @@ public final class CudaKernels {
     public static native int dbn4j_cuda_random_gaussian(@Cast("uint64_t") long seed, @Cast("uint64_t") long offset,
             @Cast("const float*") long mean, float stddev, @Cast("float*") long out, @Cast("int64_t") long n,
             @Cast("void*") long stream);
+    public static native int dbn4j_cuda_random_uniform_at(@Cast("uint64_t") long seed,
+            @Cast("const uint64_t*") long base, @Cast("uint64_t") long delta, @Cast("float*") long out,
+            @Cast("int64_t") long n, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_random_bernoulli_at(@Cast("uint64_t") long seed,
+            @Cast("const uint64_t*") long base, @Cast("uint64_t") long delta, @Cast("const float*") long p,
+            @Cast("float*") long out, @Cast("int64_t") long n, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_random_gaussian_at(@Cast("uint64_t") long seed,
+            @Cast("const uint64_t*") long base, @Cast("uint64_t") long delta, @Cast("const float*") long mean,
+            float stddev, @Cast("float*") long out, @Cast("int64_t") long n, @Cast("void*") long stream);
     public static native int dbn4j_cuda_sigmoid_bernoulli(@Cast("uint64_t") long seed, @Cast("uint64_t") long offset,
             @Cast("const float*") long x, @Cast("const float*") long b, @Cast("float*") long p,
             @Cast("float*") long s, int B, int N, @Cast("void*") long stream);

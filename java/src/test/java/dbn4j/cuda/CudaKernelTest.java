@@ -650,8 +650,9 @@ class CudaKernelTest {
      * A captured step that samples: every replay must draw the next words of the stream, as the eager step does, so
      * three replays give bit-identical samples (same kernels, offsets read on the device), the same column sums, and
      * leave the stream at the same offset. The step samples 7 x 13 units with the plain sampler, then 70 x 13 (two
-     * row chunks) with the fused one that also sums its columns (an RBM step's): 46 + 455 words per step, so the
-     * replays start at offsets of three residues mod 4.
+     * row chunks) with the fused one that also sums its columns (an RBM step's), then with the other samplers
+     * (uniform, Bernoulli, Gaussian: a Gaussian-visible RBM's): 813 words per step, so the replays start at offsets
+     * of three residues mod 4.
      */
     @Test
     void graphReplaysDrawTheEagerRandomStream() {
@@ -668,12 +669,20 @@ class CudaKernelTest {
                     Matrix p = gpu.allocate(rows, cols); Matrix s = gpu.allocate(rows, cols);
                     Matrix sum = gpu.allocate(rows, cols); Matrix y = gpu.matrix(tall, cols, y0);
                     Matrix py = gpu.allocate(tall, cols); Matrix sy = gpu.allocate(tall, cols);
-                    Matrix sumy = gpu.allocate(tall, cols); Matrix sums = gpu.allocate(1, cols)) {
+                    Matrix sumy = gpu.allocate(tall, cols); Matrix sums = gpu.allocate(1, cols);
+                    Matrix u = gpu.allocate(rows, cols); Matrix gs = gpu.allocate(rows, cols);
+                    Matrix sumu = gpu.allocate(rows, cols)) {
                 java.util.function.Consumer<RandomStream> step = r -> {
                     gpu.sigmoidBernoulli(r, x, b, p, s);
                     gpu.axpy(1f, s, sum);
                     gpu.sigmoidBernoulli(r, y, b, py, sy, sums, 1f, 1f);
                     gpu.axpy(1f, sy, sumy);
+                    // The other samplers (a Gaussian-visible RBM's): uniform, Bernoulli of those, Gaussian around p.
+                    gpu.uniform(r, u);
+                    gpu.bernoulli(r, u.rows(0, rows - 1), s.rows(0, rows - 1));
+                    gpu.axpy(1f, s, sumu);
+                    gpu.gaussian(r, p, 0.5f, gs);
+                    gpu.axpy(1f, gs, sumu);
                 };
                 if (mode == 0) {
                     for (int i = 0; i < 3; i++) {
@@ -687,14 +696,19 @@ class CudaKernelTest {
                         }
                     }
                     assertThrows(IllegalStateException.class,
-                            () -> cuda.capture(rng, r -> gpu.uniform(r, p)).close(), "uniform has no device offset");
+                            () -> cuda.capture(rng, r -> gpu.uniform(new RandomStream(1), p)).close(),
+                            "a capture samples from its own stream only");
                 }
-                results[mode] = Reference.concat(sum.toArray(), sumy.toArray(), sums.toArray());
+                results[mode] = Reference.concat(sum.toArray(), sumy.toArray(), sums.toArray(), sumu.toArray());
                 offsets[mode] = rng.offset();
             }
         }
-        // sigmoidBernoulli draws ceil(n/2) words per call (one half word per sample).
-        assertEquals(5 + 3 * ((rows * cols + 1) / 2 + tall * cols / 2), offsets[1]);
+        // sigmoidBernoulli and bernoulli draw ceil(n/2) words per call (one half word per sample), uniform n, gaussian
+        // 2n.
+        int n = rows * cols;
+        int perStep = (n + 1) / 2 + tall * cols / 2 + n + ((rows - 1) * cols + 1) / 2 + 2 * n;
+        assertEquals(46 + 455 + 91 + 39 + 182, perStep, "813 words: the replays start at residues 1, 2, 3 mod 4");
+        assertEquals(5 + 3 * perStep, offsets[1]);
         assertEquals(offsets[0], offsets[1]);
         assertArrayEquals(results[0], results[1], "three replays draw the samples and sums of three eager steps");
         float total = 0;
