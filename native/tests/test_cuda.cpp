@@ -139,7 +139,7 @@ static void test_philox() {
 
 static void test_random_floats() {
     Rng rng(7);
-    const uint64_t offsets[] = {0, 1, 2, 3, 12345};
+    const uint64_t offsets[] = {0, 1, 2, 3, 12345, (1ull << 33) + 7};
     const int64_t sizes[] = {1, 3, 7, 4096, 100003};
     for (uint64_t off : offsets)
         for (int64_t n : sizes) {
@@ -169,9 +169,10 @@ static void test_random_floats() {
             CHECK_CUDA(dbn4j_cuda_random_gaussian(seed, off, dm.p, 0.7f, dm.p, n, g_stream));   // in place
             expect_bits("random_gaussian in place", dm.get(), cpug);
 
-            // The device-offset variants (graph replays): offset = *base + delta, split two ways.
+            // The device-offset variants (graph replays): offset = *base + delta, split four ways (for offsets of 2 or
+            // more, one with neither part a multiple of 4).
             Dev<uint64_t> base(1);
-            for (uint64_t delta : {(uint64_t)0, off & 3, off}) {
+            for (uint64_t delta : {(uint64_t)0, off & 3, off, off >= 2 ? (uint64_t)2 : (uint64_t)0}) {
                 CHECK_CUDA(dbn4j_cuda_set_u64(base.p, off - delta, g_stream));
                 CHECK_CUDA(dbn4j_cuda_random_uniform_at(seed, base.p, delta, d.p, n, g_stream));
                 expect_bits("random_uniform_at", d.get(), cpu);

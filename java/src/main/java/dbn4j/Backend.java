@@ -412,6 +412,7 @@ public abstract class Backend {
 
     /** A loss log of capacity slots for this backend. */
     public LossLog lossLog(int capacity) {
+        outsideFork("lossLog");
         return new LossLog(this, capacity, true);
     }
 
@@ -492,6 +493,8 @@ public abstract class Backend {
     public static final class Fork {
         private final Backend backend;
         private final long token;
+        /** The thread that made the fork: the bookkeeping below (open forks, release) is per thread. */
+        private final Thread owner = Thread.currentThread();
         private boolean joined;
 
         private Fork(Backend backend, long token) {
@@ -546,9 +549,9 @@ public abstract class Backend {
     }
 
     /**
-     * Joins every open fork, ignoring failures: for the cleanup of a step that failed between a fork and its join
-     * (later work is then ordered after the forks' work, and a device backend gets its fork resources back). Nothing
-     * is open after a step that completed.
+     * Joins every fork that this thread left open, ignoring failures: for the cleanup of a step that failed between a
+     * fork and its join (later work is then ordered after the forks' work, and a device backend gets its fork
+     * resources back). Nothing is open after a step that completed.
      */
     public final void releaseForks() {
         if (forking.get()) {
@@ -571,22 +574,35 @@ public abstract class Backend {
         return false;
     }
 
-    /** Forks not joined yet. */
+    /** Forks of this thread not joined yet. */
     protected final int openForks() {
         synchronized (open) {
-            return open.size();
+            return mine().size();
         }
     }
 
+    /** The open forks that this thread made, oldest first; the caller holds the lock on {@code open}. */
+    private java.util.List<Fork> mine() {
+        java.util.List<Fork> forks = new java.util.ArrayList<>();
+        for (Fork f : open) {
+            if (f.owner == Thread.currentThread()) {
+                forks.add(f);
+            }
+        }
+        return forks;
+    }
+
     /**
-     * Ends the forks opened after the first {@code keep} open ones without joining them (a recorded step that failed:
-     * its work is discarded); returns their tokens, for the backend to release. Joining one later throws.
+     * Ends this thread's forks opened after its first {@code keep} open ones without joining them (a recorded step
+     * that failed: its work is discarded); returns their tokens, for the backend to release. Joining one later throws.
      */
     protected final long[] dropForks(int keep) {
         synchronized (open) {
-            long[] tokens = new long[Math.max(0, open.size() - keep)];
-            for (int i = tokens.length - 1; i >= 0; i--) {
-                Fork f = open.remove(open.size() - 1);
+            java.util.List<Fork> forks = mine();
+            long[] tokens = new long[Math.max(0, forks.size() - keep)];
+            for (int i = 0; i < tokens.length; i++) {
+                Fork f = forks.get(keep + i);
+                open.remove(f);
                 f.joined = true;
                 tokens[i] = f.token;
             }

@@ -814,6 +814,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     public LossLog lossLog(int capacity) {
+        outsideFork("lossLog");
         return new DeviceLossLog(capacity);
     }
 

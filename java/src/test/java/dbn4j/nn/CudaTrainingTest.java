@@ -2,6 +2,7 @@ package dbn4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dbn4j.Backend;
 import dbn4j.Backends;
@@ -46,10 +47,17 @@ class CudaTrainingTest {
     void open() {
         gpu = CudaTestSupport.cudaOrSkip();
         StepRecording.lastRefusal = null;
+        replaysSeen = StepRecording.REPLAYS.get();
     }
+
+    /** StepRecording's replay count at the last check. */
+    static long replaysSeen;
 
     static void assertRecorded() {
         assertNull(StepRecording.lastRefusal, "every training step ran as a CUDA graph");
+        long replays = StepRecording.REPLAYS.get();
+        assertTrue(replays > replaysSeen, "the training since the last check replayed recorded steps");
+        replaysSeen = replays;
     }
 
     /** Binary-ish features in [0, 1] (a third are 1) and labels from a rule on them, so there is a signal. */
