@@ -207,6 +207,19 @@ static void test_sigmoid_bernoulli() {
                 expect_bits("sigmoid_bernoulli s", ds.get(), s);
                 CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli(99, off, dx.p, with_b ? db.p : nullptr, dx.p, ds.p, B, N, g_stream));
                 expect_bits("sigmoid_bernoulli p in place", dx.get(), p);
+                // x, p and s 4 and 8 bytes past 16-byte alignment (the kernel's float2 and scalar paths; aligned
+                // above: float4 where the offset is a multiple of 4, else float2).
+                for (int shift = 1; shift <= 2; shift++) {
+                    Dev<float> ux(n + 2), up(n + 2), us(n + 2);
+                    CHECK_CUDA(dbn4j_cuda_copy_to_device(ux.p + shift, x.data(), n * 4, g_stream));
+                    CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli(99, off, ux.p + shift, with_b ? db.p : nullptr,
+                                                            up.p + shift, us.p + shift, B, N, g_stream));
+                    std::vector<float> gp = up.get(), gs = us.get();
+                    expect_bits("sigmoid_bernoulli p, shifted",
+                                std::vector<float>(gp.begin() + shift, gp.begin() + shift + n), p);
+                    expect_bits("sigmoid_bernoulli s, shifted",
+                                std::vector<float>(gs.begin() + shift, gs.begin() + shift + n), s);
+                }
             }
 }
 
