@@ -134,6 +134,9 @@ public final class CudaBackend extends Backend {
     private volatile boolean randomCapture;
     private long captureSeed;
     private long captureStart;
+    /** The stream a capture samples from, and the offset its next sampling call must start at. */
+    private RandomStream captureRng;
+    private long captureNext;
     private final FloatPointer alpha = new FloatPointer(1);
     private final FloatPointer beta = new FloatPointer(1);
     private final Address first = new Address();
@@ -492,11 +495,14 @@ public final class CudaBackend extends Backend {
         synchronized (lock) {
             captureSeed = recording.seed();
             captureStart = recording.offset();
+            captureRng = recording;
+            captureNext = captureStart;
             randomCapture = true;
             try {
                 exec = record(() -> step.accept(recording));
             } finally {
                 randomCapture = false;
+                captureRng = null;
             }
         }
         return new Graph(exec, rng, recording.offset() - rng.offset());
@@ -1015,8 +1021,11 @@ public final class CudaBackend extends Backend {
 
     /** In a capture with device-side offsets, sampling comes from the recorded stream only, at or after its start. */
     private void requireCaptureStream(long seed, long offset) {
-        if (seed != captureSeed || offset < captureStart) {
+        // Each sampling call takes its words right before it runs: from the recorded stream, the next call starts
+        // where the last one ended (another stream, even with the same seed, does not).
+        if (seed != captureSeed || offset != captureNext) {
             throw new IllegalStateException("a capture with a RandomStream samples only from that stream");
         }
+        captureNext = captureRng.offset();
     }
 }

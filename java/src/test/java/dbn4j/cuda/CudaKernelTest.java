@@ -698,6 +698,9 @@ class CudaKernelTest {
                     assertThrows(IllegalStateException.class,
                             () -> cuda.capture(rng, r -> gpu.uniform(new RandomStream(1), p)).close(),
                             "a capture samples from its own stream only");
+                    assertThrows(IllegalStateException.class,
+                            () -> cuda.capture(rng, r -> gpu.uniform(new RandomStream(91, 100_000), p)).close(),
+                            "not from another stream with the same seed either");
                 }
                 results[mode] = Reference.concat(sum.toArray(), sumy.toArray(), sums.toArray(), sumu.toArray());
                 offsets[mode] = rng.offset();
