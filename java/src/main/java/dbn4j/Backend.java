@@ -548,6 +548,20 @@ public abstract class Backend {
         joinK(fork.token);
     }
 
+    /** A cleanup for try-with-resources that throws no checked exception. */
+    public interface Cleanup extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * {@link #releaseForks} as a resource: declared last in a try-with-resources, it runs first when the block ends,
+     * before the buffers that a fork of a failed step may still use are closed.
+     */
+    public final Cleanup forkRelease() {
+        return this::releaseForks;
+    }
+
     /**
      * Joins every fork that this thread left open, ignoring failures: for the cleanup of a step that failed between a
      * fork and its join (later work is then ordered after the forks' work, and a device backend gets its fork

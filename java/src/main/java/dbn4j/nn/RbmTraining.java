@@ -85,7 +85,8 @@ final class RbmTraining {
         try (StepRecording recording = new StepRecording(be, "RBM", bs, nv);
                 Batches data = train.batches(be, null, 0, bs);
                 LastGood lastGood = new LastGood(be, rbm.params(), rbm.visibleBias());
-                Backend.LossLog errors = be.lossLog(data.count())) {
+                Backend.LossLog errors = be.lossLog(data.count());
+                Backend.Cleanup forks = be.forkRelease()) {   // a step that failed between a fork and its join
             // Per-batch buffers, their tail views, the gradient and velocity blocks, monitoring buffers.
             Matrix h0p = own(owned, bs, nh), hp = own(owned, bs, nh), hs = own(owned, bs, nh);
             Matrix vp = own(owned, bs, nv), vs = own(owned, bs, nv);
@@ -209,7 +210,6 @@ final class RbmTraining {
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + cfg.checkpoint() + ": " + e.getMessage(), e);
         } finally {
-            be.releaseForks();   // a step that failed between a fork and its join
             for (Matrix m : owned) {
                 m.close();
             }

@@ -88,7 +88,8 @@ final class SupervisedTraining {
                 Mlp.Workspace ws = model.new Workspace(bs);
                 Mlp.Optimizer opt = model.new Optimizer();
                 LastGood lastGood = new LastGood(be, paramBlocks(model));
-                Backend.LossLog losses = be.lossLog(data.count())) {
+                Backend.LossLog losses = be.lossLog(data.count());
+                Backend.Cleanup forks = be.forkRelease()) {   // a step that failed between a fork and its join
             int[] batchRows = new int[data.count()];
             for (int l = 0; l < layers; l++) {
                 best[l] = be.allocate(model.params(l).rows(), model.params(l).cols());
@@ -204,7 +205,6 @@ final class SupervisedTraining {
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + cfg.checkpoint() + ": " + e.getMessage(), e);
         } finally {
-            be.releaseForks();   // a step that failed between a fork and its join
             for (int l = 0; l < layers; l++) {
                 if (best[l] != null) {
                     best[l].close();
