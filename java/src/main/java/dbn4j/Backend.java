@@ -687,10 +687,7 @@ public abstract class Backend {
 
     /** out(1, N) = alpha * (column sums of x(B, N)) + beta * out. */
     public final void columnSums(Matrix x, Matrix out, float alpha, float beta) {
-        requireOpen(x, "x");
-        requireOpen(out, "out");
-        requireShape(out, "out", 1, x.cols());
-        requireDisjoint(out, "out", x, "x");
+        columnSumsArgs(x, out);
         if (x.cols() > 0) {
             columnSumsK(x.address(), out.address(), x.rows(), x.cols(), alpha, beta);
         }
@@ -706,14 +703,18 @@ public abstract class Backend {
             columnSums(x, out, alpha, beta);
             return;
         }
-        requireOpen(x, "x");
-        requireOpen(out, "out");
-        requireShape(out, "out", 1, x.cols());
-        requireDisjoint(out, "out", x, "x");
+        columnSumsArgs(x, out);
         requireStep(step, out, x);
         if (x.cols() > 0) {
             columnSumsK(x.address(), out.address(), x.rows(), x.cols(), alpha, beta, step);
         }
+    }
+
+    private void columnSumsArgs(Matrix x, Matrix out) {
+        requireOpen(x, "x");
+        requireOpen(out, "out");
+        requireShape(out, "out", 1, x.cols());
+        requireDisjoint(out, "out", x, "x");
     }
 
     /** y += alpha * x; same shape, disjoint. */

@@ -148,22 +148,22 @@ public final class GpuBench {
 
     /** What {@code run} measures with each activation and its column sums as two kernels, then fused again. */
     static <T> T unfused(CudaBackend gpu, java.util.function.Supplier<T> run) {
-        gpu.setFusedSums(false);
+        return switchedOff(gpu::setFusedSums, run);
+    }
+
+    /** What {@code run} measures with a backend switch off, then on again. */
+    static <T> T switchedOff(Consumer<Boolean> setting, java.util.function.Supplier<T> run) {
+        setting.accept(false);
         try {
             return run.get();
         } finally {
-            gpu.setFusedSums(true);
+            setting.accept(true);
         }
     }
 
     /** What {@code run} measures with forks run in order on the main stream, then concurrent again. */
     static <T> T serial(CudaBackend gpu, java.util.function.Supplier<T> run) {
-        gpu.setConcurrentForks(false);
-        try {
-            return run.get();
-        } finally {
-            gpu.setConcurrentForks(true);
-        }
+        return switchedOff(gpu::setConcurrentForks, run);
     }
 
     static Map.Entry<String, Runnable> op(String name, Runnable r) {
