@@ -185,7 +185,7 @@ fi
   echo "Java GPU tests: $java_tests"
   [ -f "$out/java-tests.log" ] && grep -E "SKIP tests tagged cuda|dbn4j backend:|\[X\]" "$out/java-tests.log" | head -8
   echo "dbn4j GPU benchmark: $java_bench"
-  [ -f "$out/dbn4j.txt" ] && grep -E "^# |Exception" "$out/dbn4j.txt" | head -4
+  [ -f "$out/dbn4j.txt" ] && grep -E "^# |^FAILED|^Exception" "$out/dbn4j.txt" | head -8
   grep -E "^# torch|missing|skipped|Error" "$out/torch.txt" | head -3
   for b in cuda cpu; do
     if [ -f "$out/accuracy-$b.txt" ]; then

@@ -2,14 +2,19 @@
 """Reads the RESULT (and BREAKDOWN) lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one
 table: per workload PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32, BF16, the models'
 fit() loops and the RBM step with unfused column sums or serial forks where measured) and the ratios of dbn4j's best
-FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'."""
+FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'; the measurements that failed are listed
+below the table."""
 import re
 import sys
 
 results = {}
 breakdown = {}  # op -> {workload: microseconds}
 workloads = []
+failed = []  # GpuBench's "FAILED what: exception" lines: the measurements that did not give a number
 for line in sys.stdin:
+    if line.startswith("FAILED "):
+        failed.append(line.strip())
+        continue
     b = re.match(r"BREAKDOWN workload=(\S+) op=(\S+) us=(\S+)", line.strip())
     if b:
         w, op, us = b.groups()
@@ -55,3 +60,8 @@ if breakdown:
     print("|---" * (len(workloads) + 1) + "|")
     for op, r in breakdown.items():
         print(f"| {op} | " + " | ".join(f"{r[w]:.1f}" if w in r else "-" for w in workloads) + " |")
+
+if failed:
+    print()
+    for f in failed:
+        print(f)

@@ -53,54 +53,91 @@ public final class GpuBench {
         Backend be = Backends.get();
         System.out.println("# dbn4j on " + be.describe());
         int reps = quick ? 3 : 5;
-        if (be instanceof CudaBackend) {
-            ceilings((CudaBackend) be, reps);
-        }
         CudaBackend gpu = be instanceof CudaBackend ? (CudaBackend) be : null;
+        // Each measurement on its own: one that fails (a refused capture, a kernel error) is reported as a FAILED
+        // line and the others still run, so one call on the GPU machine measures all that works.
+        if (gpu != null) {
+            guarded("sgemm-8192, d2d-copy-1GiB", () -> ceilings(gpu, reps));
+        }
         int stepCount = steps;
         for (int batch : new int[] {100, 1000}) {
-            double[] s = rbmStepSeconds(be, 784, 500, batch, steps, reps, true, true);
-            result("dbn4j", "rbm-cd1-784-500-b" + batch, batch / s[0], "samples/s");
-            if (!Double.isNaN(s[1])) {
-                result("dbn4j-graph", "rbm-cd1-784-500-b" + batch, batch / s[1], "samples/s");
-            }
+            String workload = "rbm-cd1-784-500-b" + batch;
+            guarded(workload, () -> {
+                double[] s = rbmStepSeconds(be, 784, 500, batch, stepCount, reps, true, true);
+                result("dbn4j", workload, batch / s[0], "samples/s");
+                if (!Double.isNaN(s[1])) {
+                    result("dbn4j-graph", workload, batch / s[1], "samples/s");
+                }
+            });
             if (gpu != null) {
                 // The same step with each activation and its column sums as two kernels: what the fusion gains.
-                double[] u = unfused(gpu, () -> rbmStepSeconds(be, 784, 500, batch, stepCount, reps, true, false));
-                result("dbn4j-unfused", "rbm-cd1-784-500-b" + batch, batch / u[0], "samples/s");
-                if (!Double.isNaN(u[1])) {
-                    result("dbn4j-unfused-graph", "rbm-cd1-784-500-b" + batch, batch / u[1], "samples/s");
-                }
+                guarded(workload + " unfused", () -> {
+                    double[] u = unfused(gpu, () -> rbmStepSeconds(be, 784, 500, batch, stepCount, reps, true, false));
+                    result("dbn4j-unfused", workload, batch / u[0], "samples/s");
+                    if (!Double.isNaN(u[1])) {
+                        result("dbn4j-unfused-graph", workload, batch / u[1], "samples/s");
+                    }
+                });
                 // And with the forks run in order on one stream: what the overlap gains.
-                double[] q = serial(gpu, () -> rbmStepSeconds(be, 784, 500, batch, stepCount, reps, true, false));
-                result("dbn4j-serial", "rbm-cd1-784-500-b" + batch, batch / q[0], "samples/s");
-                if (!Double.isNaN(q[1])) {
-                    result("dbn4j-serial-graph", "rbm-cd1-784-500-b" + batch, batch / q[1], "samples/s");
-                }
+                guarded(workload + " serial", () -> {
+                    double[] q = serial(gpu, () -> rbmStepSeconds(be, 784, 500, batch, stepCount, reps, true, false));
+                    result("dbn4j-serial", workload, batch / q[0], "samples/s");
+                    if (!Double.isNaN(q[1])) {
+                        result("dbn4j-serial-graph", workload, batch / q[1], "samples/s");
+                    }
+                });
             }
         }
-        int n = be.name().equals("cuda") ? 4096 : 512;
+        int n = gpu != null ? 4096 : 512;
         double flops = 5.0 * 2 * n * n * n;
-        int bigSteps = be.name().equals("cuda") ? Math.max(3, steps / 20) : 2;
-        result("dbn4j", "rbm-cd1-" + n + "-" + n + "-b" + n,
-                flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, true)[0] / 1e12, "TFLOP/s");
+        int bigSteps = gpu != null ? Math.max(3, steps / 20) : 2;
+        String big = "rbm-cd1-" + n + "-" + n + "-b" + n;
+        java.util.function.Supplier<double[]> bigStep = () -> rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false);
+        guarded(big, () -> result("dbn4j", big, flops / rbmStepSeconds(be, n, n, n, bigSteps, 3, false, true)[0] / 1e12,
+                "TFLOP/s"));
         if (gpu != null) {
-            String workload = "rbm-cd1-" + n + "-" + n + "-b" + n;
-            java.util.function.Supplier<double[]> big = () -> rbmStepSeconds(be, n, n, n, bigSteps, 3, false, false);
-            result("dbn4j-unfused", workload, flops / unfused(gpu, big)[0] / 1e12, "TFLOP/s");
-            result("dbn4j-serial", workload, flops / serial(gpu, big)[0] / 1e12, "TFLOP/s");
+            guarded(big + " unfused", () -> result("dbn4j-unfused", big, flops / unfused(gpu, bigStep)[0] / 1e12,
+                    "TFLOP/s"));
+            guarded(big + " serial", () -> result("dbn4j-serial", big, flops / serial(gpu, bigStep)[0] / 1e12,
+                    "TFLOP/s"));
             for (CudaBackend.MathMode mode : REDUCED) {
-                result(peer(mode), workload, flops / inMode(gpu, mode, big)[0] / 1e12, "TFLOP/s");
+                guarded(big + " " + peer(mode), () -> result(peer(mode), big,
+                        flops / inMode(gpu, mode, bigStep)[0] / 1e12, "TFLOP/s"));
             }
         }
-        double[] mlp = mlpStepSeconds(be, 100, steps, reps);
-        result("dbn4j", "mlp-784-500-500-10-b100", 100 / mlp[0], "samples/s");
-        if (!Double.isNaN(mlp[1])) {
-            result("dbn4j-graph", "mlp-784-500-500-10-b100", 100 / mlp[1], "samples/s");
-        }
+        String mlp = "mlp-784-500-500-10-b100";
+        guarded(mlp, () -> {
+            double[] t = mlpStepSeconds(be, 100, stepCount, reps);
+            result("dbn4j", mlp, 100 / t[0], "samples/s");
+            if (!Double.isNaN(t[1])) {
+                result("dbn4j-graph", mlp, 100 / t[1], "samples/s");
+            }
+        });
         int rows = quick ? 20_000 : 60_000;
-        result("dbn4j-fit", "rbm-cd1-784-500-b100", rbmFitSamplesPerSecond(be, rows), "samples/s");
-        result("dbn4j-fit", "mlp-784-500-500-10-b100", mlpFitSamplesPerSecond(be, rows), "samples/s");
+        guarded("rbm fit", () -> result("dbn4j-fit", "rbm-cd1-784-500-b100", rbmFitSamplesPerSecond(be, rows),
+                "samples/s"));
+        guarded("mlp fit", () -> result("dbn4j-fit", mlp, mlpFitSamplesPerSecond(be, rows), "samples/s"));
+        if (failures > 0) {
+            System.out.println("# " + failures + " measurement(s) FAILED");
+            System.exit(1);
+        }
+    }
+
+    private static int failures;
+
+    /**
+     * Runs one measurement; a failure is printed ({@code FAILED what: exception}, the stack trace on stderr) and
+     * counted, and the next measurement runs. After a device fault that poisons the CUDA context the next ones fail
+     * too, each with its own line.
+     */
+    static void guarded(String what, Runnable measurement) {
+        try {
+            measurement.run();
+        } catch (RuntimeException | LinkageError e) {
+            failures++;
+            System.out.println("FAILED " + what + ": " + e);
+            e.printStackTrace();
+        }
     }
 
     /**
