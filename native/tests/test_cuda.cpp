@@ -252,7 +252,7 @@ static void test_fused_sums() {
             expect_bits("bias_sigmoid_sums x", dx.get(), y);
             expect_bits("bias_sigmoid_sums sums", dsums.get(), sums);
 
-            const uint64_t offsets[] = {0, 1, 3, 999999};
+            const uint64_t offsets[] = {0, 1, 3, 999999, (1ULL << 33) + 3};   // the last: a word counter above 2^32
             for (uint64_t off : offsets)
                 for (int with_b = 0; with_b < 2; with_b++) {
                     const float *bh = with_b ? b.data() : nullptr;
@@ -313,6 +313,15 @@ static void test_fused_sums() {
     Dev<float> e(4);
     CHECK(dbn4j_cuda_bias_sigmoid_sums(d.p, d.p + 8, 2, 4, e.p, 1.0f, 0.0f, nullptr, -1, g_stream) == DBN4J_EINVAL);
     CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums: workspace_bytes=-1 < 0") != nullptr);
+    // The workspace shared with the rows, the bias or the sums: refused (the kernel would write over them).
+    CHECK(dbn4j_cuda_bias_sigmoid_sums(d.p, d.p + 8, 1, 4, e.p, 1.0f, 0.0f, d.p + 9, 8, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums: the workspace overlaps an operand")
+          != nullptr);
+    CHECK(dbn4j_cuda_column_sums(d.p, e.p, 1, 4, 1.0f, 0.0f, e.p, 16, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "the workspace overlaps an operand") != nullptr);
+    CHECK(dbn4j_cuda_sigmoid_bernoulli_sums(1, 0, d.p, nullptr, d.p, d.p + 4, 1, 4, e.p, 1.0f, 0.0f, d.p + 5, 4,
+                                            g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "the workspace overlaps an operand") != nullptr);
 }
 
 // The sums followed by a step (the _sgd variants) against the CPU's column_sums / bias_sigmoid_sums followed by

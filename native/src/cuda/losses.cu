@@ -16,7 +16,7 @@ namespace {
 // One thread per row: the CPU's softmax_cross_entropy row loop.
 __global__ void k_softmax_ce(const float *z, const float *t, float *p, float *dz, int B, int K, float Bf,
                              double *row_loss) {
-    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < B; r += gridDim.x * blockDim.x) {
+    for (int64_t r = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; r < B; r += (int64_t)gridDim.x * blockDim.x) {
         const float *zr = z + (int64_t)r * K, *tr = t + (int64_t)r * K;
         float m = row_max(zr, K);
         float s = row_sum_exp(zr, m, K);
@@ -24,7 +24,8 @@ __global__ void k_softmax_ce(const float *z, const float *t, float *p, float *dz
             double logs = log((double)s), acc = 0.0;
             for (int k = 0; k < K; k++) {
                 double tk = tr[k];
-                if (tk != 0.0) acc = __dadd_rn(acc, __dmul_rn(tk, __dsub_rn(__dsub_rn((double)zr[k], (double)m), logs)));
+                if (tk != 0.0)
+                    acc = __dadd_rn(acc, __dmul_rn(tk, __dsub_rn(__dsub_rn((double)zr[k], (double)m), logs)));
             }
             row_loss[r] = -acc;
         }
@@ -127,8 +128,10 @@ int check_loss(const char *fn, const char *const names[4], const float *in, cons
     if (!in || !t) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d N=%d", fn, !in ? names[0] : names[1], B, N);
     const float *outs[2] = {out1, out2};
     for (int i = 0; i < 2; i++) {
-        if (partial(outs[i], in, n)) return fail(DBN4J_EINVAL, "%s: %s partially overlaps %s", fn, names[2 + i], names[0]);
-        if (partial(outs[i], t, n)) return fail(DBN4J_EINVAL, "%s: %s partially overlaps %s", fn, names[2 + i], names[1]);
+        if (partial(outs[i], in, n))
+            return fail(DBN4J_EINVAL, "%s: %s partially overlaps %s", fn, names[2 + i], names[0]);
+        if (partial(outs[i], t, n))
+            return fail(DBN4J_EINVAL, "%s: %s partially overlaps %s", fn, names[2 + i], names[1]);
     }
     if (overlap(out1, n, out2, n)) return fail(DBN4J_EINVAL, "%s: %s overlaps %s", fn, names[2], names[3]);
     if (loss && (overlap(loss, 2, in, n) || overlap(loss, 2, t, n) || overlap(loss, 2, out1, n) ||

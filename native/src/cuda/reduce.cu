@@ -41,6 +41,7 @@ struct ReadOp {
     __device__ void prepare(int, bool) {}
     __device__ float load(int64_t j) const { return __ldg(x + j); }
     __device__ float apply(int64_t, float v) const { return v; }
+    bool touches(const void *ws, int64_t words, int64_t n, int) const { return overlap(ws, words, x, n); }
 };
 
 // bias_sigmoid_sums: x = sigmoid(x + b) in place, kernels.h's add_row_bias + sigmoid_forward (k_bias_sigmoid's two
@@ -57,6 +58,9 @@ struct BiasSigmoidOp {
         float y = sigmoid1(__fadd_rn(v, bc));
         x[j] = y;
         return y;
+    }
+    bool touches(const void *ws, int64_t words, int64_t n, int N) const {
+        return overlap(ws, words, x, n) || overlap(ws, words, b, N);
     }
 };
 
@@ -80,12 +84,16 @@ struct SigmoidBernoulliOp {
     __device__ float apply(int64_t j, float z) const {
         if (b) z = __fadd_rn(z, bc);
         float y = sigmoid1(z);
-        uint64_t h = 2 * offset + (uint64_t)j;
-        uint32_t w = stream_word(seed, h >> 1);
-        uint32_t bits = (h & 1) ? w >> 16 : w & 0xffffu;
+        // Half word 2 offset + j is word offset + j / 2, its high half for odd j (no 2 offset: it may pass 2^64).
+        uint32_t w = stream_word(seed, offset + ((uint64_t)j >> 1));
+        uint32_t bits = (j & 1) ? w >> 16 : w & 0xffffu;
         p[j] = y;
         s[j] = uniform16((uint16_t)bits) < y ? 1.0f : 0.0f;
         return y;
+    }
+    bool touches(const void *ws, int64_t words, int64_t n, int N) const {
+        return overlap(ws, words, x, n) || overlap(ws, words, p, n) || overlap(ws, words, s, n)
+               || overlap(ws, words, b, N);
     }
 };
 
@@ -94,7 +102,7 @@ struct SigmoidBernoulliOp {
 // waits for memory once per ROWS rows, not once per row.
 template <class Op> __device__ __forceinline__ double chunk_sum(const Op &op, int B, int N, int c, int chunk) {
     double acc = 0.0;
-    const int r1 = min(B, chunk * CS_CHUNK + CS_CHUNK);
+    const int r1 = (int)min((int64_t)B, (int64_t)chunk * CS_CHUNK + CS_CHUNK);   // no int overflow near 2^31 rows
     const int64_t n = N;
     int r = chunk * CS_CHUNK;
     int64_t j = (int64_t)r * n + c;
@@ -159,7 +167,7 @@ __global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, floa
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int c = blockIdx.x * CS_COLS + lane;
     op.prepare(c, c < N);
-    const int chunks = (B + CS_CHUNK - 1) / CS_CHUNK;
+    const int chunks = (int)(((int64_t)B + CS_CHUNK - 1) / CS_CHUNK);
     const int groups = (chunks + CS_WARPS - 1) / CS_WARPS;
     if (gridDim.y == 1) {
         double total = 0.0;
@@ -182,7 +190,10 @@ __global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, floa
     if (c < N && chunk < chunks) partials[(int64_t)chunk * N + c] = chunk_sum(op, B, N, c, chunk);
     __threadfence();   // the chunk sums are visible to the block that adds them before the counter says so
     __syncthreads();
-    if (threadIdx.x == 0) last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
+    if (threadIdx.x == 0) {
+        last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
+        if (last) __threadfence();   // acquire: the other blocks' chunk sums are read after their counts
+    }
     __syncthreads();
     if (!last) return;
     // Every block of this column tile has read its bias (prepare) before counting itself: a step may write it.
@@ -199,6 +210,11 @@ template <class Op>
 int launch_column_sums(const char *fn, const Op &op, float *out, int B, int N, float alpha, float beta,
                        const SgdStep &step, void *workspace, int64_t workspace_bytes, void *stream) {
     if (workspace_bytes < 0) return fail(DBN4J_EINVAL, "%s: workspace_bytes=%lld < 0", fn, (long long)workspace_bytes);
+    // The kernel writes the workspace (counters, chunk sums): shared with an operand it would corrupt both.
+    const int64_t words = (workspace_bytes + 3) / 4;
+    if (workspace && (op.touches(workspace, words, (int64_t)B * N, N) || overlap(workspace, words, out, N)
+                      || overlap(workspace, words, step.w, N) || overlap(workspace, words, step.v, N)))
+        return fail(DBN4J_EINVAL, "%s: the workspace overlaps an operand", fn);
     const int64_t tiles = (N + CS_COLS - 1) / CS_COLS;
     const int64_t chunks = ((int64_t)B + CS_CHUNK - 1) / CS_CHUNK;
     const int64_t groups = (chunks + CS_WARPS - 1) / CS_WARPS;

@@ -12,7 +12,7 @@ namespace dbn4j_cuda {
 namespace {
 
 __global__ void k_softmax(const float *x, float *y, int B, int K) {
-    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < B; r += gridDim.x * blockDim.x) {
+    for (int64_t r = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; r < B; r += (int64_t)gridDim.x * blockDim.x) {
         const float *xr = x + (int64_t)r * K;
         float *yr = y + (int64_t)r * K;
         float m = row_max(xr, K);
@@ -25,7 +25,7 @@ __global__ void k_softmax(const float *x, float *y, int B, int K) {
 }
 
 __global__ void k_log_softmax(const float *x, float *y, int B, int K) {
-    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < B; r += gridDim.x * blockDim.x) {
+    for (int64_t r = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; r < B; r += (int64_t)gridDim.x * blockDim.x) {
         const float *xr = x + (int64_t)r * K;
         float *yr = y + (int64_t)r * K;
         float m = row_max(xr, K);
