@@ -8,6 +8,8 @@ import dbn4j.RandomStream;
 import dbn4j.Transpose;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -97,29 +99,34 @@ public final class CudaBackend extends Backend {
 
     private static CudaBackend instance; // guarded by CudaBackend.class
 
-    /** The stream that work is queued on: the main one, or the side one while a fork's work runs ({@link #fork}). */
-    private long stream;
+    /**
+     * The thread whose fork's work is being queued now ({@link #fork}): its calls go to the side stream, with the
+     * side cuBLAS handle and column-sum workspace; every other thread's calls go to the main stream.
+     */
+    private final AtomicReference<Thread> forkWorker = new AtomicReference<>();
+    /** The thread recording a step ({@link #capture}), or null: another thread's calls are refused meanwhile. */
+    private volatile Thread capturer;
+    /** Forks queued on the side stream and not yet joined, of all threads. */
+    private final AtomicInteger sideOpen = new AtomicInteger();
     private final long mainStream;
     private final long sideStream;
-    /** cuBLAS handle of the current stream (each stream has its own, with its own workspace). */
-    private cublasContext blas;
+    /** cuBLAS handles of the two streams (each with its own workspace). */
     private final cublasContext mainBlas = new cublasContext();
     private final cublasContext sideBlas = new cublasContext();
     private final String device;
     private final int blasVersion;
     private final long staging;
     private final long lossScratch;
-    /** The current stream's column-sum workspace (one per stream: concurrent sums must not share one). */
-    private long columnSumsWorkspace;
+    /** The streams' column-sum workspaces (one per stream: concurrent sums must not share one). */
     private final long mainSums;
     private final long sideSums;
     /** Marks the main stream's position at each fork; the side stream waits for it. */
     private final long forkEvent;
     /** Events marking the end of forks' work until they are joined: free ones in freeEvents[0, freeCount). */
-    private final long[] freeEvents = new long[FORK_EVENTS];
-    private int freeCount;
+    private final long[] freeEvents = new long[FORK_EVENTS]; // guarded by freeEvents
+    private int freeCount; // guarded by freeEvents
     /** Forks queued on the side stream so far. */
-    private long sideForks;
+    private volatile long sideForks;
     /** Whether forks run on the side stream ({@link #setConcurrentForks}). */
     private volatile boolean concurrentForks = true;
     /** Device doubles: {@link #LOSS_ROWS} per-row losses (one loss at a time, in stream order). */
@@ -128,7 +135,7 @@ public final class CudaBackend extends Backend {
     private final Object lock = new Object();
     private long indices;
     private int indexCapacity;
-    /** Device uint64_t: the stream offset of the graph replay about to run ({@link #capture(RandomStream, Consumer)}). */
+    /** Device uint64_t: the stream offset of the replay about to run ({@link #capture(RandomStream, Consumer)}). */
     private final long offsetBase;
     /** While a capture with device-side random offsets runs: that, its seed and its first offset. */
     private volatile boolean randomCapture;
@@ -164,6 +171,7 @@ public final class CudaBackend extends Backend {
     }
 
     private CudaBackend() {
+        MathMode mathMode = MathMode.parse(System.getProperty(MATH_PROPERTY, "fp32"));   // before anything is made
         int[] count = new int[1];
         check(dbn4j_cuda_device_count(count), "dbn4j_cuda_device_count");
         check(dbn4j_cuda_set_device(0), "dbn4j_cuda_set_device");
@@ -219,6 +227,9 @@ public final class CudaBackend extends Backend {
                 events[i] = out[0];
             }
             check(dbn4j_cuda_synchronize(streams[0]), "dbn4j_cuda_synchronize");   // the workspaces are zero
+            for (cublasContext h : blasHandles) {
+                checkBlas(cublas.cublasSetMathMode(h, mathMode.code), "cublasSetMathMode(" + mathMode + ")");
+            }
         } catch (RuntimeException e) {
             if (handles > 0) {
                 cublas.cublasDestroy_v2(mainBlas);
@@ -240,20 +251,46 @@ public final class CudaBackend extends Backend {
         }
         mainStream = streams[0];
         sideStream = streams[1];
-        stream = mainStream;
-        blas = mainBlas;
         long scratch = buffers[4];
         staging = stagingBuffer;
         lossScratch = scratch;
         mainSums = buffers[2];
         sideSums = buffers[3];
-        columnSumsWorkspace = mainSums;
         forkEvent = events[FORK_EVENTS];
         System.arraycopy(events, 0, freeEvents, 0, FORK_EVENTS);
         freeCount = FORK_EVENTS;
         offsetBase = scratch + Double.BYTES;
         lossRows = scratch + 2 * Double.BYTES;
-        setMathMode(MathMode.parse(System.getProperty(MATH_PROPERTY, "fp32")));
+        math = mathMode;
+    }
+
+    /**
+     * Whether the calling thread queues a fork's work now (then on the side stream). Refuses a thread other than
+     * the one recording a step: its work would be recorded into that step's graph.
+     */
+    private boolean onSide() {
+        Thread t = Thread.currentThread();
+        Thread c = capturer;
+        if (c != null && c != t) {
+            throw new IllegalStateException("thread " + c.getName() + " is recording a step on the CUDA backend: "
+                    + "no other thread may use it meanwhile");
+        }
+        return forkWorker.get() == t;
+    }
+
+    /** The stream the calling thread's work goes to: the main one, or the side one in a fork's work. */
+    private long stream() {
+        return onSide() ? sideStream : mainStream;
+    }
+
+    /** The cuBLAS handle of {@link #stream()}. */
+    private cublasContext blas() {
+        return onSide() ? sideBlas : mainBlas;
+    }
+
+    /** The column-sum workspace of {@link #stream()}. */
+    private long sumsWorkspace() {
+        return onSide() ? sideSums : mainSums;
     }
 
     /**
@@ -366,33 +403,47 @@ public final class CudaBackend extends Backend {
             work.run();
             return 0;
         }
-        if (freeCount == 0) {
-            throw new IllegalStateException("more than " + FORK_EVENTS + " forks are open: join them (Backend.join)");
+        onSide();   // refuses a thread other than one recording a step
+        Thread self = Thread.currentThread();
+        // One thread queues fork work at a time (the side stream's handle and workspaces are shared).
+        if (!forkWorker.compareAndSet(null, self)) {
+            throw new IllegalStateException("thread " + forkWorker.get().getName() + " is queuing a fork's work on "
+                    + "the CUDA backend: forks of two threads at once are not supported");
         }
-        long done = freeEvents[--freeCount];
+        long done;
+        synchronized (freeEvents) {
+            if (freeCount == 0) {
+                forkWorker.set(null);
+                throw new IllegalStateException("more than " + FORK_EVENTS + " forks are open: join them "
+                        + "(Backend.join)");
+            }
+            done = freeEvents[--freeCount];
+        }
         sideForks++;
+        sideOpen.incrementAndGet();
         try {
             check(dbn4j_cuda_event_record(forkEvent, mainStream), "dbn4j_cuda_event_record (fork)");
             check(dbn4j_cuda_stream_wait_event(sideStream, forkEvent), "dbn4j_cuda_stream_wait_event (fork)");
-            stream = sideStream;
-            blas = sideBlas;
-            columnSumsWorkspace = sideSums;
-            try {
-                work.run();
-            } finally {
-                stream = mainStream;
-                blas = mainBlas;
-                columnSumsWorkspace = mainSums;
-            }
+            work.run();   // on the side stream (onSide())
             check(dbn4j_cuda_event_record(done, sideStream), "dbn4j_cuda_event_record (end of fork)");
         } catch (RuntimeException | Error e) {
             // Later work waits for whatever the side stream got, so a failed fork leaves nothing running unordered.
             dbn4j_cuda_event_record(done, sideStream);
             dbn4j_cuda_stream_wait_event(mainStream, done);
-            freeEvents[freeCount++] = done;
+            releaseEvent(done);
             throw e;
+        } finally {
+            forkWorker.set(null);
         }
         return done;
+    }
+
+    /** A fork's event back to the pool, the fork no longer open. */
+    private void releaseEvent(long event) {
+        synchronized (freeEvents) {
+            freeEvents[freeCount++] = event;
+        }
+        sideOpen.decrementAndGet();
     }
 
     @Override
@@ -400,17 +451,21 @@ public final class CudaBackend extends Backend {
         if (token == 0) {
             return;   // ran on the main stream
         }
-        try {
-            check(dbn4j_cuda_stream_wait_event(mainStream, token), "dbn4j_cuda_stream_wait_event (join)");
-        } finally {
-            freeEvents[freeCount++] = token;
+        int status = dbn4j_cuda_stream_wait_event(mainStream, token);
+        if (status != 0) {
+            // The main stream is not ordered after the fork: wait for the side stream here instead (its own status
+            // is the failure's, reported below).
+            dbn4j_cuda_synchronize(sideStream);
         }
+        releaseEvent(token);
+        check(status, "dbn4j_cuda_stream_wait_event (join)");
     }
 
     /** Waits until every queued kernel and copy (of forks too) has run, and reports a fault of any of them. */
     @Override
     public void synchronize() {
         outsideFork("synchronize");
+        onSide();   // refuses a thread other than one recording a step (a wait would end its capture)
         check(dbn4j_cuda_synchronize(sideStream), "dbn4j_cuda_synchronize (fork stream)");
         check(dbn4j_cuda_synchronize(mainStream), "dbn4j_cuda_synchronize");
     }
@@ -440,16 +495,22 @@ public final class CudaBackend extends Backend {
                 throw new IllegalStateException("graph is closed");
             }
             outsideFork("a graph launch");
-            if (openForks() > 0) {
-                // A fork still open may run on the side stream, whose workspaces the graph's branches use too: the
-                // replay starts after it.
+            long main = stream();   // refuses a thread other than one recording a step
+            if (sideOpen.get() > 0) {
+                // A fork still open (of any thread) may run on the side stream, whose workspaces the graph's
+                // branches use too: the replay starts after it.
                 check(dbn4j_cuda_event_record(forkEvent, sideStream), "dbn4j_cuda_event_record (before a replay)");
-                check(dbn4j_cuda_stream_wait_event(mainStream, forkEvent), "dbn4j_cuda_stream_wait_event");
+                check(dbn4j_cuda_stream_wait_event(main, forkEvent), "dbn4j_cuda_stream_wait_event");
             }
             if (rng != null) {
-                check(dbn4j_cuda_set_u64(offsetBase, rng.take(words), stream), "dbn4j_cuda_set_u64 (graph offset)");
+                long start = rng.offset();
+                Math.addExact(start, words);   // the stream can give the words (else nothing is queued)
+                check(dbn4j_cuda_set_u64(offsetBase, start, main), "dbn4j_cuda_set_u64 (graph offset)");
+                check(dbn4j_cuda_graph_launch(exec, main), "dbn4j_cuda_graph_launch");
+                rng.take(words);   // only once the replay is queued: a failed one leaves the stream where it was
+                return;
             }
-            check(dbn4j_cuda_graph_launch(exec, stream), "dbn4j_cuda_graph_launch");
+            check(dbn4j_cuda_graph_launch(exec, main), "dbn4j_cuda_graph_launch");
         }
 
         /** {@link #launch()}: a step recorded by {@link CudaBackend#recordStep}, run once more. */
@@ -470,11 +531,12 @@ public final class CudaBackend extends Backend {
 
     /**
      * Records the work that {@code step} queues on this backend, without running it, as a CUDA graph. Every replay
-     * repeats exactly the recorded launches: the same matrices (addresses), the same scalars and the same random
-     * offsets (so a step that samples would draw the same numbers each time: capture only steps without sampling,
-     * or whose sampling may repeat). Nothing in the step may wait for the device or allocate (a copy to the host, a
-     * loss value, {@link #synchronize()}, a new matrix): that fails with a {@link Dbn4jException} and no graph is
-     * made. No other thread may use this backend while it captures. The caller closes the graph.
+     * repeats exactly the recorded launches: the same matrices (addresses) and the same scalars. A step that samples
+     * is refused with an {@link IllegalStateException} (its replays would draw the same numbers): record it with its
+     * stream, {@link #capture(RandomStream, Consumer)}. Nothing in the step may wait for the device or allocate (a
+     * copy to the host, a loss value, {@link #synchronize()}, a new matrix): that fails with a
+     * {@link Dbn4jException} and no graph is made. Another thread's calls on this backend are refused
+     * ({@link IllegalStateException}) while it captures (they would be recorded too). The caller closes the graph.
      */
     public Graph capture(Runnable step) {
         return new Graph(record(step), null, 0);
@@ -533,9 +595,18 @@ public final class CudaBackend extends Backend {
         }
         long[] exec = new long[1];
         synchronized (lock) {
+            if (sideOpen.get() > 0) {
+                throw new IllegalStateException("a capture cannot start while another thread's fork is open");
+            }
             int forks = 0;
             long sideBefore = sideForks;
-            check(dbn4j_cuda_graph_begin(stream), "dbn4j_cuda_graph_begin");
+            capturer = Thread.currentThread();
+            try {
+                check(dbn4j_cuda_graph_begin(mainStream), "dbn4j_cuda_graph_begin");
+            } catch (RuntimeException e) {
+                capturer = null;
+                throw e;
+            }
             try {
                 step.run();
                 if (openForks() != forks) {
@@ -550,14 +621,16 @@ public final class CudaBackend extends Backend {
                 }
                 for (long token : dropForks(forks)) {
                     if (token != 0) {
-                        freeEvents[freeCount++] = token;
+                        releaseEvent(token);
                     }
                 }
-                dbn4j_cuda_graph_end(stream, exec);
+                dbn4j_cuda_graph_end(mainStream, exec);
                 dbn4j_cuda_graph_destroy(exec[0]);
                 throw e;
+            } finally {
+                capturer = null;
             }
-            check(dbn4j_cuda_graph_end(stream, exec), "dbn4j_cuda_graph_end");
+            check(dbn4j_cuda_graph_end(mainStream, exec), "dbn4j_cuda_graph_end");
         }
         return exec[0];
     }
@@ -603,7 +676,7 @@ public final class CudaBackend extends Backend {
         long[] out = new long[1];
         check(dbn4j_cuda_malloc(bytes, out), "dbn4j_cuda_malloc");
         // allocate() promises zeroed memory; queued on the stream like everything that will use it.
-        int status = dbn4j_cuda_memset_async(out[0], 0, bytes, stream);
+        int status = dbn4j_cuda_memset_async(out[0], 0, bytes, stream());
         if (status != 0) {
             dbn4j_cuda_free(out[0]);
             check(status, "dbn4j_cuda_memset_async");
@@ -633,13 +706,13 @@ public final class CudaBackend extends Backend {
                 if (done > 0) {
                     // Waits for last round's copy out of the other half, which the next round refills (this half's
                     // own earlier copy was waited for in the previous round).
-                    check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (host to device copy)");
+                    check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (host to device copy)");
                 }
                 check(dbn4j_cuda_memcpy_async(dst + (long) done * Float.BYTES, buffer, (long) n * Float.BYTES, H2D,
-                        stream), "dbn4j_cuda_memcpy_async (host to device)");
+                        stream()), "dbn4j_cuda_memcpy_async (host to device)");
             }
             // The caller's array and the staging buffer are free again only when the last copy has run.
-            check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (host to device copy)");
+            check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (host to device copy)");
         }
     }
 
@@ -650,8 +723,8 @@ public final class CudaBackend extends Backend {
             Address view = new Address();
             for (int done = 0; done < count; done += chunk) {
                 int n = Math.min(chunk, count - done);
-                check(dbn4j_cuda_copy_to_host(staging, src + (long) done * Float.BYTES, (long) n * Float.BYTES, stream),
-                        "dbn4j_cuda_copy_to_host");
+                check(dbn4j_cuda_copy_to_host(staging, src + (long) done * Float.BYTES, (long) n * Float.BYTES,
+                        stream()), "dbn4j_cuda_copy_to_host");
                 view.at(staging, n).asBuffer().get(dst, dstOffset + done, n);
             }
         }
@@ -659,7 +732,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void copyK(long src, long dst, long bytes) {
-        check(dbn4j_cuda_memcpy_async(dst, src, bytes, D2D, stream), "dbn4j_cuda_memcpy_async (device to device)");
+        check(dbn4j_cuda_memcpy_async(dst, src, bytes, D2D, stream()), "dbn4j_cuda_memcpy_async (device to device)");
     }
 
     // ---- GEMM ----
@@ -673,11 +746,11 @@ public final class CudaBackend extends Backend {
             alpha.put(0, alphaValue);
             beta.put(0, betaValue);
             int status = math == MathMode.BF16
-                    ? cublas.cublasGemmEx(blas, g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
+                    ? cublas.cublasGemmEx(blas(), g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
                             cudart.CUDA_R_32F, g.ldFirst, second.at(a), cudart.CUDA_R_32F, g.ldSecond, beta,
                             product.at(c), cudart.CUDA_R_32F, g.ldc, cublas.CUBLAS_COMPUTE_32F_FAST_16BF,
                             cublas.CUBLAS_GEMM_DEFAULT)
-                    : cublas.cublasSgemm_v2(blas, g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
+                    : cublas.cublasSgemm_v2(blas(), g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
                             g.ldFirst, second.at(a), g.ldSecond, beta, product.at(c), g.ldc);
             if (status != cublas.CUBLAS_STATUS_SUCCESS) {
                 checkBlas(status, math == MathMode.BF16
@@ -690,52 +763,52 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void addRowBiasK(long x, long b, int rows, int cols) {
-        check(dbn4j_cuda_add_row_bias(x, b, rows, cols, stream), "dbn4j_cuda_add_row_bias");
+        check(dbn4j_cuda_add_row_bias(x, b, rows, cols, stream()), "dbn4j_cuda_add_row_bias");
     }
 
     @Override
     protected void biasSigmoidK(long x, long b, int rows, int cols) {
-        check(dbn4j_cuda_bias_sigmoid(x, b, rows, cols, stream), "dbn4j_cuda_bias_sigmoid");
+        check(dbn4j_cuda_bias_sigmoid(x, b, rows, cols, stream()), "dbn4j_cuda_bias_sigmoid");
     }
 
     @Override
     protected void sigmoidK(long x, long y, long n) {
-        check(dbn4j_cuda_sigmoid_forward(x, y, n, stream), "dbn4j_cuda_sigmoid_forward");
+        check(dbn4j_cuda_sigmoid_forward(x, y, n, stream()), "dbn4j_cuda_sigmoid_forward");
     }
 
     @Override
     protected void sigmoidBackwardK(long y, long dy, long dx, long n) {
-        check(dbn4j_cuda_sigmoid_backward(y, dy, dx, n, stream), "dbn4j_cuda_sigmoid_backward");
+        check(dbn4j_cuda_sigmoid_backward(y, dy, dx, n, stream()), "dbn4j_cuda_sigmoid_backward");
     }
 
     @Override
     protected void tanhK(long x, long y, long n) {
-        check(dbn4j_cuda_tanh_forward(x, y, n, stream), "dbn4j_cuda_tanh_forward");
+        check(dbn4j_cuda_tanh_forward(x, y, n, stream()), "dbn4j_cuda_tanh_forward");
     }
 
     @Override
     protected void tanhBackwardK(long y, long dy, long dx, long n) {
-        check(dbn4j_cuda_tanh_backward(y, dy, dx, n, stream), "dbn4j_cuda_tanh_backward");
+        check(dbn4j_cuda_tanh_backward(y, dy, dx, n, stream()), "dbn4j_cuda_tanh_backward");
     }
 
     @Override
     protected void reluK(long x, long y, long n) {
-        check(dbn4j_cuda_relu_forward(x, y, n, stream), "dbn4j_cuda_relu_forward");
+        check(dbn4j_cuda_relu_forward(x, y, n, stream()), "dbn4j_cuda_relu_forward");
     }
 
     @Override
     protected void reluBackwardK(long y, long dy, long dx, long n) {
-        check(dbn4j_cuda_relu_backward(y, dy, dx, n, stream), "dbn4j_cuda_relu_backward");
+        check(dbn4j_cuda_relu_backward(y, dy, dx, n, stream()), "dbn4j_cuda_relu_backward");
     }
 
     @Override
     protected void softmaxK(long x, long y, int rows, int cols) {
-        check(dbn4j_cuda_softmax_forward(x, y, rows, cols, stream), "dbn4j_cuda_softmax_forward");
+        check(dbn4j_cuda_softmax_forward(x, y, rows, cols, stream()), "dbn4j_cuda_softmax_forward");
     }
 
     @Override
     protected void logSoftmaxK(long x, long y, int rows, int cols) {
-        check(dbn4j_cuda_log_softmax_forward(x, y, rows, cols, stream), "dbn4j_cuda_log_softmax_forward");
+        check(dbn4j_cuda_log_softmax_forward(x, y, rows, cols, stream()), "dbn4j_cuda_log_softmax_forward");
     }
 
     // ---- losses: the kernel writes a device double; the API returns a double, so it is read back here ----
@@ -744,7 +817,7 @@ public final class CudaBackend extends Backend {
     protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
         synchronized (lock) {
             check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
-                    stream), "dbn4j_cuda_softmax_cross_entropy");
+                    stream()), "dbn4j_cuda_softmax_cross_entropy");
             return readLoss("dbn4j_cuda_softmax_cross_entropy");
         }
     }
@@ -752,7 +825,7 @@ public final class CudaBackend extends Backend {
     /** No loss pointer: the kernel then needs no scratch and nothing waits for the device. */
     @Override
     protected void softmaxCrossEntropyGradientK(long z, long t, long p, long dz, int rows, int cols) {
-        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, 0, 0, stream),
+        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, 0, 0, stream()),
                 "dbn4j_cuda_softmax_cross_entropy");
     }
 
@@ -760,7 +833,7 @@ public final class CudaBackend extends Backend {
     protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
         synchronized (lock) {
             check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
-                    stream), "dbn4j_cuda_sigmoid_cross_entropy");
+                    stream()), "dbn4j_cuda_sigmoid_cross_entropy");
             return readLoss("dbn4j_cuda_sigmoid_cross_entropy");
         }
     }
@@ -768,7 +841,7 @@ public final class CudaBackend extends Backend {
     @Override
     protected double squaredErrorK(long y, long t, long dy, int rows, int cols) {
         synchronized (lock) {
-            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, lossRows, LOSS_ROWS, stream),
+            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, lossRows, LOSS_ROWS, stream()),
                     "dbn4j_cuda_squared_error");
             return readLoss("dbn4j_cuda_squared_error");
         }
@@ -798,7 +871,7 @@ public final class CudaBackend extends Backend {
             for (int at = 0; at < v.length; at += chunk) {
                 int n = Math.min(chunk, v.length - at);
                 synchronized (lock) {
-                    check(dbn4j_cuda_copy_to_host(staging, slot(from + at), (long) n * Double.BYTES, stream),
+                    check(dbn4j_cuda_copy_to_host(staging, slot(from + at), (long) n * Double.BYTES, stream()),
                             "dbn4j_cuda_copy_to_host (loss log)");
                     new Address().at(staging, 2L * n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder())
                             .asDoubleBuffer().get(v, at, n);
@@ -827,14 +900,14 @@ public final class CudaBackend extends Backend {
     @Override
     protected void copyLossK(LossLog from, int fromSlot, LossLog to, int toSlot) {
         check(dbn4j_cuda_memcpy_async(((DeviceLossLog) to).slot(toSlot), ((DeviceLossLog) from).slot(fromSlot),
-                Double.BYTES, D2D, stream), "dbn4j_cuda_memcpy_async (loss slot)");
+                Double.BYTES, D2D, stream()), "dbn4j_cuda_memcpy_async (loss slot)");
     }
 
     @Override
     protected void softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                    lossRows, LOSS_ROWS, stream), "dbn4j_cuda_softmax_cross_entropy");
+                    lossRows, LOSS_ROWS, stream()), "dbn4j_cuda_softmax_cross_entropy");
         }
     }
 
@@ -842,7 +915,7 @@ public final class CudaBackend extends Backend {
     protected void sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                    lossRows, LOSS_ROWS, stream), "dbn4j_cuda_sigmoid_cross_entropy");
+                    lossRows, LOSS_ROWS, stream()), "dbn4j_cuda_sigmoid_cross_entropy");
         }
     }
 
@@ -850,13 +923,13 @@ public final class CudaBackend extends Backend {
     protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), lossRows,
-                    LOSS_ROWS, stream), "dbn4j_cuda_squared_error");
+                    LOSS_ROWS, stream()), "dbn4j_cuda_squared_error");
         }
     }
 
     /** Copies the loss scratch to the staging buffer (waiting for the stream) and returns it; holds lock. */
     private double readLoss(String function) {
-        check(dbn4j_cuda_copy_to_host(staging, lossScratch, Double.BYTES, stream),
+        check(dbn4j_cuda_copy_to_host(staging, lossScratch, Double.BYTES, stream()),
                 "dbn4j_cuda_copy_to_host (the loss of " + function + ")");
         return new Address().at(staging, 2).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).getDouble(0);
     }
@@ -865,8 +938,8 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void columnSumsK(long x, long out, int rows, int cols, float alphaValue, float betaValue) {
-        check(dbn4j_cuda_column_sums(x, out, rows, cols, alphaValue, betaValue, columnSumsWorkspace,
-                COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_column_sums");
+        check(dbn4j_cuda_column_sums(x, out, rows, cols, alphaValue, betaValue, sumsWorkspace(),
+                COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_column_sums");
     }
 
     @Override
@@ -875,8 +948,8 @@ public final class CudaBackend extends Backend {
             super.biasSigmoidSumsK(x, b, rows, cols, sums, alphaValue, betaValue);
             return;
         }
-        check(dbn4j_cuda_bias_sigmoid_sums(x, b, rows, cols, sums, alphaValue, betaValue, columnSumsWorkspace,
-                COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_bias_sigmoid_sums");
+        check(dbn4j_cuda_bias_sigmoid_sums(x, b, rows, cols, sums, alphaValue, betaValue, sumsWorkspace(),
+                COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_bias_sigmoid_sums");
     }
 
     @Override
@@ -887,7 +960,7 @@ public final class CudaBackend extends Backend {
         }
         check(dbn4j_cuda_column_sums_sgd(x, out, rows, cols, alphaValue, betaValue, step.w().address(),
                 step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
-                columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_column_sums_sgd");
+                sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_column_sums_sgd");
     }
 
     @Override
@@ -899,23 +972,23 @@ public final class CudaBackend extends Backend {
         }
         check(dbn4j_cuda_bias_sigmoid_sums_sgd(x, b, rows, cols, sums, alphaValue, betaValue, step.w().address(),
                 step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
-                columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_bias_sigmoid_sums_sgd");
+                sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_bias_sigmoid_sums_sgd");
     }
 
     @Override
     protected void axpyK(float alphaValue, long x, long y, long n) {
-        check(dbn4j_cuda_axpy(alphaValue, x, y, n, stream), "dbn4j_cuda_axpy");
+        check(dbn4j_cuda_axpy(alphaValue, x, y, n, stream()), "dbn4j_cuda_axpy");
     }
 
     @Override
     protected void scaleK(float alphaValue, long x, long n) {
-        check(dbn4j_cuda_scale(alphaValue, x, n, stream), "dbn4j_cuda_scale");
+        check(dbn4j_cuda_scale(alphaValue, x, n, stream()), "dbn4j_cuda_scale");
     }
 
     @Override
     protected void sgdMomentumK(long w, long g, long v, long n, float lr, float momentum, float weightDecay,
             boolean nesterov) {
-        check(dbn4j_cuda_sgd_momentum(w, g, v, n, lr, momentum, weightDecay, nesterov ? 1 : 0, stream),
+        check(dbn4j_cuda_sgd_momentum(w, g, v, n, lr, momentum, weightDecay, nesterov ? 1 : 0, stream()),
                 "dbn4j_cuda_sgd_momentum");
     }
 
@@ -939,16 +1012,16 @@ public final class CudaBackend extends Backend {
                 view.at(staging, n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asIntBuffer()
                         .put(rows, done, n);
                 check(dbn4j_cuda_memcpy_async(indices + (long) done * Integer.BYTES, staging,
-                        (long) n * Integer.BYTES, H2D, stream), "dbn4j_cuda_memcpy_async (row indices)");
-                check(dbn4j_cuda_synchronize(stream), "dbn4j_cuda_synchronize (row indices)");
+                        (long) n * Integer.BYTES, H2D, stream()), "dbn4j_cuda_memcpy_async (row indices)");
+                check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (row indices)");
             }
-            check(dbn4j_cuda_gather_rows(src, srcRows, cols, indices, count, dst, stream), "dbn4j_cuda_gather_rows");
+            check(dbn4j_cuda_gather_rows(src, srcRows, cols, indices, count, dst, stream()), "dbn4j_cuda_gather_rows");
         }
     }
 
     @Override
     protected void softplusRowSumsK(long x, long out, int rows, int cols) {
-        check(dbn4j_cuda_softplus_row_sums(x, out, rows, cols, stream), "dbn4j_cuda_softplus_row_sums");
+        check(dbn4j_cuda_softplus_row_sums(x, out, rows, cols, stream()), "dbn4j_cuda_softplus_row_sums");
     }
 
     // ---- random ----
@@ -958,46 +1031,42 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void uniformK(long seed, long offset, long out, long n) {
-        if (randomCapture) {
-            requireCaptureStream(seed, offset);
-            check(dbn4j_cuda_random_uniform_at(seed, offsetBase, offset - captureStart, out, n, stream),
+        if (sampledInCapture(seed, offset)) {
+            check(dbn4j_cuda_random_uniform_at(seed, offsetBase, offset - captureStart, out, n, stream()),
                     "dbn4j_cuda_random_uniform_at");
             return;
         }
-        check(dbn4j_cuda_random_uniform(seed, offset, out, n, stream), "dbn4j_cuda_random_uniform");
+        check(dbn4j_cuda_random_uniform(seed, offset, out, n, stream()), "dbn4j_cuda_random_uniform");
     }
 
     @Override
     protected void bernoulliK(long seed, long offset, long p, long out, long n) {
-        if (randomCapture) {
-            requireCaptureStream(seed, offset);
-            check(dbn4j_cuda_random_bernoulli_at(seed, offsetBase, offset - captureStart, p, out, n, stream),
+        if (sampledInCapture(seed, offset)) {
+            check(dbn4j_cuda_random_bernoulli_at(seed, offsetBase, offset - captureStart, p, out, n, stream()),
                     "dbn4j_cuda_random_bernoulli_at");
             return;
         }
-        check(dbn4j_cuda_random_bernoulli(seed, offset, p, out, n, stream), "dbn4j_cuda_random_bernoulli");
+        check(dbn4j_cuda_random_bernoulli(seed, offset, p, out, n, stream()), "dbn4j_cuda_random_bernoulli");
     }
 
     @Override
     protected void gaussianK(long seed, long offset, long mean, float stddev, long out, long n) {
-        if (randomCapture) {
-            requireCaptureStream(seed, offset);
+        if (sampledInCapture(seed, offset)) {
             check(dbn4j_cuda_random_gaussian_at(seed, offsetBase, offset - captureStart, mean, stddev, out, n,
-                    stream), "dbn4j_cuda_random_gaussian_at");
+                    stream()), "dbn4j_cuda_random_gaussian_at");
             return;
         }
-        check(dbn4j_cuda_random_gaussian(seed, offset, mean, stddev, out, n, stream), "dbn4j_cuda_random_gaussian");
+        check(dbn4j_cuda_random_gaussian(seed, offset, mean, stddev, out, n, stream()), "dbn4j_cuda_random_gaussian");
     }
 
     @Override
     protected void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols) {
-        if (randomCapture) {
-            requireCaptureStream(seed, offset);
+        if (sampledInCapture(seed, offset)) {
             check(dbn4j_cuda_sigmoid_bernoulli_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows, cols,
-                    stream), "dbn4j_cuda_sigmoid_bernoulli_at");
+                    stream()), "dbn4j_cuda_sigmoid_bernoulli_at");
             return;
         }
-        check(dbn4j_cuda_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols, stream),
+        check(dbn4j_cuda_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols, stream()),
                 "dbn4j_cuda_sigmoid_bernoulli");
     }
 
@@ -1008,15 +1077,31 @@ public final class CudaBackend extends Backend {
             super.sigmoidBernoulliSumsK(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue, betaValue);
             return;
         }
-        if (randomCapture) {
-            requireCaptureStream(seed, offset);
+        if (sampledInCapture(seed, offset)) {
             check(dbn4j_cuda_sigmoid_bernoulli_sums_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows,
-                    cols, sums, alphaValue, betaValue, columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream),
+                    cols, sums, alphaValue, betaValue, sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()),
                     "dbn4j_cuda_sigmoid_bernoulli_sums_at");
             return;
         }
         check(dbn4j_cuda_sigmoid_bernoulli_sums(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue, betaValue,
-                columnSumsWorkspace, COLUMN_SUMS_WORKSPACE_BYTES, stream), "dbn4j_cuda_sigmoid_bernoulli_sums");
+                sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_sigmoid_bernoulli_sums");
+    }
+
+    /**
+     * Whether a sampler called by this thread is being recorded (then it reads its offset on the device). Refuses
+     * sampling in a step recorded without a RandomStream (its replays would repeat the recorded numbers) and from
+     * any stream but the recorded one.
+     */
+    private boolean sampledInCapture(long seed, long offset) {
+        if (capturer != Thread.currentThread()) {
+            return false;
+        }
+        if (!randomCapture) {
+            throw new IllegalStateException("a step recorded without a RandomStream samples: its replays would draw "
+                    + "the same numbers each time (record it with its stream)");
+        }
+        requireCaptureStream(seed, offset);
+        return true;
     }
 
     /** In a capture with device-side offsets, sampling comes from the recorded stream only, at or after its start. */

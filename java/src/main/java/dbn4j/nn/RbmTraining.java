@@ -312,6 +312,7 @@ final class RbmTraining {
         // chain reads gb only after the join. Elsewhere the fork runs at once (the CPU: the same calls in order, and
         // the weight gradient stays one fused call).
         float inv = 1f / v0.rows();
+        s.positive = null;   // a fork left by a failed recording was dropped with it
         Backend.Fork dataSums = be.fork(() -> be.columnSums(v0, gb, -inv, 0f));
         rbm.sampleHidden(rng, v0, s.h0p, s.hs, gc, -inv, 0f);
         if (q == null && (be.forksOverlap() || forkedGradient)) {

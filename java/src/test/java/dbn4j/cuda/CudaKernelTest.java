@@ -540,8 +540,8 @@ class CudaKernelTest {
     /**
      * Forks on the second stream ({@link Backend#fork}): a step whose column sums (into the same vector the main
      * stream later accumulates into) and a GEMM run as forks gives the bits of the same calls in order eagerly, and
-     * them within a few ulps replayed from a graph (the forks its parallel branches), on 1500 rows (both streams' column-sum workspaces
-     * in use at once). A captured step that leaves a fork open fails, naming it, and the backend works on; more
+     * them within a few ulps replayed from a graph (the forks its parallel branches), on 1500 rows (both streams'
+     * column-sum workspaces in use at once). A captured step that leaves a fork open fails, naming it, and the backend works on; more
      * forks open than the backend has events for are refused.
      */
     @Test
@@ -729,6 +729,67 @@ class CudaKernelTest {
             assertTrue(e.getMessage().contains("dbn4j_cuda_copy_to_host"), e.getMessage());
             gpu.scale(2f, m);
             assertArrayEquals(new float[] {2f, 4f}, m.toArray());
+        }
+    }
+
+    /**
+     * A capture that fails with a fork's branch open (a host copy after the fork) ends for both streams: eager forks,
+     * joins and waits work afterwards, and the fork pool has all its events back.
+     */
+    @Test
+    void aCaptureFailingWithAnOpenForkLeavesBothStreamsUsable() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        try (Matrix a = gpu.matrix(2, 3, 1, 2, 3, 4, 5, 6); Matrix sums = gpu.allocate(1, 3)) {
+            assertThrows(Dbn4jException.class, () -> cuda.capture(() -> {
+                gpu.fork(() -> gpu.columnSums(a, sums, 1f, 0f));
+                a.toArray();
+            }));
+            java.util.List<Backend.Fork> forks = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {   // the whole pool: the failed capture gave its event back
+                forks.add(gpu.fork(() -> gpu.columnSums(a, sums, 1f, 0f)));
+            }
+            for (Backend.Fork f : forks) {
+                gpu.join(f);
+            }
+            gpu.synchronize();
+            assertArrayEquals(new float[] {5, 7, 9}, sums.toArray());
+        }
+    }
+
+    /**
+     * A step recorded without a RandomStream may not sample (its replays would repeat the numbers), and while one
+     * thread records, another thread's calls are refused (they would be recorded into its graph); the backend works
+     * afterwards.
+     */
+    @Test
+    void captureRefusesSamplingWithoutAStreamAndOtherThreads() throws Exception {
+        CudaBackend cuda = (CudaBackend) gpu;
+        try (Matrix m = gpu.matrix(1, 4, 1f, 2f, 3f, 4f)) {
+            IllegalStateException sampled = assertThrows(IllegalStateException.class,
+                    () -> cuda.capture(() -> gpu.uniform(new RandomStream(5), m)));
+            assertTrue(sampled.getMessage().contains("without a RandomStream"), sampled.getMessage());
+            Throwable[] other = new Throwable[1];
+            try (CudaBackend.Graph g = cuda.capture(() -> {
+                gpu.scale(2f, m);
+                Thread t = new Thread(() -> {
+                    try {
+                        gpu.scale(3f, m);
+                    } catch (RuntimeException e) {
+                        other[0] = e;
+                    }
+                }, "other");
+                t.start();
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            })) {
+                assertTrue(other[0] instanceof IllegalStateException, String.valueOf(other[0]));
+                assertTrue(other[0].getMessage().contains("is recording a step"), other[0].getMessage());
+                g.launch();
+            }
+            assertArrayEquals(new float[] {2f, 4f, 6f, 8f}, m.toArray(), "the replay scaled by 2 only");
         }
     }
 
