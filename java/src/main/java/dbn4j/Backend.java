@@ -400,7 +400,7 @@ public abstract class Backend {
         }
 
         /** Whether {@link #close()} has run. */
-        protected final boolean isClosed() {
+        public final boolean isClosed() {
             return closed;
         }
 
@@ -445,6 +445,7 @@ public abstract class Backend {
             throw new IllegalArgumentException("log is null");
         }
         log.check(this, slot);
+        using(log);
         if (z.rows() == 0) {
             throw new IllegalArgumentException("a logged loss needs at least one row");
         }
@@ -1191,7 +1192,17 @@ public abstract class Backend {
         if (m.backend() != this) {
             throw new IllegalArgumentException(name + " belongs to the " + m.backend().name() + " backend, not " + name());
         }
+        using(m);
     }
+
+    /**
+     * Told each matrix that a call uses, once checked (a backend that records steps keeps them, so that a replay
+     * refuses to run once one is closed). Nothing here.
+     */
+    protected void using(Matrix m) {}
+
+    /** As {@link #using(Matrix)}, for the loss log a call writes to. */
+    protected void using(LossLog log) {}
 
     protected static void requireShape(Matrix m, String name, int rows, int cols) {
         if (m.rows() != rows || m.cols() != cols) {

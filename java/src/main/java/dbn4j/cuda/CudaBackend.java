@@ -4,10 +4,14 @@ import static dbn4j.cuda.CudaKernels.*;
 
 import dbn4j.Backend;
 import dbn4j.Dbn4jException;
+import dbn4j.Matrix;
 import dbn4j.RandomStream;
 import dbn4j.Transpose;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -106,6 +110,8 @@ public final class CudaBackend extends Backend {
     private final AtomicReference<Thread> forkWorker = new AtomicReference<>();
     /** The thread recording a step ({@link #capture}), or null: another thread's calls are refused meanwhile. */
     private volatile Thread capturer;
+    /** While a thread records a step: the matrices and loss logs the step uses (only that thread touches it). */
+    private Set<Object> recordedUses;
     /** Forks queued on the side stream and not yet joined, of all threads. */
     private final AtomicInteger sideOpen = new AtomicInteger();
     private final long mainStream;
@@ -276,6 +282,20 @@ public final class CudaBackend extends Backend {
                     + "no other thread may use it meanwhile");
         }
         return forkWorker.get() == t;
+    }
+
+    @Override
+    protected void using(Matrix m) {
+        if (capturer == Thread.currentThread()) {
+            recordedUses.add(m);
+        }
+    }
+
+    @Override
+    protected void using(Backend.LossLog log) {
+        if (capturer == Thread.currentThread()) {
+            recordedUses.add(log);
+        }
     }
 
     /** The stream the calling thread's work goes to: the main one, or the side one in a fork's work. */
@@ -479,11 +499,16 @@ public final class CudaBackend extends Backend {
         /** For a graph that samples: the stream each replay takes its words from, and how many. */
         private final RandomStream rng;
         private final long words;
+        /** What the recorded kernels read and write: a replay refuses to run once one of them is closed. */
+        private final Matrix[] matrices;
+        private final Backend.LossLog[] logs;
 
-        private Graph(long exec, RandomStream rng, long words) {
+        private Graph(long exec, RandomStream rng, long words, Set<Object> uses) {
             this.exec = exec;
             this.rng = rng;
             this.words = words;
+            matrices = uses.stream().filter(u -> u instanceof Matrix).toArray(Matrix[]::new);
+            logs = uses.stream().filter(u -> u instanceof Backend.LossLog).toArray(Backend.LossLog[]::new);
         }
 
         /**
@@ -493,6 +518,18 @@ public final class CudaBackend extends Backend {
         public void launch() {
             if (exec == 0) {
                 throw new IllegalStateException("graph is closed");
+            }
+            // The graph holds device addresses: a closed (freed) buffer would be written by the replay.
+            for (Matrix m : matrices) {
+                if (m.isClosed()) {
+                    throw new IllegalStateException("a matrix (" + m.shape() + ") that the recorded step uses is "
+                            + "closed: the replay would write freed device memory");
+                }
+            }
+            for (Backend.LossLog log : logs) {
+                if (log.isClosed()) {
+                    throw new IllegalStateException("a loss log that the recorded step writes is closed");
+                }
             }
             outsideFork("a graph launch");
             long main = stream();   // refuses a thread other than one recording a step
@@ -539,7 +576,8 @@ public final class CudaBackend extends Backend {
      * ({@link IllegalStateException}) while it captures (they would be recorded too). The caller closes the graph.
      */
     public Graph capture(Runnable step) {
-        return new Graph(record(step), null, 0);
+        Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
+        return new Graph(record(step, uses), null, 0, uses);
     }
 
     /**
@@ -553,6 +591,7 @@ public final class CudaBackend extends Backend {
             throw new IllegalArgumentException(rng == null ? "rng is null" : "step is null");
         }
         RandomStream recording = rng.copy();
+        Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
         long exec;
         synchronized (lock) {
             captureSeed = recording.seed();
@@ -561,13 +600,13 @@ public final class CudaBackend extends Backend {
             captureNext = captureStart;
             randomCapture = true;
             try {
-                exec = record(() -> step.accept(recording));
+                exec = record(() -> step.accept(recording), uses);
             } finally {
                 randomCapture = false;
                 captureRng = null;
             }
         }
-        return new Graph(exec, rng, recording.offset() - rng.offset());
+        return new Graph(exec, rng, recording.offset() - rng.offset(), uses);
     }
 
     @Override
@@ -584,7 +623,8 @@ public final class CudaBackend extends Backend {
         return rng == null ? capture(() -> step.accept(null)) : capture(rng, step);
     }
 
-    private long record(Runnable step) {
+    /** Records step as a graph, adding the matrices and loss logs it uses to uses. */
+    private long record(Runnable step, Set<Object> uses) {
         if (step == null) {
             throw new IllegalArgumentException("step is null");
         }
@@ -600,11 +640,13 @@ public final class CudaBackend extends Backend {
             }
             int forks = 0;
             long sideBefore = sideForks;
+            recordedUses = uses;
             capturer = Thread.currentThread();
             try {
                 check(dbn4j_cuda_graph_begin(mainStream), "dbn4j_cuda_graph_begin");
             } catch (RuntimeException e) {
                 capturer = null;
+                recordedUses = null;
                 throw e;
             }
             try {
@@ -629,6 +671,7 @@ public final class CudaBackend extends Backend {
                 throw e;
             } finally {
                 capturer = null;
+                recordedUses = null;
             }
             check(dbn4j_cuda_graph_end(mainStream, exec), "dbn4j_cuda_graph_end");
         }

@@ -793,6 +793,27 @@ class CudaKernelTest {
         }
     }
 
+    /** A replay refuses to run once a matrix that the recorded step uses is closed (its memory is freed). */
+    @Test
+    void aReplayRefusesClosedMatrices() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        try (Matrix kept = gpu.matrix(1, 2, 1f, 2f)) {
+            Matrix gone = gpu.matrix(2, 2, 1f, 2f, 3f, 4f);
+            Matrix row = gone.rows(1, 2);
+            try (CudaBackend.Graph g = cuda.capture(() -> {
+                gpu.scale(2f, kept);
+                gpu.axpy(1f, row, kept);
+            })) {
+                g.launch();
+                assertArrayEquals(new float[] {5f, 8f}, kept.toArray());
+                gone.close();
+                IllegalStateException e = assertThrows(IllegalStateException.class, g::launch);
+                assertTrue(e.getMessage().contains("(1x2) that the recorded step uses is closed"), e.getMessage());
+                assertArrayEquals(new float[] {5f, 8f}, kept.toArray(), "nothing replayed");
+            }
+        }
+    }
+
     @Test
     void synchronizeReportsNothingAfterGoodWork() {
         try (Matrix m = gpu.matrix(1, 3, 1f, 2f, 3f)) {
