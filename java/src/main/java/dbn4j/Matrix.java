@@ -95,6 +95,14 @@ public final class Matrix implements AutoCloseable {
         return closed || freed.get();
     }
 
+    /**
+     * True when the memory under this matrix (its parent's, for a view) has been released: closing a view alone
+     * releases nothing.
+     */
+    public boolean isFreed() {
+        return freed.get();
+    }
+
     /** True when this is a row view of another matrix. */
     public boolean isView() {
         return parent != null;

@@ -499,7 +499,7 @@ public final class CudaBackend extends Backend {
         /** For a graph that samples: the stream each replay takes its words from, and how many. */
         private final RandomStream rng;
         private final long words;
-        /** What the recorded kernels read and write: a replay refuses to run once one of them is closed. */
+        /** What the recorded kernels read and write: a replay refuses to run once one of them is freed. */
         private final Matrix[] matrices;
         private final Backend.LossLog[] logs;
 
@@ -521,9 +521,9 @@ public final class CudaBackend extends Backend {
             }
             // The graph holds device addresses: a closed (freed) buffer would be written by the replay.
             for (Matrix m : matrices) {
-                if (m.isClosed()) {
-                    throw new IllegalStateException("a matrix (" + m.shape() + ") that the recorded step uses is "
-                            + "closed: the replay would write freed device memory");
+                if (m.isFreed()) {
+                    throw new IllegalStateException("a matrix (" + m.shape() + ") that the recorded step uses has "
+                            + "been closed and freed: the replay would use freed device memory");
                 }
             }
             for (Backend.LossLog log : logs) {

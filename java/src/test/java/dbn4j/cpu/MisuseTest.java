@@ -26,7 +26,8 @@ class MisuseTest {
     void gemmShapeMismatchNamesOperands() {
         try (Matrix a = CPU.allocate(3, 4); Matrix b = CPU.allocate(5, 2); Matrix c = CPU.allocate(3, 2)) {
             assertThrowsNaming(IllegalArgumentException.class,
-                    () -> CPU.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1, a, b, 0, c), "inner", "a 3x4", "b 5x2");
+                    () -> CPU.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1, a, b, 0, c), "inner", "a 3x4",
+                    "b 5x2");
         }
         try (Matrix a = CPU.allocate(3, 4); Matrix b = CPU.allocate(4, 2); Matrix c = CPU.allocate(2, 3)) {
             assertThrowsNaming(IllegalArgumentException.class,
@@ -75,10 +76,13 @@ class MisuseTest {
         Matrix x = CPU.allocate(2, 2);
         Matrix view = x.rows(0, 1);
         Matrix y = CPU.allocate(2, 2);
+        Matrix other = x.rows(1, 2);
+        other.close();
+        assertTrue(other.isClosed() && !other.isFreed() && !x.isClosed(), "closing a view frees nothing");
         x.close();
         x.close();
-        assertTrue(x.isClosed());
-        assertTrue(view.isClosed(), "a view of a closed matrix is closed");
+        assertTrue(x.isClosed() && x.isFreed());
+        assertTrue(view.isClosed() && view.isFreed(), "a view of a closed matrix is closed, its memory freed");
         assertThrowsNaming(IllegalStateException.class, () -> CPU.sigmoid(x, y), "x (2x2) is closed");
         assertThrowsNaming(IllegalStateException.class, () -> CPU.relu(y, x), "y (2x2) is closed");
         assertThrowsNaming(IllegalStateException.class, x::toArray, "closed");

@@ -541,8 +541,8 @@ class CudaKernelTest {
      * Forks on the second stream ({@link Backend#fork}): a step whose column sums (into the same vector the main
      * stream later accumulates into) and a GEMM run as forks gives the bits of the same calls in order eagerly, and
      * them within a few ulps replayed from a graph (the forks its parallel branches), on 1500 rows (both streams'
-     * column-sum workspaces in use at once). A captured step that leaves a fork open fails, naming it, and the backend works on; more
-     * forks open than the backend has events for are refused.
+     * column-sum workspaces in use at once). A captured step that leaves a fork open fails, naming it, and the
+     * backend works on; more forks open than the backend has events for are refused.
      */
     @Test
     void forksOnTheSecondStreamGiveTheBitsOfTheCallsInOrder() {
@@ -793,7 +793,7 @@ class CudaKernelTest {
         }
     }
 
-    /** A replay refuses to run once a matrix that the recorded step uses is closed (its memory is freed). */
+    /** A replay refuses to run once the memory of a matrix that its step uses is freed (not at a view's close). */
     @Test
     void aReplayRefusesClosedMatrices() {
         CudaBackend cuda = (CudaBackend) gpu;
@@ -806,10 +806,14 @@ class CudaKernelTest {
             })) {
                 g.launch();
                 assertArrayEquals(new float[] {5f, 8f}, kept.toArray());
+                row.close();   // a view: its memory stays (its parent's)
+                g.launch();
+                assertArrayEquals(new float[] {13f, 20f}, kept.toArray());
                 gone.close();
                 IllegalStateException e = assertThrows(IllegalStateException.class, g::launch);
-                assertTrue(e.getMessage().contains("(1x2) that the recorded step uses is closed"), e.getMessage());
-                assertArrayEquals(new float[] {5f, 8f}, kept.toArray(), "nothing replayed");
+                assertTrue(e.getMessage().contains("(1x2) that the recorded step uses has been closed and freed"),
+                        e.getMessage());
+                assertArrayEquals(new float[] {13f, 20f}, kept.toArray(), "nothing replayed");
             }
         }
     }
