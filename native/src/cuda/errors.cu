@@ -47,6 +47,9 @@ int fail_cuda(cudaError_t err, const char *what_fmt, ...) {
     vsnprintf(what, sizeof what, what_fmt, args);
     va_end(args);
     snprintf(g_message, sizeof g_message, "%s: %s (%s)", what, cudaGetErrorString(err), cudaGetErrorName(err));
+    // Reported here: cleared from the runtime's last-error slot, so that the next launch check does not report it
+    // again against another kernel (a sticky fault stays: every later call reports it).
+    cudaGetLastError();
     return code_of(err);
 }
 

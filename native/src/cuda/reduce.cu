@@ -106,7 +106,7 @@ template <class Op> __device__ __forceinline__ double chunk_sum(const Op &op, in
     const int64_t n = N;
     int r = chunk * CS_CHUNK;
     int64_t j = (int64_t)r * n + c;
-    for (; r + Op::ROWS <= r1; r += Op::ROWS, j += Op::ROWS * n) {
+    for (; r <= r1 - Op::ROWS; r += Op::ROWS, j += Op::ROWS * n) {   // (r + ROWS could pass 2^31)
         float v[Op::ROWS];
 #pragma unroll
         for (int u = 0; u < Op::ROWS; u++) v[u] = op.load(j + u * n);

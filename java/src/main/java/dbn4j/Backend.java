@@ -463,6 +463,8 @@ public abstract class Backend {
         }
         from.check(this, fromSlot);
         to.check(this, toSlot);
+        using(from);
+        using(to);
         copyLossK(from, fromSlot, to, toSlot);
     }
 

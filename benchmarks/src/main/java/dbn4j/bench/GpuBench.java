@@ -137,6 +137,8 @@ public final class GpuBench {
             failures++;
             System.out.println("FAILED " + what + ": " + e);
             e.printStackTrace();
+            // A fork left open would refuse every later capture of this thread (and so the graph measurements).
+            Backends.get().releaseForks();
         }
     }
 

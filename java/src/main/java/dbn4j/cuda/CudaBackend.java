@@ -128,6 +128,8 @@ public final class CudaBackend extends Backend {
     private final long sideSums;
     /** Marks the main stream's position at each fork; the side stream waits for it. */
     private final long forkEvent;
+    /** Marks the side stream's position before a replay while forks are open; the main stream waits for it. */
+    private final long replayEvent;
     /** Events marking the end of forks' work until they are joined: free ones in freeEvents[0, freeCount). */
     private final long[] freeEvents = new long[FORK_EVENTS]; // guarded by freeEvents
     private int freeCount; // guarded by freeEvents
@@ -186,7 +188,7 @@ public final class CudaBackend extends Backend {
         // What is made here, for the cleanup if a later step fails: streams, device buffers, events, cuBLAS handles.
         long[] streams = new long[2];
         long[] buffers = new long[5];   // cuBLAS workspaces (2), column-sum workspaces (2), scratch
-        long[] events = new long[FORK_EVENTS + 1];
+        long[] events = new long[FORK_EVENTS + 2];
         int handles = 0;
         long stagingBuffer = 0;
         try {
@@ -263,6 +265,7 @@ public final class CudaBackend extends Backend {
         mainSums = buffers[2];
         sideSums = buffers[3];
         forkEvent = events[FORK_EVENTS];
+        replayEvent = events[FORK_EVENTS + 1];
         System.arraycopy(events, 0, freeEvents, 0, FORK_EVENTS);
         freeCount = FORK_EVENTS;
         offsetBase = scratch + Double.BYTES;
@@ -423,24 +426,31 @@ public final class CudaBackend extends Backend {
             work.run();
             return 0;
         }
-        onSide();   // refuses a thread other than one recording a step
         Thread self = Thread.currentThread();
         // One thread queues fork work at a time (the side stream's handle and workspaces are shared).
         if (!forkWorker.compareAndSet(null, self)) {
             throw new IllegalStateException("thread " + forkWorker.get().getName() + " is queuing a fork's work on "
                     + "the CUDA backend: forks of two threads at once are not supported");
         }
+        // Counted open before the capture check, as record() marks its capture before checking for open forks:
+        // a fork and a capture starting at once cannot both pass.
+        sideOpen.incrementAndGet();
         long done;
-        synchronized (freeEvents) {
-            if (freeCount == 0) {
-                forkWorker.set(null);
-                throw new IllegalStateException("more than " + FORK_EVENTS + " forks are open: join them "
-                        + "(Backend.join)");
+        try {
+            onSide();   // refuses a thread other than one recording a step
+            synchronized (freeEvents) {
+                if (freeCount == 0) {
+                    throw new IllegalStateException("more than " + FORK_EVENTS + " forks are open: join them "
+                            + "(Backend.join)");
+                }
+                done = freeEvents[--freeCount];
             }
-            done = freeEvents[--freeCount];
+        } catch (RuntimeException e) {
+            sideOpen.decrementAndGet();
+            forkWorker.set(null);
+            throw e;
         }
         sideForks++;
-        sideOpen.incrementAndGet();
         try {
             check(dbn4j_cuda_event_record(forkEvent, mainStream), "dbn4j_cuda_event_record (fork)");
             check(dbn4j_cuda_stream_wait_event(sideStream, forkEvent), "dbn4j_cuda_stream_wait_event (fork)");
@@ -536,8 +546,8 @@ public final class CudaBackend extends Backend {
             if (sideOpen.get() > 0) {
                 // A fork still open (of any thread) may run on the side stream, whose workspaces the graph's
                 // branches use too: the replay starts after it.
-                check(dbn4j_cuda_event_record(forkEvent, sideStream), "dbn4j_cuda_event_record (before a replay)");
-                check(dbn4j_cuda_stream_wait_event(main, forkEvent), "dbn4j_cuda_stream_wait_event");
+                check(dbn4j_cuda_event_record(replayEvent, sideStream), "dbn4j_cuda_event_record (before a replay)");
+                check(dbn4j_cuda_stream_wait_event(main, replayEvent), "dbn4j_cuda_stream_wait_event");
             }
             if (rng != null) {
                 long start = rng.offset();
@@ -635,14 +645,15 @@ public final class CudaBackend extends Backend {
         }
         long[] exec = new long[1];
         synchronized (lock) {
-            if (sideOpen.get() > 0) {
-                throw new IllegalStateException("a capture cannot start while another thread's fork is open");
-            }
             int forks = 0;
             long sideBefore = sideForks;
             recordedUses = uses;
+            // Marked before the check for open forks, as forkK counts its fork before checking for a capture.
             capturer = Thread.currentThread();
             try {
+                if (sideOpen.get() > 0) {
+                    throw new IllegalStateException("a capture cannot start while another thread's fork is open");
+                }
                 check(dbn4j_cuda_graph_begin(mainStream), "dbn4j_cuda_graph_begin");
             } catch (RuntimeException e) {
                 capturer = null;
@@ -650,32 +661,40 @@ public final class CudaBackend extends Backend {
                 throw e;
             }
             try {
-                step.run();
-                if (openForks() != forks) {
-                    throw new IllegalStateException("the recorded step left " + (openForks() - forks)
-                            + " fork(s) not joined: a step joins every fork it makes (Backend.join)");
-                }
-            } catch (RuntimeException | Error e) {
-                // End (and discard) the capture, so the streams run work again; the step's failure is the news. A
-                // fork's branch left open is joined first, so that the capture ends for the side stream too.
-                if (sideForks != sideBefore && dbn4j_cuda_event_record(forkEvent, sideStream) == 0) {
-                    dbn4j_cuda_stream_wait_event(mainStream, forkEvent);
-                }
-                for (long token : dropForks(forks)) {
-                    if (token != 0) {
-                        releaseEvent(token);
-                    }
-                }
-                dbn4j_cuda_graph_end(mainStream, exec);
-                dbn4j_cuda_graph_destroy(exec[0]);
-                throw e;
+                recordStepAndEnd(step, forks, sideBefore, exec);
             } finally {
+                // Only once the capture has ended: until then another thread's call would be recorded.
                 capturer = null;
                 recordedUses = null;
             }
-            check(dbn4j_cuda_graph_end(mainStream, exec), "dbn4j_cuda_graph_end");
         }
         return exec[0];
+    }
+
+    /** The capture's body (begun on the main stream): runs step, ends the capture into exec[0]. */
+    private void recordStepAndEnd(Runnable step, int forks, long sideBefore, long[] exec) {
+        try {
+            step.run();
+            if (openForks() != forks) {
+                throw new IllegalStateException("the recorded step left " + (openForks() - forks)
+                        + " fork(s) not joined: a step joins every fork it makes (Backend.join)");
+            }
+        } catch (RuntimeException | Error e) {
+            // End (and discard) the capture, so the streams run work again; the step's failure is the news. A
+            // fork's branch left open is joined first, so that the capture ends for the side stream too.
+            if (sideForks != sideBefore && dbn4j_cuda_event_record(forkEvent, sideStream) == 0) {
+                dbn4j_cuda_stream_wait_event(mainStream, forkEvent);
+            }
+            for (long token : dropForks(forks)) {
+                if (token != 0) {
+                    releaseEvent(token);
+                }
+            }
+            dbn4j_cuda_graph_end(mainStream, exec);
+            dbn4j_cuda_graph_destroy(exec[0]);
+            throw e;
+        }
+        check(dbn4j_cuda_graph_end(mainStream, exec), "dbn4j_cuda_graph_end");
     }
 
     /**
@@ -717,9 +736,10 @@ public final class CudaBackend extends Backend {
     @Override
     protected long allocateK(long bytes) {
         long[] out = new long[1];
+        long s = stream();   // (refuses another thread during a capture before anything is allocated)
         check(dbn4j_cuda_malloc(bytes, out), "dbn4j_cuda_malloc");
         // allocate() promises zeroed memory; queued on the stream like everything that will use it.
-        int status = dbn4j_cuda_memset_async(out[0], 0, bytes, stream());
+        int status = dbn4j_cuda_memset_async(out[0], 0, bytes, s);
         if (status != 0) {
             dbn4j_cuda_free(out[0]);
             check(status, "dbn4j_cuda_memset_async");
