@@ -235,9 +235,7 @@ public final class CudaBackend extends Backend {
                 events[i] = out[0];
             }
             check(dbn4j_cuda_synchronize(streams[0]), "dbn4j_cuda_synchronize");   // the workspaces are zero
-            for (cublasContext h : blasHandles) {
-                checkBlas(cublas.cublasSetMathMode(h, mathMode.code), "cublasSetMathMode(" + mathMode + ")");
-            }
+            blasMathMode(mathMode);
         } catch (RuntimeException e) {
             if (handles > 0) {
                 cublas.cublasDestroy_v2(mainBlas);
@@ -361,9 +359,15 @@ public final class CudaBackend extends Backend {
             throw new IllegalArgumentException("mode is null");
         }
         synchronized (lock) {
-            checkBlas(cublas.cublasSetMathMode(mainBlas, mode.code), "cublasSetMathMode(" + mode + ")");
-            checkBlas(cublas.cublasSetMathMode(sideBlas, mode.code), "cublasSetMathMode(" + mode + ")");
+            blasMathMode(mode);
             math = mode;
+        }
+    }
+
+    /** Sets mode on both cuBLAS handles. */
+    private void blasMathMode(MathMode mode) {
+        for (cublasContext h : new cublasContext[] {mainBlas, sideBlas}) {
+            checkBlas(cublas.cublasSetMathMode(h, mode.code), "cublasSetMathMode(" + mode + ")");
         }
     }
 
@@ -645,7 +649,6 @@ public final class CudaBackend extends Backend {
         }
         long[] exec = new long[1];
         synchronized (lock) {
-            int forks = 0;
             long sideBefore = sideForks;
             recordedUses = uses;
             // Marked before the check for open forks, as forkK counts its fork before checking for a capture.
@@ -661,7 +664,7 @@ public final class CudaBackend extends Backend {
                 throw e;
             }
             try {
-                recordStepAndEnd(step, forks, sideBefore, exec);
+                recordStepAndEnd(step, sideBefore, exec);
             } finally {
                 // Only once the capture has ended: until then another thread's call would be recorded.
                 capturer = null;
@@ -671,12 +674,15 @@ public final class CudaBackend extends Backend {
         return exec[0];
     }
 
-    /** The capture's body (begun on the main stream): runs step, ends the capture into exec[0]. */
-    private void recordStepAndEnd(Runnable step, int forks, long sideBefore, long[] exec) {
+    /**
+     * The capture's body (begun on the main stream with no fork of this thread open): runs step, ends the capture
+     * into exec[0].
+     */
+    private void recordStepAndEnd(Runnable step, long sideBefore, long[] exec) {
         try {
             step.run();
-            if (openForks() != forks) {
-                throw new IllegalStateException("the recorded step left " + (openForks() - forks)
+            if (openForks() != 0) {
+                throw new IllegalStateException("the recorded step left " + openForks()
                         + " fork(s) not joined: a step joins every fork it makes (Backend.join)");
             }
         } catch (RuntimeException | Error e) {
@@ -685,7 +691,7 @@ public final class CudaBackend extends Backend {
             if (sideForks != sideBefore && dbn4j_cuda_event_record(forkEvent, sideStream) == 0) {
                 dbn4j_cuda_stream_wait_event(mainStream, forkEvent);
             }
-            for (long token : dropForks(forks)) {
+            for (long token : dropForks(0)) {
                 if (token != 0) {
                     releaseEvent(token);
                 }
