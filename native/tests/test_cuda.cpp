@@ -4,7 +4,10 @@
  * elementwise maps, softmax, column_sums and the kernels fused with them, gather_rows, the p/dz outputs of the losses (same float operations in
  * the same order, no FMA on either side). Within tolerance: log_softmax (1 float ulp: CUDA's vs glibc's double
  * log before the rounding to float), losses (relative 1e-12: double sums in another order, double exp/log1p
- * within 2 ulp), softplus_row_sums (1 float ulp). Exits 77 with "SKIP: no CUDA device (...)" without a device.
+ * within 2 ulp), softplus_row_sums (1 float ulp). Then streams forked and joined, and a training step recorded as a
+ * graph and replayed against the same calls made eagerly. Exits 77 with "SKIP: no CUDA device (...)" without a
+ * device. The same source is test_cuda_host: the kernels emulated on the host (cuda_host/cuda_runtime.h), built
+ * everywhere, run in index and in reverse thread order (ctest cuda_host, cuda_host_reversed).
  * Run: ctest --test-dir <build> -R cuda --output-on-failure
  */
 #include <math.h>
@@ -469,6 +472,119 @@ static void test_fork_join() {
     CHECK_CUDA(dbn4j_cuda_stream_destroy(side));
 }
 
+// One training step recorded as a graph and replayed with new random numbers, as CudaBackend records fit() steps:
+// the samplers read their offset from `base` (set before each replay), the column sums use the workspace (a replay
+// must find its counters at zero again), one loss keeps its per-row losses in the caller's scratch and one allocates
+// them inside the graph. Each replay against the same calls made eagerly with the offset given on the host; the state
+// that the steps carry (sums read with beta, w and v) must follow the same path. Then a capture that synchronizes
+// fails, and the stream still works.
+static void test_graph_step() {
+    Rng rng(29);
+    const int B = 1100, N = 100;   // 18 row chunks: 3 chunk groups, so the workspace path runs 3 blocks per column tile
+    const int64_t n = (int64_t)B * N;
+    const int64_t ws_bytes =
+        DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES + (int64_t)((B + DBN4J_COLUMN_SUM_CHUNK - 1) / DBN4J_COLUMN_SUM_CHUNK) * N * 8;
+    const uint64_t seed = 0xc0ffee;
+    std::vector<float> x = random_floats(rng, n, -4, 4), b = random_floats(rng, N, -1, 1);
+    std::vector<float> w0 = random_floats(rng, N, -1, 1), v0 = random_floats(rng, N, -0.1f, 0.1f);
+    std::vector<float> sums0 = random_floats(rng, N, -1, 1);
+    Dev<float> dx(x), db(b);
+    // Two sets of everything a step writes: [0] replayed by the graph, [1] the eager calls.
+    struct State {
+        Dev<float> p, s, g, dy, sums1, sums2, w, v;
+        Dev<double> loss;
+        Dev<uint8_t> ws;
+        State(int64_t n, int N, int64_t ws_bytes)
+            : p(n), s(n), g(n), dy(n), sums1(N), sums2(N), w(N), v(N), loss(2), ws(ws_bytes) {}
+    };
+    State st[2] = {State(n, N, ws_bytes), State(n, N, ws_bytes)};
+    Dev<double> scratch(B);
+    Dev<uint64_t> base(1);
+    for (State &t : st) {
+        t.w.put(w0);
+        t.v.put(v0);
+        t.sums2.put(sums0);
+        CHECK_CUDA(dbn4j_cuda_memset_async(t.ws.p, 0, ws_bytes, g_stream));
+    }
+    // The step; host_offset < 0: the device-offset variants (graph), else that offset on the host (eager).
+    auto step = [&](State &t, int64_t host_offset) {
+        const bool at = host_offset < 0;
+        const uint64_t off = at ? 0 : (uint64_t)host_offset;
+        const float alpha = -1.0f / B;
+        if (at) {
+            CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli_sums_at(seed, base.p, 0, dx.p, db.p, t.p.p, t.s.p, B, N,
+                                                            t.sums1.p, alpha, 0.0f, t.ws.p, ws_bytes, g_stream));
+        } else {
+            CHECK_CUDA(dbn4j_cuda_sigmoid_bernoulli_sums(seed, off, dx.p, db.p, t.p.p, t.s.p, B, N, t.sums1.p,
+                                                         alpha, 0.0f, t.ws.p, ws_bytes, g_stream));
+        }
+        CHECK_CUDA(dbn4j_cuda_column_sums_sgd(t.s.p, t.sums2.p, B, N, 1.0f / B, 0.5f, t.w.p, t.v.p, 0.1f, 0.9f,
+                                              1e-4f, 1, t.ws.p, ws_bytes, g_stream));
+        // n half words drawn above: the Gaussians start n / 2 words further.
+        if (at) {
+            CHECK_CUDA(dbn4j_cuda_random_gaussian_at(seed, base.p, (uint64_t)n / 2, nullptr, 1.0f, t.g.p, n,
+                                                     g_stream));
+        } else {
+            CHECK_CUDA(dbn4j_cuda_random_gaussian(seed, off + (uint64_t)n / 2, nullptr, 1.0f, t.g.p, n, g_stream));
+        }
+        CHECK_CUDA(dbn4j_cuda_squared_error(t.p.p, t.s.p, t.dy.p, B, N, t.loss.p, scratch.p, B, g_stream));
+        CHECK_CUDA(dbn4j_cuda_sigmoid_cross_entropy(t.g.p, t.s.p, nullptr, nullptr, B, N, t.loss.p + 1, scratch.p,
+                                                    B - 1, g_stream));
+    };
+    CHECK_CUDA(dbn4j_cuda_graph_begin(g_stream));
+    step(st[0], -1);
+    void *exec = nullptr;
+    CHECK_CUDA(dbn4j_cuda_graph_end(g_stream, &exec));
+    CHECK(exec != nullptr);
+    for (int r = 0; r < 3 && exec; r++) {
+        const uint64_t off = 1000003ull * (uint64_t)r + (uint64_t)r;   // a different word phase each replay
+        CHECK_CUDA(dbn4j_cuda_set_u64(base.p, off, g_stream));
+        CHECK_CUDA(dbn4j_cuda_graph_launch(exec, g_stream));
+        step(st[1], (int64_t)off);
+        char what[64];
+        const char *names[8] = {"p", "s", "g", "dy", "sums1", "sums2 (beta 0.5)", "w", "v"};
+        Dev<float> *got[8] = {&st[0].p, &st[0].s, &st[0].g, &st[0].dy, &st[0].sums1, &st[0].sums2, &st[0].w,
+                              &st[0].v};
+        Dev<float> *want[8] = {&st[1].p, &st[1].s, &st[1].g, &st[1].dy, &st[1].sums1, &st[1].sums2, &st[1].w,
+                               &st[1].v};
+        for (int k = 0; k < 8; k++) {
+            snprintf(what, sizeof what, "graph replay %d: %s", r, names[k]);
+            expect_bits(what, got[k]->get(), want[k]->get());
+        }
+        std::vector<double> lg = st[0].loss.get(), le = st[1].loss.get();
+        CHECK_MSG(lg[0] == le[0] && lg[1] == le[1], "graph replay %d: losses %.17g %.17g, eager %.17g %.17g", r,
+                  lg[0], lg[1], le[0], le[1]);
+        // And the losses against the CPU's (more rows than k_finish_loss stages at once).
+        std::vector<float> hp = st[1].p.get(), hs = st[1].s.get(), hg = st[1].g.get();
+        double cpu_se = 0.0, cpu_ce = 0.0;
+        CHECK_OK(dbn4j_squared_error(hp.data(), hs.data(), nullptr, B, N, &cpu_se));
+        CHECK_OK(dbn4j_sigmoid_cross_entropy(hg.data(), hs.data(), nullptr, nullptr, B, N, &cpu_ce));
+        expect_rel("graph step: squared_error loss", le[0], cpu_se, 1e-12);
+        expect_rel("graph step: sigmoid_cross_entropy loss", le[1], cpu_ce, 1e-12);
+    }
+    CHECK_CUDA(dbn4j_cuda_graph_destroy(exec));
+    for (State &t : st) {
+        std::vector<uint8_t> counters = t.ws.get();
+        bool zero = true;
+        for (int64_t i = 0; i < DBN4J_CUDA_COLUMN_SUMS_COUNTER_BYTES; i++) zero = zero && counters[i] == 0;
+        CHECK_MSG(zero, "graph replays leave the column-sum counters at zero");
+    }
+
+    CHECK_CUDA(dbn4j_cuda_graph_begin(g_stream));
+    CHECK_CUDA(dbn4j_cuda_scale(2.0f, st[0].w.p, N, g_stream));
+    CHECK(dbn4j_cuda_synchronize(g_stream) != DBN4J_OK);
+    void *bad = (void *)1;
+    CHECK(dbn4j_cuda_graph_end(g_stream, &bad) != DBN4J_OK);
+    CHECK(bad == nullptr);
+    CHECK_MSG(strstr(dbn4j_cuda_last_error(), "cudaStreamEndCapture") != nullptr, "message: %s",
+              dbn4j_cuda_last_error());
+    st[0].w.put(w0);
+    CHECK_CUDA(dbn4j_cuda_scale(2.0f, st[0].w.p, N, g_stream));
+    std::vector<float> w2 = w0;
+    for (float &e : w2) e *= 2.0f;
+    expect_bits("the stream after a failed capture", st[0].w.get(), w2);
+}
+
 static void test_elementwise() {
     std::vector<float> x = activation_inputs();
     int64_t n = (int64_t)x.size();
@@ -726,6 +842,7 @@ int main() {
     test_fused_sums();
     test_sums_sgd();
     test_fork_join();
+    test_graph_step();
     test_errors();
     if (!getenv("DBN4J_TEST_NO_FAULT")) test_async_fault();
     return finish("cuda");

@@ -1,0 +1,567 @@
+/*
+ * cuda_host.cpp: the emulated CUDA runtime of cuda_runtime.h. Kernels: each block's threads are fibers (an own
+ * switch on x86-64, ucontext elsewhere) that a scheduler resumes in index order (DBN4J_HOST_ORDER=reverse: reverse
+ * order, and the blocks too) until each finishes or waits at __syncthreads or at a warp shuffle; a barrier opens when every live thread of the block (the
+ * warp, for a shuffle) waits at it. A deadlock, a shuffle beside an exited lane or a partial member mask aborts with
+ * the kernel's configuration named. Streams run their work at once; captures record it (see cuda_runtime.h).
+ */
+#include "cuda_runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DBN4J_HOST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DBN4J_HOST_ASAN 1
+#endif
+#endif
+#ifdef DBN4J_HOST_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+uint3 threadIdx, blockIdx;
+dim3 blockDim, gridDim;
+
+// ---- streams, events, graphs ----
+struct Recording {
+    std::vector<std::function<void()>> nodes;
+    std::vector<void *> allocations;   // cudaMallocAsync in the capture: freed with the graph
+    std::set<CUstream_st *> streams;   // the origin and the streams forked into the capture
+    CUstream_st *origin = nullptr;
+    bool invalid = false;
+    bool ended = false;   // the capture is over: its events no longer fork or join anything
+    ~Recording() {
+        for (void *p : allocations) free(p);
+    }
+};
+struct CUgraph_st {
+    std::shared_ptr<Recording> recording;
+};
+struct CUgraphExec_st {
+    std::shared_ptr<Recording> recording;
+};
+struct CUstream_st {
+    std::shared_ptr<Recording> capture;   // the capture this stream records into, if any
+    int64_t ops = 0;                       // work recorded by this stream in its capture
+    int64_t joined = -1;                   // ops of this stream that a stream of the capture has waited for
+};
+struct CUevent_st {
+    std::shared_ptr<Recording> capture;   // recorded in a capture: the work of `from` up to `ops`
+    CUstream_st *from = nullptr;
+    int64_t ops = 0;
+};
+
+namespace {
+
+thread_local cudaError_t g_last = cudaSuccess;
+thread_local int g_capturing = 0;   // captures begun by this thread and not ended
+std::mutex g_run;                   // one kernel at a time (the __shared__ statics, the scheduler)
+
+cudaError_t set_error(cudaError_t err) {
+    if (err != cudaSuccess) g_last = err;
+    return err;
+}
+
+// Runs `work` on `stream` now, or records it into the stream's capture.
+cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
+    if (stream && stream->capture) {
+        stream->capture->nodes.push_back(std::move(work));
+        stream->ops++;
+        return cudaSuccess;
+    }
+    work();
+    return cudaSuccess;
+}
+
+// ---- fibers ----
+#if defined(__x86_64__)
+// x86-64 System V: pushes the callee-saved registers, MXCSR and the x87 control word, stores the stack pointer in
+// *save and continues on the stack `to` (saved the same way, or laid out by context_init). No system call, unlike
+// swapcontext (and AddressSanitizer's swapcontext clears the shadow of the whole stack each time): a million
+// threads switch twice each in about a second less.
+extern "C" void dbn4j_host_switch(void **save, void *to);
+asm(".text\n"
+    ".globl dbn4j_host_switch\n"
+    ".type dbn4j_host_switch, @function\n"
+    "dbn4j_host_switch:\n"
+    "  pushq %rbp\n  pushq %rbx\n  pushq %r12\n  pushq %r13\n  pushq %r14\n  pushq %r15\n"
+    "  subq $8, %rsp\n  stmxcsr (%rsp)\n  fnstcw 4(%rsp)\n"
+    "  movq %rsp, (%rdi)\n  movq %rsi, %rsp\n"
+    "  ldmxcsr (%rsp)\n  fldcw 4(%rsp)\n  addq $8, %rsp\n"
+    "  popq %r15\n  popq %r14\n  popq %r13\n  popq %r12\n  popq %rbx\n  popq %rbp\n  ret\n"
+    ".size dbn4j_host_switch, .-dbn4j_host_switch\n");
+struct Context {
+    void *sp = nullptr;
+};
+// The frame that dbn4j_host_switch pops: default MXCSR and x87 control word, six zero registers, `entry` as the
+// return address, and a zero slot above it so that entry starts with the stack aligned as after a call.
+void context_init(Context &c, char *stack, size_t size, void (*entry)()) {
+    uintptr_t top = (uintptr_t)(stack + size) & ~(uintptr_t)15;
+    uint64_t *sp = (uint64_t *)(top - 9 * 8);
+    const uint32_t csr[2] = {0x1f80u, 0x037fu};
+    memcpy(sp, csr, sizeof csr);
+    for (int i = 1; i <= 6; i++) sp[i] = 0;
+    sp[7] = (uint64_t)(uintptr_t)entry;
+    sp[8] = 0;
+    c.sp = sp;
+}
+void context_switch(Context &from, const Context &to) { dbn4j_host_switch(&from.sp, to.sp); }
+#else
+struct Context {
+    ucontext_t uc;
+};
+void context_init(Context &c, char *stack, size_t size, void (*entry)()) {
+    getcontext(&c.uc);
+    c.uc.uc_stack.ss_sp = stack;
+    c.uc.uc_stack.ss_size = size;
+    c.uc.uc_link = nullptr;
+    makecontext(&c.uc, entry, 0);
+}
+void context_switch(Context &from, const Context &to) { swapcontext(&from.uc, &to.uc); }
+#endif
+
+enum class State { READY, BARRIER, SHUFFLE, DONE };
+
+struct Fiber {
+    Context ctx;
+    char *stack = nullptr;
+    State state = State::DONE;
+    uint64_t value = 0, exchanged = 0;   // a shuffle's offer, and the warp's offers when the shuffle opened
+    int partner = 0;
+    unsigned mask = 0;
+};
+
+#ifdef DBN4J_HOST_ASAN
+constexpr size_t STACK = 1 << 20;
+#else
+constexpr size_t STACK = 256 << 10;
+#endif
+constexpr int MAX_THREADS = 1024;
+
+Fiber g_fibers[MAX_THREADS];
+Context g_scheduler;
+int g_current = -1;
+const std::function<void()> *g_body = nullptr;
+#ifdef DBN4J_HOST_ASAN
+const void *g_scheduler_bottom = nullptr;
+size_t g_scheduler_size = 0;
+#endif
+
+[[noreturn]] void die(const char *what) {
+    fprintf(stderr, "cuda_host: %s (grid %u x %u x %u, block %u x %u x %u, block (%u, %u, %u), thread %d)\n", what,
+            gridDim.x, gridDim.y, gridDim.z, blockDim.x, blockDim.y, blockDim.z, blockIdx.x, blockIdx.y, blockIdx.z,
+            g_current);
+    abort();
+}
+
+// From the running fiber back to the scheduler.
+void yield_to_scheduler() {
+    Fiber &f = g_fibers[g_current];
+#ifdef DBN4J_HOST_ASAN
+    void *fake = nullptr;
+    __sanitizer_start_switch_fiber(&fake, g_scheduler_bottom, g_scheduler_size);
+    context_switch(f.ctx, g_scheduler);
+    __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#else
+    context_switch(f.ctx, g_scheduler);
+#endif
+}
+
+// A fiber runs the current kernel body each time the scheduler starts it on a block, forever.
+void fiber_main() {
+#ifdef DBN4J_HOST_ASAN
+    __sanitizer_finish_switch_fiber(nullptr, &g_scheduler_bottom, &g_scheduler_size);
+#endif
+    for (;;) {
+        (*g_body)();
+        g_fibers[g_current].state = State::DONE;
+        yield_to_scheduler();
+    }
+}
+
+void resume(int t) {
+    Fiber &f = g_fibers[t];
+    if (!f.stack) {
+        long page = sysconf(_SC_PAGESIZE);
+        // A guard page below each stack: an overflow faults instead of writing over the next fiber's stack.
+        char *m = (char *)mmap(nullptr, STACK + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) die("mmap of a fiber stack failed");
+        mprotect(m, page, PROT_NONE);
+        f.stack = m + page;
+        context_init(f.ctx, f.stack, STACK, fiber_main);
+    }
+    g_current = t;
+    threadIdx.x = (unsigned)t % blockDim.x;
+    threadIdx.y = (unsigned)t / blockDim.x % blockDim.y;
+    threadIdx.z = (unsigned)t / (blockDim.x * blockDim.y);
+#ifdef DBN4J_HOST_ASAN
+    void *fake = nullptr;
+    __sanitizer_start_switch_fiber(&fake, f.stack, STACK);
+    context_switch(g_scheduler, f.ctx);
+    __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#else
+    context_switch(g_scheduler, f.ctx);
+#endif
+    g_current = -1;
+}
+
+bool reverse_order() {
+    static const bool reverse = [] {
+        const char *o = getenv("DBN4J_HOST_ORDER");
+        return o && strcmp(o, "reverse") == 0;
+    }();
+    return reverse;
+}
+
+// One block: every thread from the start of the body to its end.
+void run_block(int threads) {
+    const bool rev = reverse_order();
+    for (int t = 0; t < threads; t++) g_fibers[t].state = State::READY;
+    for (;;) {
+        for (int k = 0; k < threads; k++) {
+            int t = rev ? threads - 1 - k : k;
+            if (g_fibers[t].state == State::READY) resume(t);
+        }
+        int live = 0, at_barrier = 0;
+        bool opened = false;
+        for (int w = 0; w * 32 < threads; w++) {
+            int lo = w * 32, hi = lo + 32 < threads ? lo + 32 : threads;
+            int waiting = 0, done = 0;
+            for (int t = lo; t < hi; t++) {
+                waiting += g_fibers[t].state == State::SHUFFLE;
+                done += g_fibers[t].state == State::DONE;
+            }
+            if (waiting == 0 || waiting + done < hi - lo) continue;   // none, or some lanes still elsewhere
+            const unsigned full = hi - lo == 32 ? 0xffffffffu : (1u << (hi - lo)) - 1u;
+            for (int t = lo; t < hi; t++) {
+                if (g_fibers[t].state == State::DONE) {
+                    g_current = t;
+                    die("a warp shuffle waits for a lane that has exited");
+                }
+                if (g_fibers[t].mask != full) {
+                    g_current = t;
+                    die("a warp shuffle with a member mask other than the whole warp");
+                }
+            }
+            for (int t = lo; t < hi; t++) g_fibers[t].exchanged = g_fibers[t].value;
+            for (int t = lo; t < hi; t++) g_fibers[t].state = State::READY;
+            opened = true;
+        }
+        if (opened) continue;
+        for (int t = 0; t < threads; t++) {
+            live += g_fibers[t].state != State::DONE;
+            at_barrier += g_fibers[t].state == State::BARRIER;
+        }
+        if (live == 0) return;
+        if (at_barrier != live) die("deadlock: threads wait at __syncthreads while others wait at a warp shuffle");
+        for (int t = 0; t < threads; t++)
+            if (g_fibers[t].state == State::BARRIER) g_fibers[t].state = State::READY;
+    }
+}
+
+void run_kernel(dim3 grid, dim3 block, const std::function<void()> &body) {
+    std::lock_guard<std::mutex> lock(g_run);
+    gridDim = grid;
+    blockDim = block;
+    g_body = &body;
+    const int threads = (int)(block.x * block.y * block.z);
+    const int64_t blocks = (int64_t)grid.x * grid.y * grid.z;
+    const bool rev = reverse_order();
+    for (int64_t k = 0; k < blocks; k++) {
+        int64_t b = rev ? blocks - 1 - k : k;
+        blockIdx.x = (unsigned)(b % grid.x);
+        blockIdx.y = (unsigned)(b / grid.x % grid.y);
+        blockIdx.z = (unsigned)(b / ((int64_t)grid.x * grid.y));
+        run_block(threads);
+    }
+    g_body = nullptr;
+}
+
+// Work on the legacy stream (nullptr) or a stream out of any capture; inside a capture, what CUDA refuses there.
+cudaError_t refuse_in_capture(cudaStream_t stream) {
+    if (stream && stream->capture) {
+        stream->capture->invalid = true;
+        return set_error(cudaErrorStreamCaptureUnsupported);
+    }
+    return cudaSuccess;
+}
+
+} // namespace
+
+namespace dbn4j_host {
+
+void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body) {
+    const uint64_t threads = (uint64_t)block.x * block.y * block.z;
+    if (threads == 0 || threads > MAX_THREADS || block.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0
+        || grid.y > 65535 || grid.z > 65535 || shared_bytes > 48 * 1024) {
+        set_error(cudaErrorInvalidConfiguration);
+        return;
+    }
+    enqueue(stream, [grid, block, body = std::move(body)]() { run_kernel(grid, block, body); });
+}
+
+void block_barrier() {
+    if (g_current < 0) die("__syncthreads outside a kernel");
+    g_fibers[g_current].state = State::BARRIER;
+    yield_to_scheduler();
+}
+
+uint64_t shuffle_xor(unsigned member_mask, uint64_t bits, int lane_mask) {
+    if (g_current < 0) die("a warp shuffle outside a kernel");
+    Fiber &f = g_fibers[g_current];
+    f.value = bits;
+    f.mask = member_mask;
+    f.partner = (g_current & ~31) + ((g_current & 31) ^ (lane_mask & 31));
+    f.state = State::SHUFFLE;
+    const int me = g_current;
+    yield_to_scheduler();
+    const int partner = g_fibers[me].partner;
+    return g_fibers[partner].exchanged;
+}
+
+} // namespace dbn4j_host
+
+// ---- runtime API ----
+cudaError_t cudaGetDeviceCount(int *count) {
+    *count = 1;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp *prop, int device) {
+    if (device != 0) return set_error(cudaErrorInvalidDevice);
+    memset(prop, 0, sizeof *prop);
+    snprintf(prop->name, sizeof prop->name, "dbn4j CUDA emulation on the host (%s order)",
+             reverse_order() ? "reverse" : "index");
+    prop->major = 9;
+    prop->minor = 0;
+    prop->totalGlobalMem = (size_t)16 << 30;
+    prop->multiProcessorCount = 1;
+    return cudaSuccess;
+}
+
+cudaError_t cudaSetDevice(int device) { return device == 0 ? cudaSuccess : set_error(cudaErrorInvalidDevice); }
+
+cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total_bytes) {
+    *free_bytes = *total_bytes = (size_t)16 << 30;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGetLastError(void) {
+    cudaError_t e = g_last;
+    g_last = cudaSuccess;
+    return e;
+}
+
+const char *cudaGetErrorName(cudaError_t err) {
+    switch (err) {
+    case cudaSuccess: return "cudaSuccess";
+    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+    case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+    case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
+    case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
+    case cudaErrorIllegalState: return "cudaErrorIllegalState";
+    case cudaErrorStreamCaptureUnsupported: return "cudaErrorStreamCaptureUnsupported";
+    case cudaErrorStreamCaptureInvalidated: return "cudaErrorStreamCaptureInvalidated";
+    case cudaErrorStreamCaptureUnjoined: return "cudaErrorStreamCaptureUnjoined";
+    case cudaErrorStreamCaptureIsolation: return "cudaErrorStreamCaptureIsolation";
+    case cudaErrorStreamCaptureWrongThread: return "cudaErrorStreamCaptureWrongThread";
+    default: return "cudaErrorUnknown";
+    }
+}
+
+const char *cudaGetErrorString(cudaError_t err) {
+    switch (err) {
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
+    case cudaErrorStreamCaptureInvalidated: return "operation failed due to a previous error during capture";
+    case cudaErrorStreamCaptureUnjoined: return "capture sequence contains a fork that was not joined to the "
+                                                "primary stream";
+    case cudaErrorStreamCaptureIsolation: return "dependency created on uncaptured work in another stream";
+    default: return "emulated CUDA error";
+    }
+}
+
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t *stream, unsigned) {
+    *stream = new CUstream_st();
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+    if (!stream) return set_error(cudaErrorInvalidResourceHandle);
+    if (stream->capture) return set_error(cudaErrorIllegalState);
+    delete stream;
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) { return refuse_in_capture(stream); }
+
+cudaError_t cudaDeviceSynchronize(void) {
+    return g_capturing ? set_error(cudaErrorStreamCaptureUnsupported) : cudaSuccess;
+}
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned) {
+    *event = new CUevent_st();
+    return cudaSuccess;
+}
+
+cudaError_t cudaEventDestroy(cudaEvent_t event) {
+    if (!event) return set_error(cudaErrorInvalidResourceHandle);
+    delete event;
+    return cudaSuccess;
+}
+
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+    if (!event) return set_error(cudaErrorInvalidResourceHandle);
+    event->capture = stream ? stream->capture : nullptr;
+    event->from = stream;
+    event->ops = stream ? stream->ops : 0;
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned) {
+    if (!event) return set_error(cudaErrorInvalidResourceHandle);
+    if (event->capture && event->capture->ended) event->capture.reset();
+    if (!stream) return event->capture ? set_error(cudaErrorStreamCaptureIsolation) : cudaSuccess;
+    if (!event->capture) {
+        // Work recorded outside the capture is complete here; in a capture CUDA refuses the dependency.
+        if (stream->capture) {
+            stream->capture->invalid = true;
+            return set_error(cudaErrorStreamCaptureIsolation);
+        }
+        return cudaSuccess;
+    }
+    if (!stream->capture) {   // a fork: the stream joins the capture of the event
+        stream->capture = event->capture;
+        stream->ops = 0;
+        stream->joined = -1;
+        event->capture->streams.insert(stream);
+        return cudaSuccess;
+    }
+    if (stream->capture != event->capture) {
+        stream->capture->invalid = true;
+        return set_error(cudaErrorStreamCaptureIsolation);
+    }
+    if (event->from != stream && event->ops > event->from->joined) event->from->joined = event->ops;
+    return cudaSuccess;
+}
+
+cudaError_t cudaMalloc(void **p, size_t bytes) {
+    *p = nullptr;
+    if (g_capturing) return set_error(cudaErrorStreamCaptureUnsupported);   // thread-local mode: unsafe in a capture
+    if (bytes > ((size_t)1 << 36)) return set_error(cudaErrorMemoryAllocation);   // more than this emulation gives
+    *p = malloc(bytes ? bytes : 1);
+    return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
+}
+
+cudaError_t cudaFree(void *p) {
+    free(p);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMallocHost(void **p, size_t bytes) { return cudaMalloc(p, bytes); }
+
+cudaError_t cudaFreeHost(void *p) { return cudaFree(p); }
+
+cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream) {
+    *p = nullptr;
+    if (bytes > ((size_t)1 << 36)) return set_error(cudaErrorMemoryAllocation);
+    *p = malloc(bytes ? bytes : 1);
+    if (!*p) return set_error(cudaErrorMemoryAllocation);
+    if (stream && stream->capture) stream->capture->allocations.push_back(*p);   // lives as long as the graph
+    return cudaSuccess;
+}
+
+cudaError_t cudaFreeAsync(void *p, cudaStream_t stream) {
+    if (stream && stream->capture) return cudaSuccess;   // a graph's allocation: freed with the graph
+    free(p);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t stream) {
+    return enqueue(stream, [p, value, bytes]() { memset(p, value, bytes); });
+}
+
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind, cudaStream_t stream) {
+    return enqueue(stream, [dst, src, bytes]() { memcpy(dst, src, bytes); });
+}
+
+cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind) {
+    if (g_capturing) return set_error(cudaErrorStreamCaptureUnsupported);
+    memcpy(dst, src, bytes);
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode) {
+    if (!stream) return set_error(cudaErrorStreamCaptureUnsupported);
+    if (stream->capture) return set_error(cudaErrorIllegalState);
+    stream->capture = std::make_shared<Recording>();
+    stream->capture->origin = stream;
+    stream->capture->streams.insert(stream);
+    stream->ops = 0;
+    stream->joined = -1;
+    g_capturing++;
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph) {
+    *graph = nullptr;
+    if (!stream || !stream->capture) return set_error(cudaErrorIllegalState);
+    std::shared_ptr<Recording> g = stream->capture;
+    if (g->origin != stream) {
+        g->invalid = true;
+        return set_error(cudaErrorStreamCaptureUnjoined);
+    }
+    bool unjoined = false;
+    for (CUstream_st *s : g->streams) {
+        if (s != stream && s->joined < s->ops) unjoined = true;
+        s->capture.reset();
+        s->ops = 0;
+        s->joined = -1;
+    }
+    g->streams.clear();
+    g->ended = true;
+    g_capturing--;
+    if (g->invalid || unjoined)
+        return set_error(g->invalid ? cudaErrorStreamCaptureInvalidated : cudaErrorStreamCaptureUnjoined);
+    *graph = new CUgraph_st{g};
+    return cudaSuccess;
+}
+
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t graph, unsigned long long) {
+    if (!graph) return set_error(cudaErrorInvalidValue);
+    *exec = new CUgraphExec_st{graph->recording};
+    return cudaSuccess;
+}
+
+cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
+    delete graph;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
+    if (!exec) return set_error(cudaErrorInvalidResourceHandle);
+    std::shared_ptr<Recording> g = exec->recording;
+    return enqueue(stream, [g]() {
+        for (auto &node : g->nodes) node();
+    });
+}
+
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
+    if (!exec) return set_error(cudaErrorInvalidResourceHandle);
+    delete exec;
+    return cudaSuccess;
+}

@@ -1,0 +1,212 @@
+/*
+ * The CUDA runtime as the CUDA backend's sources use it, emulated on the CPU for test_cuda_host: the .cu files of
+ * native/src/cuda compile as C++ against this header (cuda_host/rewrite.cmake turns each launch `k<<<...>>>(args)`
+ * into a call of dbn4j_host::Launch first), and test_cuda then runs on any machine.
+ *
+ * What it models:
+ *   - a kernel launch runs its blocks one after another; the threads of a block are fibers (cuda_host.cpp) that
+ *     switch only at __syncthreads and at warp shuffles, in index order or, with DBN4J_HOST_ORDER=reverse, in
+ *     reverse order (threads and blocks): a kernel whose result depends on that order has a race;
+ *   - __shared__ memory is a static per kernel (one block runs at a time), device memory is host memory (so
+ *     AddressSanitizer sees a kernel read past an allocation), the arithmetic intrinsics are the IEEE operations
+ *     they name (no contraction: compiled with -ffp-contract=off);
+ *   - streams run their work at once (a valid order of any CUDA schedule); a stream capture records launches,
+ *     memsets and copies into a graph that a launch replays in recording order; events fork other streams into
+ *     a capture and join them back, and ending a capture with a stream not joined fails as CUDA does;
+ *   - in a capture, cudaMalloc and synchronizing the capturing stream fail and invalidate it (thread-local mode).
+ * What it does not: concurrency between streams or blocks, memory faults as CUDA errors (an illegal address is a
+ * crash or an AddressSanitizer report here), timing.
+ */
+#ifndef DBN4J_HOST_CUDA_RUNTIME_H
+#define DBN4J_HOST_CUDA_RUNTIME_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <atomic>
+#include <functional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static
+
+// ---- types ----
+enum cudaError_t {
+    cudaSuccess = 0,
+    cudaErrorInvalidValue = 1,
+    cudaErrorMemoryAllocation = 2,
+    cudaErrorInsufficientDriver = 35,
+    cudaErrorNoDevice = 100,
+    cudaErrorInvalidDevice = 101,
+    cudaErrorDevicesUnavailable = 46,
+    cudaErrorStubLibrary = 34,
+    cudaErrorCallRequiresNewerDriver = 36,
+    cudaErrorSystemDriverMismatch = 803,
+    cudaErrorInvalidConfiguration = 9,
+    cudaErrorInvalidResourceHandle = 400,
+    cudaErrorIllegalState = 401,
+    cudaErrorStreamCaptureUnsupported = 900,
+    cudaErrorStreamCaptureInvalidated = 901,
+    cudaErrorStreamCaptureUnjoined = 904,
+    cudaErrorStreamCaptureIsolation = 905,
+    cudaErrorStreamCaptureWrongThread = 908,
+};
+enum cudaMemcpyKind {
+    cudaMemcpyHostToHost = 0,
+    cudaMemcpyHostToDevice = 1,
+    cudaMemcpyDeviceToHost = 2,
+    cudaMemcpyDeviceToDevice = 3,
+};
+enum cudaStreamCaptureMode {
+    cudaStreamCaptureModeGlobal = 0,
+    cudaStreamCaptureModeThreadLocal = 1,
+    cudaStreamCaptureModeRelaxed = 2,
+};
+constexpr unsigned cudaStreamNonBlocking = 1;
+constexpr unsigned cudaEventDisableTiming = 2;
+
+typedef struct CUstream_st *cudaStream_t;
+typedef struct CUevent_st *cudaEvent_t;
+typedef struct CUgraph_st *cudaGraph_t;
+typedef struct CUgraphExec_st *cudaGraphExec_t;
+
+struct cudaDeviceProp {
+    char name[256];
+    int major, minor;
+    size_t totalGlobalMem;
+    int multiProcessorCount;
+};
+
+struct uint3 {
+    unsigned x, y, z;
+};
+struct dim3 {
+    unsigned x, y, z;
+    constexpr dim3(unsigned vx = 1, unsigned vy = 1, unsigned vz = 1) : x(vx), y(vy), z(vz) {}
+};
+struct alignas(8) float2 {
+    float x, y;
+};
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+inline float2 make_float2(float x, float y) { return float2{x, y}; }
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+
+// The running thread's coordinates (set by the scheduler before it resumes a fiber).
+extern uint3 threadIdx, blockIdx;
+extern dim3 blockDim, gridDim;
+
+// ---- runtime API (cuda_host.cpp) ----
+cudaError_t cudaGetDeviceCount(int *count);
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp *prop, int device);
+cudaError_t cudaSetDevice(int device);
+cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total_bytes);
+cudaError_t cudaGetLastError(void);
+const char *cudaGetErrorString(cudaError_t err);
+const char *cudaGetErrorName(cudaError_t err);
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t *stream, unsigned flags);
+cudaError_t cudaStreamDestroy(cudaStream_t stream);
+cudaError_t cudaStreamSynchronize(cudaStream_t stream);
+cudaError_t cudaDeviceSynchronize(void);
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned flags);
+cudaError_t cudaEventDestroy(cudaEvent_t event);
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = nullptr);
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned flags = 0);
+cudaError_t cudaMalloc(void **p, size_t bytes);
+template <class T> cudaError_t cudaMalloc(T **p, size_t bytes) { return cudaMalloc((void **)p, bytes); }
+cudaError_t cudaFree(void *p);
+cudaError_t cudaMallocHost(void **p, size_t bytes);
+cudaError_t cudaFreeHost(void *p);
+cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream);
+cudaError_t cudaFreeAsync(void *p, cudaStream_t stream);
+cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t stream = nullptr);
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream = nullptr);
+cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind);
+cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode);
+cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph);
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t graph, unsigned long long flags = 0);
+cudaError_t cudaGraphDestroy(cudaGraph_t graph);
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream);
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
+
+namespace dbn4j_host {
+
+// Queues a kernel of `grid` x `block` threads on `stream` (runs it now, or records it in the stream's capture);
+// a bad configuration becomes the thread's last error, as a failed launch does.
+void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body);
+// Suspends the calling thread at a block barrier / exchanges 8 bytes with lane (lane ^ mask) of its warp.
+void block_barrier();
+uint64_t shuffle_xor(unsigned member_mask, uint64_t bits, int lane_mask);
+
+// `k<<<grid, block, shared, stream>>>(args)`, rewritten to `Launch(grid, block, shared, stream).run([=](const auto
+// &...a) { k(a...); }, args)`: the arguments are copied at the launch, and each thread calls the kernel with them (its
+// template arguments deduced from them, as nvcc does; its by-value parameters each thread's own copy).
+struct Launch {
+    dim3 grid, block;
+    size_t shared;
+    cudaStream_t stream;
+    Launch(dim3 g, dim3 b, size_t s = 0, cudaStream_t st = nullptr) : grid(g), block(b), shared(s), stream(st) {}
+    template <class F, class... A> void run(F call, A &&...args) {
+        std::tuple<std::decay_t<A>...> values(std::forward<A>(args)...);
+        launch(grid, block, shared, stream, [call, values]() { std::apply(call, values); });
+    }
+};
+
+} // namespace dbn4j_host
+
+// ---- device intrinsics: the IEEE operations they name ----
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
+inline float __fsqrt_rn(float a) { return sqrtf(a); }
+inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
+inline double __dadd_rn(double a, double b) { return a + b; }
+inline double __dsub_rn(double a, double b) { return a - b; }
+inline double __dmul_rn(double a, double b) { return a * b; }
+inline double __ddiv_rn(double a, double b) { return a / b; }
+inline float __int2float_rn(int i) { return (float)i; }
+inline unsigned __float_as_uint(float f) {
+    unsigned u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+inline float __uint_as_float(unsigned u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+inline float __int_as_float(int i) { return __uint_as_float((unsigned)i); }
+inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((uint64_t)a * b) >> 32); }
+template <class T> inline T __ldg(const T *p) { return *p; }
+template <class T> inline T __ldcg(const T *p) { return *p; }
+inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void __syncthreads() { dbn4j_host::block_barrier(); }
+// Fibers switch only at barriers and shuffles, so a read-modify-write is atomic as it is.
+inline unsigned atomicAdd(unsigned *p, unsigned v) {
+    unsigned old = *p;
+    *p = old + v;
+    return old;
+}
+template <class T> inline T __shfl_xor_sync(unsigned mask, T v, int lane_mask) {
+    static_assert(sizeof(T) <= 8 && std::is_trivially_copyable<T>::value, "__shfl_xor_sync: 8 bytes at most");
+    uint64_t bits = 0;
+    memcpy(&bits, &v, sizeof v);
+    bits = dbn4j_host::shuffle_xor(mask, bits, lane_mask);
+    T out;
+    memcpy(&out, &bits, sizeof out);
+    return out;
+}
+template <class T> inline T min(T a, T b) { return b < a ? b : a; }
+template <class T> inline T max(T a, T b) { return a < b ? b : a; }
+
+#endif
