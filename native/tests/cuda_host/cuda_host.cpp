@@ -72,17 +72,6 @@ cudaError_t set_error(cudaError_t err) {
     return err;
 }
 
-// Runs `work` on `stream` now, or records it into the stream's capture.
-cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
-    if (stream && stream->capture) {
-        stream->capture->nodes.push_back(std::move(work));
-        stream->ops++;
-        return cudaSuccess;
-    }
-    work();
-    return cudaSuccess;
-}
-
 // ---- fibers ----
 #if defined(__x86_64__)
 // x86-64 System V: pushes the callee-saved registers, MXCSR and the x87 control word, stores the stack pointer in
@@ -300,6 +289,16 @@ cudaError_t refuse_in_capture(cudaStream_t stream) {
 
 namespace dbn4j_host {
 
+cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
+    if (stream && stream->capture) {
+        stream->capture->nodes.push_back(std::move(work));
+        stream->ops++;
+        return cudaSuccess;
+    }
+    work();
+    return cudaSuccess;
+}
+
 void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body) {
     const uint64_t threads = (uint64_t)block.x * block.y * block.z;
     if (threads == 0 || threads > MAX_THREADS || block.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0
@@ -492,11 +491,11 @@ cudaError_t cudaFreeAsync(void *p, cudaStream_t stream) {
 }
 
 cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t stream) {
-    return enqueue(stream, [p, value, bytes]() { memset(p, value, bytes); });
+    return dbn4j_host::enqueue(stream, [p, value, bytes]() { memset(p, value, bytes); });
 }
 
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind, cudaStream_t stream) {
-    return enqueue(stream, [dst, src, bytes]() { memcpy(dst, src, bytes); });
+    return dbn4j_host::enqueue(stream, [dst, src, bytes]() { memcpy(dst, src, bytes); });
 }
 
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind) {
@@ -555,7 +554,7 @@ cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
     if (!exec) return set_error(cudaErrorInvalidResourceHandle);
     std::shared_ptr<Recording> g = exec->recording;
-    return enqueue(stream, [g]() {
+    return dbn4j_host::enqueue(stream, [g]() {
         for (auto &node : g->nodes) node();
     });
 }

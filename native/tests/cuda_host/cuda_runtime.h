@@ -104,7 +104,8 @@ inline float4 make_float4(float x, float y, float z, float w) { return float4{x,
 extern uint3 threadIdx, blockIdx;
 extern dim3 blockDim, gridDim;
 
-// ---- runtime API (cuda_host.cpp) ----
+// ---- runtime API (cuda_host.cpp), with C linkage as the toolkit's (libcudart.so.13 of the Java tests exports it) ----
+extern "C" {
 cudaError_t cudaGetDeviceCount(int *count);
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp *prop, int device);
 cudaError_t cudaSetDevice(int device);
@@ -121,7 +122,6 @@ cudaError_t cudaEventDestroy(cudaEvent_t event);
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = nullptr);
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned flags = 0);
 cudaError_t cudaMalloc(void **p, size_t bytes);
-template <class T> cudaError_t cudaMalloc(T **p, size_t bytes) { return cudaMalloc((void **)p, bytes); }
 cudaError_t cudaFree(void *p);
 cudaError_t cudaMallocHost(void **p, size_t bytes);
 cudaError_t cudaFreeHost(void *p);
@@ -137,9 +137,13 @@ cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t graph, unsig
 cudaError_t cudaGraphDestroy(cudaGraph_t graph);
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream);
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
+}
+template <class T> cudaError_t cudaMalloc(T **p, size_t bytes) { return cudaMalloc((void **)p, bytes); }
 
 namespace dbn4j_host {
 
+// Runs `work` on `stream` now, or records it into the stream's capture (the emulated cuBLAS queues its GEMMs so).
+cudaError_t enqueue(cudaStream_t stream, std::function<void()> work);
 // Queues a kernel of `grid` x `block` threads on `stream` (runs it now, or records it in the stream's capture);
 // a bad configuration becomes the thread's last error, as a failed launch does.
 void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body);

@@ -1,15 +1,24 @@
-# Writes OUT: the CUDA source IN as C++ for the host emulation (cuda_runtime.h here), each kernel launch
-# `k<<<config>>>(args)` turned into `::dbn4j_host::Launch(config).run([=](const auto &...a_) { k(a_...); }, args)`.
-# A `#line` keeps compiler messages on IN's lines. Run: cmake -DIN=<file.cu> -DOUT=<file.cpp> -P rewrite.cmake
-file(READ "${IN}" text)
-set(kernel "([A-Za-z_][A-Za-z0-9_]*(<[A-Za-z0-9_, ]*>)?)")
-string(REGEX REPLACE "${kernel}<<<([^>]*)>>>\\(\\)" "::dbn4j_host::Launch(\\3).run([=]() { \\1(); })" text "${text}")
-string(REGEX REPLACE "${kernel}<<<([^>]*)>>>\\("
-       "::dbn4j_host::Launch(\\3).run([=](const auto &...a_) { \\1(a_...); }, " text "${text}")
-if(text MATCHES "<<<")
-  message(FATAL_ERROR "${IN}: a kernel launch that rewrite.cmake does not understand")
-endif()
-get_filename_component(name "${IN}" NAME)
-file(WRITE "${OUT}.tmp" "#line 1 \"${name}\"\n${text}")
-configure_file("${OUT}.tmp" "${OUT}" COPYONLY)
-file(REMOVE "${OUT}.tmp")
+# dbn4j_rewrite_cuda(IN OUT): writes OUT, the CUDA source IN as C++ for the host emulation (cuda_runtime.h here),
+# each kernel launch `k<<<config>>>(args)` turned into
+# `::dbn4j_host::Launch(config).run([=](const auto &...a_) { k(a_...); }, args)`. A `#line` keeps compiler messages
+# on IN's lines. Called at configure time; IN is a configure dependency, so an edited .cu file is rewritten again.
+function(dbn4j_rewrite_cuda IN OUT)
+  file(READ "${IN}" text)
+  set(kernel "([A-Za-z_][A-Za-z0-9_]*(<[A-Za-z0-9_, ]*>)?)")
+  string(REGEX REPLACE "${kernel}<<<([^>]*)>>>\\(\\)" "::dbn4j_host::Launch(\\3).run([=]() { \\1(); })" text "${text}")
+  string(REGEX REPLACE "${kernel}<<<([^>]*)>>>\\("
+         "::dbn4j_host::Launch(\\3).run([=](const auto &...a_) { \\1(a_...); }, " text "${text}")
+  if(text MATCHES "<<<")
+    message(FATAL_ERROR "${IN}: a kernel launch that dbn4j_rewrite_cuda does not understand")
+  endif()
+  get_filename_component(name "${IN}" NAME)
+  set(text "#line 1 \"${name}\"\n${text}")
+  set(old "")
+  if(EXISTS "${OUT}")
+    file(READ "${OUT}" old)
+  endif()
+  if(NOT old STREQUAL text)   # written only when it changed: no needless recompile
+    file(WRITE "${OUT}" "${text}")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${IN}")
+endfunction()
