@@ -3,7 +3,8 @@
  * switch on x86-64, ucontext elsewhere) that a scheduler resumes in index order (DBN4J_HOST_ORDER=reverse: reverse
  * order, and the blocks too) until each finishes or waits at __syncthreads or at a warp shuffle; a barrier opens when every live thread of the block (the
  * warp, for a shuffle) waits at it. A deadlock, a shuffle beside an exited lane or a partial member mask aborts with
- * the kernel's configuration named. Streams run their work at once; captures record it (see cuda_runtime.h).
+ * the kernel's configuration named. Streams defer their work until something waits for it; captures record it (see
+ * cuda_runtime.h).
  */
 #include "cuda_runtime.h"
 
@@ -13,6 +14,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -54,11 +56,15 @@ struct CUstream_st {
     std::shared_ptr<Recording> capture;   // the capture this stream records into, if any
     int64_t ops = 0;                       // work recorded by this stream in its capture
     int64_t joined = -1;                   // ops of this stream that a stream of the capture has waited for
+    // Work queued outside a capture and not yet run (deferred streams): `submitted` ever queued, `done` ever run.
+    std::deque<std::function<void()>> pending;
+    uint64_t submitted = 0, done = 0;
 };
 struct CUevent_st {
     std::shared_ptr<Recording> capture;   // recorded in a capture: the work of `from` up to `ops`
     CUstream_st *from = nullptr;
     int64_t ops = 0;
+    uint64_t position = 0;   // recorded outside a capture: the work of `from` queued before it (its `submitted`)
 };
 
 namespace {
@@ -66,6 +72,34 @@ namespace {
 thread_local cudaError_t g_last = cudaSuccess;
 thread_local int g_capturing = 0;   // captures begun by this thread and not ended
 std::mutex g_run;                   // one kernel at a time (the __shared__ statics, the scheduler)
+std::recursive_mutex g_streams_lock;   // the streams' queues and captures (host threads queue concurrently)
+std::set<CUstream_st *> g_streams;
+
+// Deferred (the default): work queued on a stream runs only when something waits for it (a stream or device
+// synchronization, a stream waiting on an event recorded after it, cudaFree), so a host read of a result that
+// nothing waited for sees the old contents, as it may on a device. DBN4J_HOST_STREAMS=immediate: at once.
+bool deferred_streams() {
+    static const bool deferred = [] {
+        const char *m = getenv("DBN4J_HOST_STREAMS");
+        return !(m && strcmp(m, "immediate") == 0);
+    }();
+    return deferred;
+}
+
+// Runs the work of `s` queued before its `position`-th submission.
+void drain(CUstream_st *s, uint64_t position) {
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
+    while (s->done < position && !s->pending.empty()) {
+        std::function<void()> work = std::move(s->pending.front());
+        s->pending.pop_front();
+        s->done++;
+        work();
+    }
+}
+void drain_all() {
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
+    for (CUstream_st *s : g_streams) drain(s, s->submitted);
+}
 
 cudaError_t set_error(cudaError_t err) {
     if (err != cudaSuccess) g_last = err;
@@ -290,12 +324,18 @@ cudaError_t refuse_in_capture(cudaStream_t stream) {
 namespace dbn4j_host {
 
 cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (stream && stream->capture) {
         stream->capture->nodes.push_back(std::move(work));
         stream->ops++;
         return cudaSuccess;
     }
-    work();
+    if (stream && deferred_streams()) {
+        stream->pending.push_back(std::move(work));
+        stream->submitted++;
+        return cudaSuccess;
+    }
+    work();   // the legacy stream (nullptr): at once
     return cudaSuccess;
 }
 
@@ -395,21 +435,32 @@ const char *cudaGetErrorString(cudaError_t err) {
 }
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t *stream, unsigned) {
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     *stream = new CUstream_st();
+    g_streams.insert(*stream);
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
-    if (!stream) return set_error(cudaErrorInvalidResourceHandle);
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
+    if (!stream || !g_streams.count(stream)) return set_error(cudaErrorInvalidResourceHandle);
     if (stream->capture) return set_error(cudaErrorIllegalState);
+    drain(stream, stream->submitted);   // as CUDA: queued work still completes
+    g_streams.erase(stream);
     delete stream;
     return cudaSuccess;
 }
 
-cudaError_t cudaStreamSynchronize(cudaStream_t stream) { return refuse_in_capture(stream); }
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+    if (cudaError_t err = refuse_in_capture(stream)) return err;
+    if (stream) drain(stream, stream->submitted);
+    return cudaSuccess;
+}
 
 cudaError_t cudaDeviceSynchronize(void) {
-    return g_capturing ? set_error(cudaErrorStreamCaptureUnsupported) : cudaSuccess;
+    if (g_capturing) return set_error(cudaErrorStreamCaptureUnsupported);
+    drain_all();
+    return cudaSuccess;
 }
 
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned) {
@@ -425,24 +476,29 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
     if (!event) return set_error(cudaErrorInvalidResourceHandle);
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     event->capture = stream ? stream->capture : nullptr;
     event->from = stream;
     event->ops = stream ? stream->ops : 0;
+    event->position = stream ? stream->submitted : 0;
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned) {
     if (!event) return set_error(cudaErrorInvalidResourceHandle);
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (event->capture && event->capture->ended) event->capture.reset();
-    if (!stream) return event->capture ? set_error(cudaErrorStreamCaptureIsolation) : cudaSuccess;
     if (!event->capture) {
-        // Work recorded outside the capture is complete here; in a capture CUDA refuses the dependency.
-        if (stream->capture) {
+        // In a capture CUDA refuses a dependency on work outside it. Else the work before the event runs now:
+        // what `stream` queues later follows it (running it earlier than needed is one valid schedule).
+        if (stream && stream->capture) {
             stream->capture->invalid = true;
             return set_error(cudaErrorStreamCaptureIsolation);
         }
+        if (event->from && g_streams.count(event->from)) drain(event->from, event->position);
         return cudaSuccess;
     }
+    if (!stream) return set_error(cudaErrorStreamCaptureIsolation);
     if (!stream->capture) {   // a fork: the stream joins the capture of the event
         stream->capture = event->capture;
         stream->ops = 0;
@@ -467,6 +523,7 @@ cudaError_t cudaMalloc(void **p, size_t bytes) {
 }
 
 cudaError_t cudaFree(void *p) {
+    drain_all();   // cudaFree synchronizes the device
     free(p);
     return cudaSuccess;
 }
@@ -486,8 +543,7 @@ cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream) {
 
 cudaError_t cudaFreeAsync(void *p, cudaStream_t stream) {
     if (stream && stream->capture) return cudaSuccess;   // a graph's allocation: freed with the graph
-    free(p);
-    return cudaSuccess;
+    return dbn4j_host::enqueue(stream, [p]() { free(p); });
 }
 
 cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t stream) {

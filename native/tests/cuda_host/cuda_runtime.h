@@ -10,12 +10,15 @@
  *   - __shared__ memory is a static per kernel (one block runs at a time), device memory is host memory (so
  *     AddressSanitizer sees a kernel read past an allocation), the arithmetic intrinsics are the IEEE operations
  *     they name (no contraction: compiled with -ffp-contract=off);
- *   - streams run their work at once (a valid order of any CUDA schedule); a stream capture records launches,
- *     memsets and copies into a graph that a launch replays in recording order; events fork other streams into
- *     a capture and join them back, and ending a capture with a stream not joined fails as CUDA does;
+ *   - work queued on a stream runs only when something waits for it: a synchronization of the stream or device,
+ *     another stream waiting on an event recorded after it, cudaFree (DBN4J_HOST_STREAMS=immediate: at once). So a
+ *     host read of a result that nothing waited for sees the old contents, as it may on a device;
+ *   - a stream capture records launches, memsets and copies (and the emulated cuBLAS GEMMs) into a graph that a
+ *     launch replays in recording order; events fork other streams into a capture and join them back, and ending a
+ *     capture with a stream not joined fails as CUDA does;
  *   - in a capture, cudaMalloc and synchronizing the capturing stream fail and invalidate it (thread-local mode).
- * What it does not: concurrency between streams or blocks, memory faults as CUDA errors (an illegal address is a
- * crash or an AddressSanitizer report here), timing.
+ * What it does not: concurrency between streams or blocks (deferred work runs in queue order when waited for),
+ * memory faults as CUDA errors (an illegal address is a crash or an AddressSanitizer report here), timing.
  */
 #ifndef DBN4J_HOST_CUDA_RUNTIME_H
 #define DBN4J_HOST_CUDA_RUNTIME_H
