@@ -10,6 +10,8 @@
 # them to about half of jlink's and jar's own compression), and prints their size: the device tool carries at most
 # 64 MiB, the repository's tracked files included.
 # Usage (repository root): benchmarks/gpu/pack.sh      Set MVN_LOCK=/path/to/lockfile to serialise the Maven build.
+# Run benchmarks/gpu/smoke-emulated.sh first: GpuBench on the emulated CUDA backend, so that a measurement that fails
+# fails here and not in device time.
 # Needs xz, zip and unzip. About 3 minutes (xz -9 of 100 MB of images).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -2,7 +2,7 @@
  * cublas.cpp: the part of cuBLAS that dbn4j's CudaBackend calls, emulated on the host for the Java tests on the
  * emulated CUDA backend (libcublas.so.13 of tests/CMakeLists.txt, beside the emulated libcudart.so.13). A GEMM is
  * queued on the handle's stream like a kernel (run at once, or recorded by a capture), alpha and beta read at the
- * call (host pointer mode). Math: FP32 with FP32 sums in k order; TF32 mode (CUBLAS_TF32_TENSOR_OP_MATH, or compute
+ * call (host pointer mode). Math: FP32 with FP32 sums (16 partial sums in k order, added pairwise); TF32 mode (CUBLAS_TF32_TENSOR_OP_MATH, or compute
  * type 32F_FAST_TF32) rounds A and B to 10 mantissa bits first, 32F_FAST_16BF to bfloat16 (7 bits), as the tensor
  * cores take them, so the accuracy that the Java tests expect of those modes is tested against that rounding.
  */
@@ -74,10 +74,16 @@ int gemm(cublasHandle_t h, int ta, int tb, int m, int n, int k, float alpha, con
         for (int j = 0; j < n; j++)
             for (int i = 0; i < m; i++) {
                 const float *ar = &a[(size_t)i * k], *bc = &b[(size_t)j * k];
-                float acc = 0.0f;
-                for (int p = 0; p < k; p++) acc += ar[p] * bc[p];
+                // 16 partial sums (the compiler vectorizes them), added pairwise at the end.
+                float lane[16] = {};
+                int p = 0;
+                for (; p + 16 <= k; p += 16)
+                    for (int l = 0; l < 16; l++) lane[l] += ar[p + l] * bc[p + l];
+                for (; p < k; p++) lane[p & 15] += ar[p] * bc[p];
+                for (int w = 8; w > 0; w >>= 1)
+                    for (int l = 0; l < w; l++) lane[l] += lane[l + w];
                 float &c = C[i + (size_t)j * ldc];
-                c = beta == 0.0f ? alpha * acc : alpha * acc + beta * c;
+                c = beta == 0.0f ? alpha * lane[0] : alpha * lane[0] + beta * c;
             }
     });
     return STATUS_SUCCESS;

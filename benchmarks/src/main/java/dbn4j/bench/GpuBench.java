@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  * {@code RESULT peer=dbn4j[-graph|-tf32|-bf16|-fit|-unfused[-graph]|-serial[-graph]] workload=...} lines in the
  * format of the PyTorch reference.
  *
- * <pre>java -Ddbn4j.backend=cuda -cp benchmarks.jar dbn4j.bench.GpuBench [--steps N] [--quick]</pre>
+ * <pre>java -Ddbn4j.backend=cuda -cp benchmarks.jar dbn4j.bench.GpuBench [--steps N] [--quick] [--smoke]</pre>
  */
 public final class GpuBench {
     private GpuBench() {}
@@ -41,12 +41,14 @@ public final class GpuBench {
     public static void main(String[] args) {
         int steps = 200;
         boolean quick = false;
+        boolean smoke = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps": steps = Integer.parseInt(args[++i]); break;
                 case "--quick": quick = true; break;
+                case "--smoke": smoke = true; break;
                 default:
-                    System.err.println("usage: GpuBench [--steps N] [--quick]");
+                    System.err.println("usage: GpuBench [--steps N] [--quick] [--smoke]");
                     System.exit(2);
             }
         }
@@ -56,8 +58,12 @@ public final class GpuBench {
         CudaBackend gpu = be instanceof CudaBackend ? (CudaBackend) be : null;
         // Each measurement on its own: one that fails (a refused capture, a kernel error) is reported as a FAILED
         // line and the others still run, so one call on the GPU machine measures all that works.
+        // --smoke: every measurement on small sizes (SGEMM 256, the big RBM 256, 2,000 rows to fit), so that the CUDA
+        // backend emulated on the host (native/tests/cuda_host) runs all of this program in seconds; numbers mean
+        // nothing then.
+        final int ceilingN = smoke ? 256 : 8192;
         if (gpu != null) {
-            guarded("sgemm-8192, d2d-copy-1GiB", () -> ceilings(gpu, reps));
+            guarded("sgemm-" + ceilingN + ", d2d-copy", () -> ceilings(gpu, reps, ceilingN));
         }
         int stepCount = steps;
         for (int batch : new int[] {100, 1000}) {
@@ -88,7 +94,7 @@ public final class GpuBench {
                 });
             }
         }
-        int n = gpu != null ? 4096 : 512;
+        int n = smoke ? 256 : gpu != null ? 4096 : 512;
         double flops = 5.0 * 2 * n * n * n;
         int bigSteps = gpu != null ? Math.max(3, steps / 20) : 2;
         String big = "rbm-cd1-" + n + "-" + n + "-b" + n;
@@ -113,7 +119,7 @@ public final class GpuBench {
                 result("dbn4j-graph", mlp, 100 / t[1], "samples/s");
             }
         });
-        int rows = quick ? 20_000 : 60_000;
+        int rows = smoke ? 2_000 : quick ? 20_000 : 60_000;
         guarded("rbm fit", () -> result("dbn4j-fit", "rbm-cd1-784-500-b100", rbmFitSamplesPerSecond(be, rows),
                 "samples/s"));
         guarded("mlp fit", () -> result("dbn4j-fit", mlp, mlpFitSamplesPerSecond(be, rows), "samples/s"));
@@ -147,24 +153,24 @@ public final class GpuBench {
      * {@link Backend#gemm}, and a device-to-device copy of 1 GiB through {@link Backend#copy} (bytes read plus bytes
      * written per second). The suite reads the training throughputs as fractions of these.
      */
-    static void ceilings(CudaBackend be, int reps) {
-        int n = 8192;
+    static void ceilings(CudaBackend be, int reps, int n) {
         try (Matrix a = be.allocate(n, n); Matrix b = be.allocate(n, n); Matrix c = be.allocate(n, n)) {
             RandomStream r = new RandomStream(3);
             be.uniform(r, a);
             be.uniform(r, b);
             Runnable gemm = () -> be.gemm(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, 0f, c);
             double flops = 2.0 * n * n * n;
-            result("dbn4j", "sgemm-8192", flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
+            result("dbn4j", "sgemm-" + n, flops / timed(be, gemm, 3, reps) / 1e12, "TFLOP/s");
             for (CudaBackend.MathMode mode : REDUCED) {
-                result(peer(mode), "sgemm-8192", flops / inMode(be, mode, () -> timed(be, gemm, 3, reps)) / 1e12,
+                result(peer(mode), "sgemm-" + n, flops / inMode(be, mode, () -> timed(be, gemm, 3, reps)) / 1e12,
                         "TFLOP/s");
             }
         }
-        int rows = 16_384; // x 16,384 floats = 1 GiB
+        int rows = n * 2; // x 16,384 floats: 1 GiB at n = 8192
         try (Matrix src = be.allocate(rows, 16_384); Matrix dst = be.allocate(rows, 16_384)) {
             double bytes = 2.0 * src.byteSize();
-            result("dbn4j", "d2d-copy-1GiB", bytes / timed(be, () -> be.copy(src, dst), 5, reps) / 1e9, "GB/s");
+            String name = n == 8192 ? "d2d-copy-1GiB" : "d2d-copy-" + (src.byteSize() >> 20) + "MiB";
+            result("dbn4j", name, bytes / timed(be, () -> be.copy(src, dst), 5, reps) / 1e9, "GB/s");
         }
     }
 
