@@ -178,6 +178,47 @@ class CudaTrainingTest {
         assertRecorded();
     }
 
+    /**
+     * Data "too large for the card" (no room at all for it): streamed in chunks (StreamedBatches, two device
+     * buffers refilled in turn), a full chunk and a partial one in one epoch, on both backends. The same batches in
+     * the same order, so the same parameters within the tolerance (85 small steps). A chunk buffer refilled before
+     * its last batch was used, or a batch read before its copy arrived, would move them far outside it.
+     */
+    @Test
+    void streamedDataMatchesCpu() {
+        int rows = StreamedBatches.CHUNK_ROWS + 300;
+        SplittableRandom r = new SplittableRandom(12);
+        float[] x = new float[rows * 6];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < 6; j++) {
+                x[i * 6 + j] = (float) r.nextDouble();
+            }
+            y[i] = x[i * 6] + x[i * 6 + 1] > 1f ? 1 : 0;
+        }
+        Dataset data = new Dataset(x, rows, 6, y, 2, "streamed");
+        TrainConfig cfg = new TrainConfig().epochs(1).batchSize(100).learningRate(0.1f).momentum(0.5f).seed(4);
+        RbmOptions opts = new RbmOptions().k(1).monitorRows(50);
+        TrainingData.dataMemoryForTests = 0;
+        try (Mlp a = Mlp.create(CPU, new int[] {6, 5, 2}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY, 2);
+                Mlp b = Mlp.create(gpu, new int[] {6, 5, 2}, Activation.TANH, Activation.SOFTMAX,
+                        Loss.CROSS_ENTROPY, 2);
+                Rbm c = Rbm.create(CPU, 6, 4, Rbm.Visible.BERNOULLI, 2);
+                Rbm d = Rbm.create(gpu, 6, 4, Rbm.Visible.BERNOULLI, 2)) {
+            assertSameLoss(a.fit(data, null, cfg), b.fit(data, null, cfg), "train_loss");
+            for (int l = 0; l < 2; l++) {
+                assertSame(a.weights(l), b.weights(l), "streamed MLP weights " + l);
+                assertSame(a.bias(l), b.bias(l), "streamed MLP bias " + l);
+            }
+            assertSameLoss(c.fit(data, null, cfg, opts), d.fit(data, null, cfg, opts), "reconstruction_error");
+            assertSame(c.weights(), d.weights(), "streamed RBM weights");
+            assertSame(c.hiddenBias(), d.hiddenBias(), "streamed RBM hidden bias");
+            assertSame(c.visibleBias(), d.visibleBias(), "streamed RBM visible bias");
+        } finally {
+            TrainingData.dataMemoryForTests = -1;
+        }
+    }
+
     @Test
     void dbnPretrainAndFinetuneSteps() {
         try (Dbn a = Dbn.create(CPU, new int[] {V, 10, 6}, Rbm.Visible.BERNOULLI, 21);
