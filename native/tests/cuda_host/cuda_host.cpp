@@ -75,26 +75,45 @@ std::mutex g_run;                   // one kernel at a time (the __shared__ stat
 std::recursive_mutex g_streams_lock;   // the streams' queues and captures (host threads queue concurrently)
 std::set<CUstream_st *> g_streams;
 
-// Deferred (the default): work queued on a stream runs only when something waits for it (a stream or device
-// synchronization, a stream waiting on an event recorded after it, cudaFree), so a host read of a result that
-// nothing waited for sees the old contents, as it may on a device. DBN4J_HOST_STREAMS=immediate: at once.
-bool deferred_streams() {
-    static const bool deferred = [] {
+// DBN4J_HOST_STREAMS, where work queued on a stream (outside a capture) runs:
+//   deferred (the default): only when something waits for it (a stream or device synchronization, a stream waiting
+//     on an event recorded after it, cudaFree), as late as it may: at a wait on an event, the waiting stream's own
+//     pending work runs before the work that the event marks. So a host read that nothing synchronized sees the old
+//     contents, and work that a missing event should have held back runs before the other stream's work;
+//   others-first: when something waits for one stream, the work pending on every other stream runs first, and at a
+//     wait on an event the marked work runs first: work that a missing event should have let finish first runs
+//     after the other stream's. Between them the two orders put each pair of unordered work items both ways;
+//   immediate: at once (no deferral).
+// Both deferred orders are valid schedules: a stream's pending work never depends on another's, because a wait runs
+// the work it waits for (and a synchronization runs the stream's queue) when it is made.
+enum class Streams { IMMEDIATE, DEFERRED, OTHERS_FIRST };
+Streams stream_mode() {
+    static const Streams mode = [] {
         const char *m = getenv("DBN4J_HOST_STREAMS");
-        return !(m && strcmp(m, "immediate") == 0);
+        if (m && strcmp(m, "immediate") == 0) return Streams::IMMEDIATE;
+        if (m && strcmp(m, "others-first") == 0) return Streams::OTHERS_FIRST;
+        return Streams::DEFERRED;
     }();
-    return deferred;
+    return mode;
 }
 
-// Runs the work of `s` queued before its `position`-th submission.
-void drain(CUstream_st *s, uint64_t position) {
-    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
+void run_pending(CUstream_st *s, uint64_t position) {
     while (s->done < position && !s->pending.empty()) {
         std::function<void()> work = std::move(s->pending.front());
         s->pending.pop_front();
         s->done++;
         work();
     }
+}
+
+// Runs the work of `s` queued before its `position`-th submission (others-first: every other stream's before it).
+void drain(CUstream_st *s, uint64_t position) {
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
+    if (s->done >= position) return;
+    if (stream_mode() == Streams::OTHERS_FIRST)
+        for (CUstream_st *t : g_streams)
+            if (t != s) run_pending(t, t->submitted);
+    run_pending(s, position);
 }
 void drain_all() {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
@@ -330,7 +349,7 @@ cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
         stream->ops++;
         return cudaSuccess;
     }
-    if (stream && deferred_streams()) {
+    if (stream && stream_mode() != Streams::IMMEDIATE) {
         stream->pending.push_back(std::move(work));
         stream->submitted++;
         return cudaSuccess;
@@ -379,8 +398,10 @@ cudaError_t cudaGetDeviceCount(int *count) {
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp *prop, int device) {
     if (device != 0) return set_error(cudaErrorInvalidDevice);
     memset(prop, 0, sizeof *prop);
-    snprintf(prop->name, sizeof prop->name, "dbn4j CUDA emulation on the host (%s order)",
-             reverse_order() ? "reverse" : "index");
+    const Streams m = stream_mode();
+    snprintf(prop->name, sizeof prop->name, "dbn4j CUDA emulation on the host (threads in %s order, streams %s)",
+             reverse_order() ? "reverse" : "index",
+             m == Streams::IMMEDIATE ? "immediate" : m == Streams::DEFERRED ? "deferred" : "deferred, others first");
     prop->major = 9;
     prop->minor = 0;
     prop->totalGlobalMem = (size_t)16 << 30;
@@ -495,7 +516,12 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
             stream->capture->invalid = true;
             return set_error(cudaErrorStreamCaptureIsolation);
         }
-        if (event->from && g_streams.count(event->from)) drain(event->from, event->position);
+        if (event->from && g_streams.count(event->from) && event->from->done < event->position) {
+            // deferred: what `stream` queued before this wait need not wait for the event, and runs first (the
+            // event's work as late as it may); others-first: the event's work first.
+            if (stream && stream_mode() == Streams::DEFERRED) run_pending(stream, stream->submitted);
+            drain(event->from, event->position);
+        }
         return cudaSuccess;
     }
     if (!stream) return set_error(cudaErrorStreamCaptureIsolation);

@@ -11,8 +11,9 @@
  *     AddressSanitizer sees a kernel read past an allocation), the arithmetic intrinsics are the IEEE operations
  *     they name (no contraction: compiled with -ffp-contract=off);
  *   - work queued on a stream runs only when something waits for it: a synchronization of the stream or device,
- *     another stream waiting on an event recorded after it, cudaFree (DBN4J_HOST_STREAMS=immediate: at once). So a
- *     host read of a result that nothing waited for sees the old contents, as it may on a device;
+ *     another stream waiting on an event recorded after it, cudaFree. So a host read of a result that nothing
+ *     waited for sees the old contents, as it may on a device; DBN4J_HOST_STREAMS picks the order of work that no
+ *     event orders (deferred: as late as it may; others-first) or none of this (immediate), see cuda_host.cpp;
  *   - a stream capture records launches, memsets and copies (and the emulated cuBLAS GEMMs) into a graph that a
  *     launch replays in recording order; events fork other streams into a capture and join them back, and ending a
  *     capture with a stream not joined fails as CUDA does;
