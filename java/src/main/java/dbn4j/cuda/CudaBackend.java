@@ -276,13 +276,29 @@ public final class CudaBackend extends Backend {
      * the one recording a step: its work would be recorded into that step's graph.
      */
     private boolean onSide() {
-        Thread t = Thread.currentThread();
+        notDuringAnotherCapture();
+        return forkWorker.get() == Thread.currentThread();
+    }
+
+    /**
+     * Refuses a thread other than the one recording a step. Called before the backend's lock is taken too: the
+     * recording thread holds it for the whole step, and a step that waited for a thread blocked on it would never end.
+     */
+    /** Refuses a capture while one is recorded: by another thread (as any call), or nested in this thread's step. */
+    private void notRecording() {
+        notDuringAnotherCapture();
+        if (capturer == Thread.currentThread()) {
+            throw new IllegalStateException("this thread is already recording a step: a recorded step cannot record "
+                    + "another");
+        }
+    }
+
+    private void notDuringAnotherCapture() {
         Thread c = capturer;
-        if (c != null && c != t) {
+        if (c != null && c != Thread.currentThread()) {
             throw new IllegalStateException("thread " + c.getName() + " is recording a step on the CUDA backend: "
                     + "no other thread may use it meanwhile");
         }
-        return forkWorker.get() == t;
     }
 
     @Override
@@ -358,6 +374,7 @@ public final class CudaBackend extends Backend {
         if (mode == null) {
             throw new IllegalArgumentException("mode is null");
         }
+        notDuringAnotherCapture();
         synchronized (lock) {
             blasMathMode(mode);
             math = mode;
@@ -607,6 +624,7 @@ public final class CudaBackend extends Backend {
         RandomStream recording = rng.copy();
         Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
         long exec;
+        notRecording();
         synchronized (lock) {
             captureSeed = recording.seed();
             captureStart = recording.offset();
@@ -648,6 +666,7 @@ public final class CudaBackend extends Backend {
                     + "them first (Backend.join)");
         }
         long[] exec = new long[1];
+        notRecording();
         synchronized (lock) {
             long sideBefore = sideForks;
             recordedUses = uses;
@@ -764,6 +783,7 @@ public final class CudaBackend extends Backend {
      */
     @Override
     protected void copyFromHostK(float[] src, int srcOffset, long dst, int count) {
+        notDuringAnotherCapture();
         synchronized (lock) {
             int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
             Address view = new Address();
@@ -787,6 +807,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void copyToHostK(long src, float[] dst, int dstOffset, int count) {
+        notDuringAnotherCapture();
         synchronized (lock) {
             int chunk = (int) (STAGING_BYTES / Float.BYTES);
             Address view = new Address();
@@ -810,6 +831,7 @@ public final class CudaBackend extends Backend {
     protected void gemmK(Transpose ta, Transpose tb, int m, int n, int k, float alphaValue, long a, int lda, long b,
             int ldb, float betaValue, long c, int ldc) {
         GemmCall g = new GemmCall(ta, tb, m, n, k, lda, ldb, ldc);
+        notDuringAnotherCapture();
         synchronized (lock) {
             // Host-side scalars (cuBLAS's default pointer mode): read during the call, so reusable right after.
             alpha.put(0, alphaValue);
@@ -884,6 +906,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
+        notDuringAnotherCapture();
         synchronized (lock) {
             check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
                     stream()), "dbn4j_cuda_softmax_cross_entropy");
@@ -900,6 +923,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
+        notDuringAnotherCapture();
         synchronized (lock) {
             check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
                     stream()), "dbn4j_cuda_sigmoid_cross_entropy");
@@ -909,6 +933,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected double squaredErrorK(long y, long t, long dy, int rows, int cols) {
+        notDuringAnotherCapture();
         synchronized (lock) {
             check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, lossRows, LOSS_ROWS, stream()),
                     "dbn4j_cuda_squared_error");
@@ -939,6 +964,7 @@ public final class CudaBackend extends Backend {
             int chunk = (int) (STAGING_BYTES / Double.BYTES); // through the staging buffer, a buffer-full at a time
             for (int at = 0; at < v.length; at += chunk) {
                 int n = Math.min(chunk, v.length - at);
+                notDuringAnotherCapture();
                 synchronized (lock) {
                     check(dbn4j_cuda_copy_to_host(staging, slot(from + at), (long) n * Double.BYTES, stream()),
                             "dbn4j_cuda_copy_to_host (loss log)");
@@ -974,6 +1000,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
+        notDuringAnotherCapture();
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
                     lossRows, LOSS_ROWS, stream()), "dbn4j_cuda_softmax_cross_entropy");
@@ -982,6 +1009,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
+        notDuringAnotherCapture();
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
                     lossRows, LOSS_ROWS, stream()), "dbn4j_cuda_sigmoid_cross_entropy");
@@ -990,6 +1018,7 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
+        notDuringAnotherCapture();
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), lossRows,
                     LOSS_ROWS, stream()), "dbn4j_cuda_squared_error");
@@ -1066,6 +1095,7 @@ public final class CudaBackend extends Backend {
     /** Uploads the (already validated) indices through the staging buffer, then gathers on the device. */
     @Override
     protected void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst) {
+        notDuringAnotherCapture();
         synchronized (lock) {
             if (count > indexCapacity) {
                 long[] out = new long[1];
