@@ -17,7 +17,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <algorithm>
 #include <set>
+#include <thread>
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -40,6 +42,7 @@ struct Recording {
     std::vector<void *> allocations;   // cudaMallocAsync in the capture: freed with the graph
     std::set<CUstream_st *> streams;   // the origin and the streams forked into the capture
     CUstream_st *origin = nullptr;
+    std::thread::id thread;   // the thread that began it (thread-local mode: only it may end it)
     bool invalid = false;
     bool ended = false;   // the capture is over: its events no longer fork or join anything
     ~Recording() {
@@ -61,7 +64,7 @@ struct CUstream_st {
     uint64_t submitted = 0, done = 0;
 };
 struct CUevent_st {
-    std::shared_ptr<Recording> capture;   // recorded in a capture: the work of `from` up to `ops`
+    std::weak_ptr<Recording> capture;   // recorded in a capture: the work of `from` up to `ops`
     CUstream_st *from = nullptr;
     int64_t ops = 0;
     uint64_t position = 0;   // recorded outside a capture: the work of `from` queued before it (its `submitted`)
@@ -70,10 +73,21 @@ struct CUevent_st {
 namespace {
 
 thread_local cudaError_t g_last = cudaSuccess;
-thread_local int g_capturing = 0;   // captures begun by this thread and not ended
+thread_local std::vector<std::shared_ptr<Recording>> g_capturing;   // captures this thread began and has not ended
 std::mutex g_run;                   // one kernel at a time (the __shared__ statics, the scheduler)
 std::recursive_mutex g_streams_lock;   // the streams' queues and captures (host threads queue concurrently)
-std::set<CUstream_st *> g_streams;
+std::vector<CUstream_st *> g_streams;   // in creation order: every run visits them in the same order
+
+bool is_stream(CUstream_st *s) { return std::find(g_streams.begin(), g_streams.end(), s) != g_streams.end(); }
+
+// A call that CUDA refuses from a thread with a capture of its own in thread-local mode (it may synchronize):
+// fails with cudaErrorStreamCaptureUnsupported and invalidates those captures, as CUDA does.
+bool unsafe_in_capture() {
+    if (g_capturing.empty()) return false;
+    for (auto &r : g_capturing) r->invalid = true;
+    g_last = cudaErrorStreamCaptureUnsupported;
+    return true;
+}
 
 // DBN4J_HOST_STREAMS, where work queued on a stream (outside a capture) runs:
 //   deferred (the default): only when something waits for it (a stream or device synchronization, a stream waiting
@@ -106,18 +120,18 @@ void run_pending(CUstream_st *s, uint64_t position) {
     }
 }
 
-// Runs the work of `s` queued before its `position`-th submission (others-first: every other stream's before it).
-void drain(CUstream_st *s, uint64_t position) {
+// A synchronization of `s`: runs its queued work (others-first: every other stream's before it).
+void drain(CUstream_st *s) {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
-    if (s->done >= position) return;
+    if (s->done >= s->submitted) return;
     if (stream_mode() == Streams::OTHERS_FIRST)
         for (CUstream_st *t : g_streams)
             if (t != s) run_pending(t, t->submitted);
-    run_pending(s, position);
+    run_pending(s, s->submitted);
 }
 void drain_all() {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
-    for (CUstream_st *s : g_streams) drain(s, s->submitted);
+    for (CUstream_st *s : g_streams) run_pending(s, s->submitted);
 }
 
 cudaError_t set_error(cudaError_t err) {
@@ -331,6 +345,7 @@ void run_kernel(dim3 grid, dim3 block, const std::function<void()> &body) {
 
 // Work on the legacy stream (nullptr) or a stream out of any capture; inside a capture, what CUDA refuses there.
 cudaError_t refuse_in_capture(cudaStream_t stream) {
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (stream && stream->capture) {
         stream->capture->invalid = true;
         return set_error(cudaErrorStreamCaptureUnsupported);
@@ -458,28 +473,28 @@ const char *cudaGetErrorString(cudaError_t err) {
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t *stream, unsigned) {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     *stream = new CUstream_st();
-    g_streams.insert(*stream);
+    g_streams.push_back(*stream);
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
-    if (!stream || !g_streams.count(stream)) return set_error(cudaErrorInvalidResourceHandle);
+    if (!stream || !is_stream(stream)) return set_error(cudaErrorInvalidResourceHandle);
     if (stream->capture) return set_error(cudaErrorIllegalState);
-    drain(stream, stream->submitted);   // as CUDA: queued work still completes
-    g_streams.erase(stream);
+    run_pending(stream, stream->submitted);   // as CUDA: queued work still completes
+    g_streams.erase(std::find(g_streams.begin(), g_streams.end(), stream));
     delete stream;
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
     if (cudaError_t err = refuse_in_capture(stream)) return err;
-    if (stream) drain(stream, stream->submitted);
+    if (stream) drain(stream);
     return cudaSuccess;
 }
 
 cudaError_t cudaDeviceSynchronize(void) {
-    if (g_capturing) return set_error(cudaErrorStreamCaptureUnsupported);
+    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     drain_all();
     return cudaSuccess;
 }
@@ -498,7 +513,7 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
     if (!event) return set_error(cudaErrorInvalidResourceHandle);
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
-    event->capture = stream ? stream->capture : nullptr;
+    event->capture = stream ? stream->capture : std::shared_ptr<Recording>();
     event->from = stream;
     event->ops = stream ? stream->ops : 0;
     event->position = stream ? stream->submitted : 0;
@@ -508,31 +523,33 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned) {
     if (!event) return set_error(cudaErrorInvalidResourceHandle);
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
-    if (event->capture && event->capture->ended) event->capture.reset();
-    if (!event->capture) {
+    std::shared_ptr<Recording> recorded = event->capture.lock();   // null once that capture is over
+    if (recorded && recorded->ended) recorded.reset();
+    if (!recorded) {
         // In a capture CUDA refuses a dependency on work outside it. Else the work before the event runs now:
-        // what `stream` queues later follows it (running it earlier than needed is one valid schedule).
+        // what `stream` queues later follows it.
         if (stream && stream->capture) {
             stream->capture->invalid = true;
             return set_error(cudaErrorStreamCaptureIsolation);
         }
-        if (event->from && g_streams.count(event->from) && event->from->done < event->position) {
-            // deferred: what `stream` queued before this wait need not wait for the event, and runs first (the
-            // event's work as late as it may); others-first: the event's work first.
+        CUstream_st *from = event->from;
+        if (from && from != stream && is_stream(from) && from->done < event->position) {
+            // deferred: what `stream` queued before this wait need not wait for the event and runs first (the
+            // event's work as late as it may); others-first: the event's work first, the rest stays queued.
             if (stream && stream_mode() == Streams::DEFERRED) run_pending(stream, stream->submitted);
-            drain(event->from, event->position);
+            run_pending(from, event->position);
         }
         return cudaSuccess;
     }
     if (!stream) return set_error(cudaErrorStreamCaptureIsolation);
     if (!stream->capture) {   // a fork: the stream joins the capture of the event
-        stream->capture = event->capture;
+        stream->capture = recorded;
         stream->ops = 0;
         stream->joined = -1;
-        event->capture->streams.insert(stream);
+        recorded->streams.insert(stream);
         return cudaSuccess;
     }
-    if (stream->capture != event->capture) {
+    if (stream->capture != recorded) {
         stream->capture->invalid = true;
         return set_error(cudaErrorStreamCaptureIsolation);
     }
@@ -542,13 +559,14 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
 
 cudaError_t cudaMalloc(void **p, size_t bytes) {
     *p = nullptr;
-    if (g_capturing) return set_error(cudaErrorStreamCaptureUnsupported);   // thread-local mode: unsafe in a capture
+    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     if (bytes > ((size_t)1 << 36)) return set_error(cudaErrorMemoryAllocation);   // more than this emulation gives
     *p = malloc(bytes ? bytes : 1);
     return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
 }
 
 cudaError_t cudaFree(void *p) {
+    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     drain_all();   // cudaFree synchronizes the device
     free(p);
     return cudaSuccess;
@@ -563,13 +581,18 @@ cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream) {
     if (bytes > ((size_t)1 << 36)) return set_error(cudaErrorMemoryAllocation);
     *p = malloc(bytes ? bytes : 1);
     if (!*p) return set_error(cudaErrorMemoryAllocation);
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (stream && stream->capture) stream->capture->allocations.push_back(*p);   // lives as long as the graph
     return cudaSuccess;
 }
 
 cudaError_t cudaFreeAsync(void *p, cudaStream_t stream) {
-    if (stream && stream->capture) return cudaSuccess;   // a graph's allocation: freed with the graph
-    return dbn4j_host::enqueue(stream, [p]() { free(p); });
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
+    if (stream && stream->capture) {
+        auto &mine = stream->capture->allocations;
+        if (std::find(mine.begin(), mine.end(), p) != mine.end()) return cudaSuccess;   // freed with the graph
+    }
+    return dbn4j_host::enqueue(stream, [p]() { free(p); });   // in a graph: freed by each replay, as on a device
 }
 
 cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t stream) {
@@ -581,27 +604,31 @@ cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpy
 }
 
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind) {
-    if (g_capturing) return set_error(cudaErrorStreamCaptureUnsupported);
+    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     memcpy(dst, src, bytes);
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode) {
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (!stream) return set_error(cudaErrorStreamCaptureUnsupported);
     if (stream->capture) return set_error(cudaErrorIllegalState);
     stream->capture = std::make_shared<Recording>();
     stream->capture->origin = stream;
+    stream->capture->thread = std::this_thread::get_id();
     stream->capture->streams.insert(stream);
     stream->ops = 0;
     stream->joined = -1;
-    g_capturing++;
+    g_capturing.push_back(stream->capture);
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph) {
     *graph = nullptr;
+    std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (!stream || !stream->capture) return set_error(cudaErrorIllegalState);
     std::shared_ptr<Recording> g = stream->capture;
+    if (g->thread != std::this_thread::get_id()) return set_error(cudaErrorStreamCaptureWrongThread);
     if (g->origin != stream) {
         g->invalid = true;
         return set_error(cudaErrorStreamCaptureUnjoined);
@@ -615,7 +642,7 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph) {
     }
     g->streams.clear();
     g->ended = true;
-    g_capturing--;
+    g_capturing.erase(std::find(g_capturing.begin(), g_capturing.end(), g));
     if (g->invalid || unjoined)
         return set_error(g->invalid ? cudaErrorStreamCaptureInvalidated : cudaErrorStreamCaptureUnjoined);
     *graph = new CUgraph_st{g};

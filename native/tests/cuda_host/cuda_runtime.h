@@ -17,9 +17,13 @@
  *   - a stream capture records launches, memsets and copies (and the emulated cuBLAS GEMMs) into a graph that a
  *     launch replays in recording order; events fork other streams into a capture and join them back, and ending a
  *     capture with a stream not joined fails as CUDA does;
- *   - in a capture, cudaMalloc and synchronizing the capturing stream fail and invalidate it (thread-local mode).
+ *   - while a thread captures (thread-local mode), its cudaMalloc, cudaFree, cudaMemcpy, device synchronization
+ *     and synchronization of the capturing stream fail and invalidate its captures; only it may end them.
  * What it does not: concurrency between streams or blocks (deferred work runs in queue order when waited for),
- * memory faults as CUDA errors (an illegal address is a crash or an AddressSanitizer report here), timing.
+ * memory faults as CUDA errors (an illegal address is a crash or an AddressSanitizer report here), timing. Lenient
+ * where CUDA is undefined: __shared__ memory starts at zero and keeps the last block's values (a read before a
+ * write goes unnoticed), threads that have exited count as arrived at __syncthreads, and work on the legacy stream
+ * (nullptr) runs at once.
  */
 #ifndef DBN4J_HOST_CUDA_RUNTIME_H
 #define DBN4J_HOST_CUDA_RUNTIME_H
