@@ -146,7 +146,7 @@ cudaError_t set_error(cudaError_t err) {
 // swapcontext (and AddressSanitizer's swapcontext clears the shadow of the whole stack each time): a million
 // threads switch twice each in about a second less.
 extern "C" void dbn4j_host_switch(void **save, void *to);
-asm(".text\n"
+asm(".pushsection .text\n"
     ".globl dbn4j_host_switch\n"
     ".type dbn4j_host_switch, @function\n"
     "dbn4j_host_switch:\n"
@@ -155,7 +155,8 @@ asm(".text\n"
     "  movq %rsp, (%rdi)\n  movq %rsi, %rsp\n"
     "  ldmxcsr (%rsp)\n  fldcw 4(%rsp)\n  addq $8, %rsp\n"
     "  popq %r15\n  popq %r14\n  popq %r13\n  popq %r12\n  popq %rbx\n  popq %rbp\n  ret\n"
-    ".size dbn4j_host_switch, .-dbn4j_host_switch\n");
+    ".size dbn4j_host_switch, .-dbn4j_host_switch\n"
+    ".popsection\n");
 struct Context {
     void *sp = nullptr;
 };
