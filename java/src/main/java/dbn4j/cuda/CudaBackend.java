@@ -280,10 +280,6 @@ public final class CudaBackend extends Backend {
         return forkWorker.get() == Thread.currentThread();
     }
 
-    /**
-     * Refuses a thread other than the one recording a step. Called before the backend's lock is taken too: the
-     * recording thread holds it for the whole step, and a step that waited for a thread blocked on it would never end.
-     */
     /** Refuses a capture while one is recorded: by another thread (as any call), or nested in this thread's step. */
     private void notRecording() {
         notDuringAnotherCapture();
@@ -293,6 +289,10 @@ public final class CudaBackend extends Backend {
         }
     }
 
+    /**
+     * Refuses a thread other than the one recording a step. Called before the backend's lock is taken too: the
+     * recording thread holds it for the whole step, and a step that waited for a thread blocked on it would never end.
+     */
     private void notDuringAnotherCapture() {
         Thread c = capturer;
         if (c != null && c != Thread.currentThread()) {
@@ -369,7 +369,10 @@ public final class CudaBackend extends Backend {
                 + blasVersion / 100 % 100 + "." + blasVersion % 100 + " " + math;
     }
 
-    /** The GEMMs' math mode from now on (queued work keeps the mode it was queued with). */
+    /**
+     * The GEMMs' math mode from now on (queued work keeps the mode it was queued with). Refused, like every call,
+     * while another thread records a step.
+     */
     public void setMathMode(MathMode mode) {
         if (mode == null) {
             throw new IllegalArgumentException("mode is null");
