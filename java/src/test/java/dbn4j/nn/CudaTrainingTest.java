@@ -190,17 +190,7 @@ class CudaTrainingTest {
      */
     @Test
     void streamedDataMatchesCpu() {
-        int rows = StreamedBatches.CHUNK_ROWS + 300;
-        SplittableRandom r = new SplittableRandom(12);
-        float[] x = new float[rows * 6];
-        int[] y = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < 6; j++) {
-                x[i * 6 + j] = (float) r.nextDouble();
-            }
-            y[i] = x[i * 6] + x[i * 6 + 1] > 1f ? 1 : 0;
-        }
-        Dataset data = new Dataset(x, rows, 6, y, 2, "streamed");
+        Dataset data = StreamingTest.chunkAndAPart(12, "streamed");
         TrainConfig cfg = new TrainConfig().epochs(1).batchSize(100).learningRate(0.1f).momentum(0.5f).seed(4);
         RbmOptions opts = new RbmOptions().k(1).monitorRows(50);
         TrainingData.dataMemoryForTests = 0;

@@ -157,17 +157,7 @@ class StreamingTest {
      */
     @Test
     void dataLargerThanTheBackendsMemoryIsStreamed() {
-        int rows = StreamedBatches.CHUNK_ROWS + 300; // a full chunk and a partial one
-        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
-        float[] x = new float[rows * 6];
-        int[] y = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < 6; j++) {
-                x[i * 6 + j] = (float) r.nextDouble();
-            }
-            y[i] = x[i * 6] + x[i * 6 + 1] > 1f ? 1 : 0;
-        }
-        Dataset data = new Dataset(x, rows, 6, y, 2, "larger than the backend");
+        Dataset data = chunkAndAPart(11, "larger than the backend");
         TrainConfig cfg = new TrainConfig().epochs(2).batchSize(100).learningRate(0.1f).momentum(0.5f).seed(4);
         float[][] mlp = new float[3][];
         float[][] rbm = new float[3][];
@@ -193,6 +183,24 @@ class StreamingTest {
         assertArrayEquals(rbm[2], rbm[1], "RBM: streamed for want of room = trained from a RowSource");
         assertTrue(!Arrays.equals(mlp[0], mlp[1]) && !Arrays.equals(rbm[0], rbm[1]),
                 "the in-memory path (another order) was not taken");
+    }
+
+    /**
+     * A full streaming chunk of rows and a partial one (StreamedBatches.CHUNK_ROWS + 300): 6 uniform features, the
+     * label whether the first two add up to more than 1.
+     */
+    static Dataset chunkAndAPart(long seed, String name) {
+        int rows = StreamedBatches.CHUNK_ROWS + 300;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] x = new float[rows * 6];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < 6; j++) {
+                x[i * 6 + j] = (float) r.nextDouble();
+            }
+            y[i] = x[i * 6] + x[i * 6 + 1] > 1f ? 1 : 0;
+        }
+        return new Dataset(x, rows, 6, y, 2, name);
     }
 
     /** The in-memory data set read as a RowSource: any range of rows, with their labels, or zeros without labels. */
