@@ -4,7 +4,8 @@
  * order, and the blocks too) until each finishes or waits at __syncthreads or at a warp shuffle; a barrier opens when every live thread of the block (the
  * warp, for a shuffle) waits at it. A deadlock, a shuffle beside an exited lane or a partial member mask aborts with
  * the kernel's configuration named. Streams defer their work until something waits for it; captures record it (see
- * cuda_runtime.h).
+ * cuda_runtime.h). Allocations are registered as device or pinned memory, and a kernel, GEMM, memset or copy given
+ * the wrong memory aborts naming it.
  */
 #include "cuda_runtime.h"
 
@@ -14,10 +15,11 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <algorithm>
 #include <set>
 #include <thread>
 #include <vector>
@@ -45,9 +47,7 @@ struct Recording {
     std::thread::id thread;   // the thread that began it (thread-local mode: only it may end it)
     bool invalid = false;
     bool ended = false;   // the capture is over: its events no longer fork or join anything
-    ~Recording() {
-        for (void *p : allocations) free(p);
-    }
+    ~Recording();
 };
 struct CUgraph_st {
     std::shared_ptr<Recording> recording;
@@ -139,6 +139,70 @@ cudaError_t set_error(cudaError_t err) {
     return err;
 }
 
+// ---- memory: what each live allocation is, so that a kernel or copy given the wrong memory aborts ----
+enum class Memory { DEVICE, PINNED };
+struct Allocation {
+    size_t bytes;
+    Memory kind;
+};
+std::mutex g_memory_lock;
+std::map<uintptr_t, Allocation> g_memory;   // by start address
+
+// Memory for cudaMalloc, cudaMallocAsync (DEVICE) or cudaMallocHost (PINNED), registered; null when there is none.
+void *allocate(size_t bytes, Memory kind) {
+    if (bytes > ((size_t)1 << 36)) return nullptr;   // more than this emulation gives
+    void *p = malloc(bytes ? bytes : 1);
+    if (p) {
+        std::lock_guard<std::mutex> lock(g_memory_lock);
+        g_memory[(uintptr_t)p] = Allocation{bytes, kind};
+    }
+    return p;
+}
+
+// Whether p starts a live allocation of that kind (then forgotten and freed).
+bool release(void *p, Memory kind) {
+    {
+        std::lock_guard<std::mutex> lock(g_memory_lock);
+        auto it = g_memory.find((uintptr_t)p);
+        if (it == g_memory.end() || it->second.kind != kind) return false;
+        g_memory.erase(it);
+    }
+    free(p);
+    return true;
+}
+
+// The allocation holding [p, p + bytes) (p + bytes may be its end), or null.
+const Allocation *holder(const void *p, size_t bytes) {
+    auto it = g_memory.upper_bound((uintptr_t)p);
+    if (it == g_memory.begin()) return nullptr;
+    --it;
+    const uintptr_t offset = (uintptr_t)p - it->first;
+    return offset <= it->second.bytes && bytes <= it->second.bytes - offset ? &it->second : nullptr;
+}
+
+// Host memory: no part of [p, p + bytes) in device memory.
+void require_host(const void *p, size_t bytes, const char *what) {
+    std::lock_guard<std::mutex> lock(g_memory_lock);
+    auto it = g_memory.lower_bound((uintptr_t)p + (bytes ? bytes : 1));
+    if (it == g_memory.begin()) return;
+    --it;
+    if (it->second.kind == Memory::DEVICE && it->first + (it->second.bytes ? it->second.bytes : 1) > (uintptr_t)p) {
+        fprintf(stderr, "cuda_host: %s: %p (%zu bytes) is device memory\n", what, p, bytes);
+        abort();
+    }
+}
+
+// A copy of `bytes` from src to dst as `kind` says, both sides checked: where it runs (a replay too).
+void copy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind) {
+    const bool to_device = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
+    const bool from_device = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyDeviceToDevice;
+    if (to_device) dbn4j_host::require_device(dst, bytes, false, "cudaMemcpy destination");
+    else require_host(dst, bytes, "cudaMemcpy destination (a host-side kind)");
+    if (from_device) dbn4j_host::require_device(src, bytes, false, "cudaMemcpy source");
+    else require_host(src, bytes, "cudaMemcpy source (a host-side kind)");
+    memcpy(dst, src, bytes);
+}
+
 // ---- fibers ----
 #if defined(__x86_64__)
 // x86-64 System V: pushes the callee-saved registers, MXCSR and the x87 control word, stores the stack pointer in
@@ -209,6 +273,7 @@ Fiber g_fibers[MAX_THREADS];
 Context g_scheduler;
 int g_current = -1;
 const std::function<void()> *g_body = nullptr;
+uint64_t g_block_serial = 0;   // blocks run so far (fresh_shared: a new block's __shared__ variables)
 #ifdef DBN4J_HOST_ASAN
 const void *g_scheduler_bottom = nullptr;
 size_t g_scheduler_size = 0;
@@ -339,6 +404,7 @@ void run_kernel(dim3 grid, dim3 block, const std::function<void()> &body) {
         blockIdx.x = (unsigned)(b % grid.x);
         blockIdx.y = (unsigned)(b / grid.x % grid.y);
         blockIdx.z = (unsigned)(b / ((int64_t)grid.x * grid.y));
+        g_block_serial++;
         run_block(threads);
     }
     g_body = nullptr;
@@ -355,6 +421,10 @@ cudaError_t refuse_in_capture(cudaStream_t stream) {
 }
 
 } // namespace
+
+Recording::~Recording() {
+    for (void *p : allocations) release(p, Memory::DEVICE);
+}
 
 namespace dbn4j_host {
 
@@ -374,14 +444,46 @@ cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
     return cudaSuccess;
 }
 
-void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body) {
+void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body,
+            std::function<void()> check) {
     const uint64_t threads = (uint64_t)block.x * block.y * block.z;
     if (threads == 0 || threads > MAX_THREADS || block.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0
         || grid.y > 65535 || grid.z > 65535 || shared_bytes > 48 * 1024) {
         set_error(cudaErrorInvalidConfiguration);
         return;
     }
-    enqueue(stream, [grid, block, body = std::move(body)]() { run_kernel(grid, block, body); });
+    enqueue(stream, [grid, block, body = std::move(body), check = std::move(check)]() {
+        check();
+        run_kernel(grid, block, body);
+    });
+}
+
+void require_device(const void *p, size_t bytes, bool pinned_ok, const char *what) {
+    std::lock_guard<std::mutex> lock(g_memory_lock);
+    const Allocation *a = holder(p, bytes);
+    if (!a || (a->kind == Memory::PINNED && !pinned_ok)) {
+        char span[48] = "";
+        if (bytes) snprintf(span, sizeof span, " (%zu bytes)", bytes);
+        fprintf(stderr, "cuda_host: %s: %p%s is %s\n", what, p, span,
+                a ? "pinned host memory, not device memory" : "not in a live device allocation (host memory, freed "
+                "or past the end): a device would fault with cudaErrorIllegalAddress");
+        abort();
+    }
+}
+
+void require_kernel_pointer(const char *kernel, int index, const void *p) {
+    char what[160];
+    snprintf(what, sizeof what, "kernel %s, pointer argument %d", kernel, index);
+    require_device(p, 0, false, what);
+}
+
+void fresh_shared(void *p, size_t bytes) {
+    static std::map<void *, uint64_t> filled;   // the block that last filled each variable (kernels run one at a time)
+    uint64_t &at = filled[p];
+    if (at != g_block_serial) {
+        memset(p, 0xff, bytes);
+        at = g_block_serial;
+    }
 }
 
 void block_barrier() {
@@ -561,26 +663,32 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
 cudaError_t cudaMalloc(void **p, size_t bytes) {
     *p = nullptr;
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
-    if (bytes > ((size_t)1 << 36)) return set_error(cudaErrorMemoryAllocation);   // more than this emulation gives
-    *p = malloc(bytes ? bytes : 1);
+    *p = allocate(bytes, Memory::DEVICE);
     return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
 }
 
+// A pointer that no cudaMalloc returned (or one freed already) is an invalid value, as on a device.
 cudaError_t cudaFree(void *p) {
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     drain_all();   // cudaFree synchronizes the device
-    free(p);
-    return cudaSuccess;
+    return !p || release(p, Memory::DEVICE) ? cudaSuccess : set_error(cudaErrorInvalidValue);
 }
 
-cudaError_t cudaMallocHost(void **p, size_t bytes) { return cudaMalloc(p, bytes); }
+cudaError_t cudaMallocHost(void **p, size_t bytes) {
+    *p = nullptr;
+    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
+    *p = allocate(bytes, Memory::PINNED);
+    return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
+}
 
-cudaError_t cudaFreeHost(void *p) { return cudaFree(p); }
+cudaError_t cudaFreeHost(void *p) {
+    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
+    drain_all();
+    return !p || release(p, Memory::PINNED) ? cudaSuccess : set_error(cudaErrorInvalidValue);
+}
 
 cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream) {
-    *p = nullptr;
-    if (bytes > ((size_t)1 << 36)) return set_error(cudaErrorMemoryAllocation);
-    *p = malloc(bytes ? bytes : 1);
+    *p = allocate(bytes, Memory::DEVICE);
     if (!*p) return set_error(cudaErrorMemoryAllocation);
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (stream && stream->capture) stream->capture->allocations.push_back(*p);   // lives as long as the graph
@@ -593,20 +701,29 @@ cudaError_t cudaFreeAsync(void *p, cudaStream_t stream) {
         auto &mine = stream->capture->allocations;
         if (std::find(mine.begin(), mine.end(), p) != mine.end()) return cudaSuccess;   // freed with the graph
     }
-    return dbn4j_host::enqueue(stream, [p]() { free(p); });   // in a graph: freed by each replay, as on a device
+    // In a graph: freed by each replay, as on a device.
+    return dbn4j_host::enqueue(stream, [p]() {
+        if (!release(p, Memory::DEVICE)) {
+            fprintf(stderr, "cuda_host: cudaFreeAsync(%p): not a live device allocation\n", p);
+            abort();
+        }
+    });
 }
 
 cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t stream) {
-    return dbn4j_host::enqueue(stream, [p, value, bytes]() { memset(p, value, bytes); });
+    return dbn4j_host::enqueue(stream, [p, value, bytes]() {
+        dbn4j_host::require_device(p, bytes, false, "cudaMemsetAsync");
+        memset(p, value, bytes);
+    });
 }
 
-cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind, cudaStream_t stream) {
-    return dbn4j_host::enqueue(stream, [dst, src, bytes]() { memcpy(dst, src, bytes); });
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
+    return dbn4j_host::enqueue(stream, [dst, src, bytes, kind]() { copy(dst, src, bytes, kind); });
 }
 
-cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind) {
+cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind) {
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
-    memcpy(dst, src, bytes);
+    copy(dst, src, bytes, kind);
     return cudaSuccess;
 }
 

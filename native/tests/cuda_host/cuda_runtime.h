@@ -7,9 +7,12 @@
  *   - a kernel launch runs its blocks one after another; the threads of a block are fibers (cuda_host.cpp) that
  *     switch only at __syncthreads and at warp shuffles, in index order or, with DBN4J_HOST_ORDER=reverse, in
  *     reverse order (threads and blocks): a kernel whose result depends on that order has a race;
- *   - __shared__ memory is a static per kernel (one block runs at a time), device memory is host memory (so
- *     AddressSanitizer sees a kernel read past an allocation), the arithmetic intrinsics are the IEEE operations
- *     they name (no contraction: compiled with -ffp-contract=off);
+ *   - __shared__ memory is a static per kernel (one block runs at a time), filled with 0xff bytes at each block's
+ *     start (fresh_shared), device memory is host memory (so AddressSanitizer sees a kernel read past an
+ *     allocation), the arithmetic intrinsics are the IEEE operations they name (no contraction: compiled with
+ *     -ffp-contract=off);
+ *   - every allocation is known as device or pinned memory: a kernel's pointer argument outside device memory, a
+ *     GEMM operand, memset or copy not wholly in it (or a copy's host side in it), aborts with what it was;
  *   - work queued on a stream runs only when something waits for it: a synchronization of the stream or device,
  *     another stream waiting on an event recorded after it, cudaFree. So a host read of a result that nothing
  *     waited for sees the old contents, as it may on a device; DBN4J_HOST_STREAMS picks the order of work that no
@@ -20,10 +23,9 @@
  *   - while a thread captures (thread-local mode), its cudaMalloc, cudaFree, cudaMemcpy, device synchronization
  *     and synchronization of the capturing stream fail and invalidate its captures; only it may end them.
  * What it does not: concurrency between streams or blocks (deferred work runs in queue order when waited for),
- * memory faults as CUDA errors (an illegal address is a crash or an AddressSanitizer report here), timing. Lenient
- * where CUDA is undefined: __shared__ memory starts at zero and keeps the last block's values (a read before a
- * write goes unnoticed), threads that have exited count as arrived at __syncthreads, and work on the legacy stream
- * (nullptr) runs at once.
+ * memory faults as CUDA errors (an illegal address is an abort, a crash or an AddressSanitizer report here),
+ * timing. Lenient where CUDA is undefined: threads that have exited count as arrived at __syncthreads, and work on
+ * the legacy stream (nullptr) runs at once.
  */
 #ifndef DBN4J_HOST_CUDA_RUNTIME_H
 #define DBN4J_HOST_CUDA_RUNTIME_H
@@ -154,22 +156,47 @@ namespace dbn4j_host {
 cudaError_t enqueue(cudaStream_t stream, std::function<void()> work);
 // Queues a kernel of `grid` x `block` threads on `stream` (runs it now, or records it in the stream's capture);
 // a bad configuration becomes the thread's last error, as a failed launch does.
-void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body);
+// `check` runs once where the kernel runs, before its threads (each replay of a graph too).
+void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body,
+            std::function<void()> check);
 // Suspends the calling thread at a block barrier / exchanges 8 bytes with lane (lane ^ mask) of its warp.
 void block_barrier();
 uint64_t shuffle_xor(unsigned member_mask, uint64_t bits, int lane_mask);
+// Aborts, naming `what`, unless [p, p + bytes) lies in one live allocation of cudaMalloc or cudaMallocAsync (with
+// pinned_ok also of cudaMallocHost, which a device reaches too): a device would fault (cudaErrorIllegalAddress), or
+// copy from the wrong memory, where this emulation would quietly read host memory.
+void require_device(const void *p, size_t bytes, bool pinned_ok, const char *what);
+// A pointer argument of kernel `kernel` (argument `index`, from 0): null or device memory (require_device).
+void require_kernel_pointer(const char *kernel, int index, const void *p);
+// At a __shared__ declaration (rewrite.cmake adds the call): the first thread of each block to reach it fills the
+// variable with 0xff bytes (a NaN, an invalid bool), so that a read before any thread of the block wrote shows.
+void fresh_shared(void *p, size_t bytes);
 
-// `k<<<grid, block, shared, stream>>>(args)`, rewritten to `Launch(grid, block, shared, stream).run([=](const auto
-// &...a) { k(a...); }, args)`: the arguments are copied at the launch, and each thread calls the kernel with them (its
-// template arguments deduced from them, as nvcc does; its by-value parameters each thread's own copy).
+template <class T> void check_argument(const char *kernel, int index, const T &v) {
+    if constexpr (std::is_pointer<T>::value) {
+        if (v) require_kernel_pointer(kernel, index, (const void *)v);
+    }
+}
+
+// `k<<<grid, block, shared, stream>>>(args)`, rewritten to `Launch(grid, block, shared, stream).run("k", [=](const
+// auto &...a) { k(a...); }, args)`: the arguments are copied at the launch, and each thread calls the kernel with them
+// (its template arguments deduced from them, as nvcc does; its by-value parameters each thread's own copy). Where the
+// kernel runs, its pointer arguments are checked first (require_kernel_pointer).
 struct Launch {
     dim3 grid, block;
     size_t shared;
     cudaStream_t stream;
     Launch(dim3 g, dim3 b, size_t s = 0, cudaStream_t st = nullptr) : grid(g), block(b), shared(s), stream(st) {}
-    template <class F, class... A> void run(F call, A &&...args) {
+    template <class F, class... A> void run(const char *kernel, F call, A &&...args) {
         std::tuple<std::decay_t<A>...> values(std::forward<A>(args)...);
-        launch(grid, block, shared, stream, [call, values]() { std::apply(call, values); });
+        launch(grid, block, shared, stream, [call, values]() { std::apply(call, values); }, [kernel, values]() {
+            std::apply(
+                [kernel](const auto &...v) {
+                    int i = 0;
+                    (check_argument(kernel, i++, v), ...);
+                },
+                values);
+        });
     }
 };
 
