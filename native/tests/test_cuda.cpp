@@ -786,6 +786,38 @@ static void test_rows() {
     std::vector<float> gb = dgath.get();
     CHECK(isnan(gb[(size_t)5 * N]) && isnan(gb[(size_t)5 * N + N - 1]));
 
+    // From byte codes: x with 200 distinct values (a few negative zeros and a NaN among them) coded by the CPU, then
+    // gathered on both: the same bits.
+    {
+        std::vector<float> xq((size_t)B * N);
+        for (size_t i = 0; i < xq.size(); i++) xq[i] = (float)(rng.next() % 198) / 197.0f - 0.25f;
+        xq[3] = -0.0f;
+        xq[(size_t)B * N - 1] = float_of(0x7fc00001u);
+        std::vector<uint8_t> codes(xq.size());
+        std::vector<float> palette(256);
+        int values = 0;
+        CHECK_OK(dbn4j_encode_u8(xq.data(), (int64_t)xq.size(), codes.data(), palette.data(), &values));
+        CHECK_MSG(values > 0 && values <= 256, "encode_u8: %d values", values);
+        idx[5] = B - 1;
+        idx[6] = 0;
+        std::vector<float> want((size_t)97 * N);
+        CHECK_OK(dbn4j_gather_rows_u8(codes.data(), B, N, palette.data(), idx.data(), 97, want.data()));
+        Dev<uint8_t> dcodes(codes);
+        Dev<float> dpal(palette), dq((int64_t)97 * N);
+        didx.put(idx);
+        CHECK_CUDA(dbn4j_cuda_gather_rows_u8(dcodes.p, B, N, dpal.p, didx.p, 97, dq.p, g_stream));
+        expect_bits("gather_rows_u8", dq.get(), want);
+        idx[7] = -1;   // out of range: NaN row
+        didx.put(idx);
+        CHECK_CUDA(dbn4j_cuda_gather_rows_u8(dcodes.p, B, N, dpal.p, didx.p, 97, dq.p, g_stream));
+        std::vector<float> gq = dq.get();
+        CHECK(isnan(gq[(size_t)7 * N]) && isnan(gq[(size_t)7 * N + N - 1])
+              && bits_of(gq[(size_t)6 * N]) == bits_of(want[(size_t)6 * N]));
+        CHECK(dbn4j_cuda_gather_rows_u8(dcodes.p, B, N, dpal.p, didx.p, 97, nullptr, g_stream) == DBN4J_EINVAL);
+        CHECK(dbn4j_cuda_gather_rows_u8(dcodes.p, B, N, (const float *)dq.p, didx.p, 97, dq.p, g_stream)
+              == DBN4J_EINVAL);
+    }
+
     std::vector<float> sp(B);
     CHECK_OK(dbn4j_softplus_row_sums(x.data(), sp.data(), B, N));
     Dev<float> dsp(B);

@@ -164,6 +164,10 @@ int dbn4j_cuda_sgd_momentum(float *w, const float *g, float *v, int64_t n, float
  * that destination row is filled with NaN instead (the Java side validates its permutation before upload). */
 int dbn4j_cuda_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int B, float *dst,
                            void *stream);
+/* As gather_rows from byte codes (row s at codes + s * N, DEVICE memory) decoded through palette (256 floats,
+ * DEVICE): the floats of dbn4j_gather_rows_u8, bit for bit. */
+int dbn4j_cuda_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const float *palette, const int32_t *idx,
+                              int B, float *dst, void *stream);
 int dbn4j_cuda_softplus_row_sums(const float *x, float *out, int B, int N, void *stream);
 
 /* ---- random numbers (native/src/cuda/random.cu): the Philox4x32-10 stream of kernels.h, bit for bit ---- */

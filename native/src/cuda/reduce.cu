@@ -1,13 +1,14 @@
 /*
  * reduce.cu: column_sums (bias gradients), the fused bias_sigmoid_sums and sigmoid_bernoulli_sums (an RBM's
- * activations and their column sums in one launch), gather_rows (mini-batch order), softplus_row_sums (RBM free
- * energy).
+ * activations and their column sums in one launch), gather_rows and gather_rows_u8 (mini-batch order),
+ * softplus_row_sums (RBM free energy).
  * column_sums: a warp per chunk of 64 rows and 32 columns, chunk sums added in order (kernels.h): bit-identical to
  * the CPU; many chunks at once with a workspace (cuda_kernels.h). The fused kernels run the same loop and compute
  * each element (and store it) right before adding it: the same bits as bias_sigmoid or sigmoid_bernoulli followed
  * by column_sums, with coalesced loads and stores (lane = column). The _sgd variants then step a parameter vector
  * (a bias) with the new sums as its gradient, in the same launch: the bits of a following sgd_momentum.
- * gather_rows: one thread per element, indices read from device memory. softplus_row_sums: one warp per row,
+ * gather_rows (and gather_rows_u8, from byte codes and a palette): one thread per element, indices read from device
+ * memory. softplus_row_sums: one warp per row,
  * double, fixed butterfly (agrees with the CPU's in-order sum to ~1e-15 relative before the float rounding).
  * Test: ctest --test-dir <build> -R cuda.
  */
@@ -253,6 +254,16 @@ __global__ void k_gather_rows(const float *src, int src_rows, int N, const int32
     }
 }
 
+// The same rows decoded from byte codes (row s at codes + s * N) through a palette of 256 floats.
+__global__ void k_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const float *palette, const int32_t *idx,
+                                 int64_t n, float *dst) {
+    DBN4J_GRID_STRIDE(i, n) {
+        int64_t r = i / N, c = i - r * N;
+        int32_t s = idx[r];
+        dst[i] = (s >= 0 && s < src_rows) ? __ldg(palette + codes[(int64_t)s * N + c]) : __int_as_float(0x7fc00000);
+    }
+}
+
 __global__ void k_softplus_row_sums(const float *x, float *out, int B, int N) {
     int lane = threadIdx.x & 31;
     for (int64_t r = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) >> 5; r < B;
@@ -347,6 +358,25 @@ int dbn4j_cuda_gather_rows(const float *src, int src_rows, int N, const int32_t 
     if (overlap(src, (int64_t)src_rows * N, dst, (int64_t)B * N)) return fail(DBN4J_EINVAL, "%s: dst overlaps src", fn);
     int64_t n = (int64_t)B * N;
     k_gather_rows<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(src, src_rows, N, idx, n, dst);
+    return check_launch(fn);
+}
+
+int dbn4j_cuda_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const float *palette, const int32_t *idx,
+                              int B, float *dst, void *stream) {
+    const char *fn = "dbn4j_cuda_gather_rows_u8";
+    if (src_rows < 0 || N < 0 || B < 0)
+        return fail(DBN4J_EINVAL, "%s: negative size src_rows=%d N=%d B=%d", fn, src_rows, N, B);
+    if (B == 0 || N == 0) return DBN4J_OK;
+    if (!codes || !palette || !idx || !dst)
+        return fail(DBN4J_EINVAL, "%s: NULL pointer (codes=%p palette=%p idx=%p dst=%p)", fn, (const void *)codes,
+                    (const void *)palette, (const void *)idx, (void *)dst);
+    const char *c0 = (const char *)codes, *c1 = c0 + (int64_t)src_rows * N;
+    const char *p0 = (const char *)palette, *p1 = p0 + 256 * sizeof(float);
+    const char *d0 = (const char *)dst, *d1 = d0 + (int64_t)B * N * sizeof(float);
+    if ((c0 < d1 && d0 < c1) || (p0 < d1 && d0 < p1))
+        return fail(DBN4J_EINVAL, "%s: dst overlaps %s", fn, c0 < d1 && d0 < c1 ? "codes" : "palette");
+    int64_t n = (int64_t)B * N;
+    k_gather_rows_u8<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(codes, src_rows, N, palette, idx, n, dst);
     return check_launch(fn);
 }
 

@@ -29,10 +29,11 @@ public abstract class Backend {
     public void synchronize() {}
 
     /**
-     * Whether a training loop should gather each mini-batch of a shuffled data set when it uses it, rather than the
-     * whole epoch into a second copy at once. True where matrices live in host memory: no second copy of the data
-     * set, and each batch is still in the caches for its step. A device backend gathers an epoch at once, so that
-     * the mini-batch loop uploads no indices (an upload waits for the host).
+     * Whether a training loop should gather each mini-batch of a shuffled data set when it uses it (from the epoch's
+     * {@link RowOrder}), rather than the whole epoch into a second copy at once. True where a {@link RowOrder} is held
+     * where the backend gathers (the CPU and CUDA backends): no second copy of the data set, which can then be held as
+     * byte codes ({@link #encodeRows}); in host memory each batch is still in the caches for its step, and on a
+     * device gathering a batch uploads nothing and waits for nothing.
      */
     public boolean gathersPerBatch() {
         return false;
@@ -474,9 +475,10 @@ public abstract class Backend {
     }
 
     /**
-     * Bytes of this backend's memory that a training run may give its in-memory data set (the inputs, targets and
-     * their shuffled copy); a data set that needs more is streamed to the backend in chunks instead. Host memory here:
-     * no limit (the data is in the JVM already).
+     * Bytes of this backend's memory that a training run may give its in-memory data set (the inputs and targets, the
+     * inputs' byte codes while they are made, the epoch's {@link RowOrder} and a batch; see {@link #gathersPerBatch});
+     * a data set that needs more is streamed to the backend in chunks instead. Host memory here: no limit (the data
+     * is in the JVM already).
      */
     public long dataMemory() {
         return Long.MAX_VALUE;
@@ -864,9 +866,9 @@ public abstract class Backend {
     }
 
     /**
-     * {@code src} as byte codes into a palette, where this backend holds such rows (host backends: see {@link
-     * #gathersPerBatch}) and src has at most {@link CodedRows#PALETTE_SIZE} distinct values (bit patterns); null
-     * otherwise (keep src then). src is left as it is; the caller closes the result.
+     * {@code src} as byte codes into a palette, where this backend holds such rows (the CPU and CUDA backends: see
+     * {@link #gathersPerBatch}) and src has at most {@link CodedRows#PALETTE_SIZE} distinct values (bit patterns);
+     * null otherwise (keep src then). src is left as it is; the caller closes the result.
      */
     public final CodedRows encodeRows(Matrix src) {
         outsideFork("encodeRows");
@@ -920,6 +922,186 @@ public abstract class Backend {
         if (dst.size() > 0) {
             gatherCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(), rows, dst.rows(),
                     dst.address());
+        }
+    }
+
+    /**
+     * An order of a data set's rows, held where its backend gathers from: a training loop {@linkplain #set sets} each
+     * epoch's order once, and {@link Backend#gatherRows(Matrix, RowOrder, int, Matrix)} then gathers a mini-batch from
+     * a slice of it without sending indices (on a device: no upload, and no wait for the host). A device backend keeps
+     * a copy in device memory, a host backend the array. Made by {@link Backend#rowOrder}; closing it frees the
+     * backend memory (a second close does nothing).
+     */
+    public static final class RowOrder implements AutoCloseable {
+        private final Backend owner;
+        private final int[] order;
+        /** The indices as int32 in a float allocation (a device backend), or null. */
+        private final Matrix device;
+        /** A host backend's indices of one gather. */
+        private int[] slice = new int[0];
+        private int length;
+        /** 1 + the largest index set (a source needs at least that many rows). */
+        private int limit;
+        private boolean closed;
+
+        private RowOrder(Backend owner, int capacity, Matrix device) {
+            this.owner = owner;
+            this.order = new int[capacity];
+            this.device = device;
+        }
+
+        /** The most indices it holds. */
+        public int capacity() {
+            return order.length;
+        }
+
+        /** The number of indices set. */
+        public int length() {
+            return length;
+        }
+
+        /**
+         * rows[0, n) as the order, each a row index (not negative); on a device copied there (waiting for that copy
+         * alone). Gathers queued before read the order they were queued with.
+         */
+        public void set(int[] rows, int n) {
+            owner.outsideFork("RowOrder.set");
+            checkOpen();
+            if (rows == null || n < 0 || n > rows.length || n > order.length) {
+                throw new IllegalArgumentException("a row order of capacity " + order.length + " cannot take " + n
+                        + " of " + (rows == null ? "null" : rows.length + " indices"));
+            }
+            int max = -1;
+            for (int i = 0; i < n; i++) {
+                if (rows[i] < 0) {
+                    throw new IndexOutOfBoundsException("rows[" + i + "]=" + rows[i] + " is negative");
+                }
+                max = Math.max(max, rows[i]);
+            }
+            // Unusable until the new order is in place: a failed upload leaves nothing half set.
+            length = 0;
+            limit = 0;
+            System.arraycopy(rows, 0, order, 0, n);
+            if (device != null && n > 0) {
+                owner.copyIndicesK(order, n, device.address());
+            }
+            length = n;
+            limit = max + 1;
+        }
+
+        /** The indices [from, from + count) of a gather from a source of srcRows rows, checked. */
+        private void checkSlice(Backend be, int from, int count, int srcRows) {
+            checkOpen();
+            if (be != owner) {
+                throw new IllegalArgumentException("the row order belongs to the " + owner.name() + " backend, not "
+                        + be.name());
+            }
+            if (from < 0 || from > length - count) {
+                throw new IndexOutOfBoundsException("rows [" + from + ", " + ((long) from + count) + ") of a row "
+                        + "order of " + length);
+            }
+            if (count > 0 && limit > srcRows) {
+                throw new IndexOutOfBoundsException("the row order holds index " + (limit - 1) + ", outside [0, "
+                        + srcRows + ") of the source");
+            }
+        }
+
+        /** A host backend's indices [from, from + count) as an array (reused). */
+        private int[] slice(int from, int count) {
+            if (slice.length < count) {
+                slice = new int[count];
+            }
+            System.arraycopy(order, from, slice, 0, count);
+            return slice;
+        }
+
+        private void checkOpen() {
+            if (closed) {
+                throw new IllegalStateException("the row order is closed");
+            }
+        }
+
+        /** Whether {@link #close()} has run. */
+        public boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                if (device != null) {
+                    device.close();
+                }
+            }
+        }
+    }
+
+    /** A row order of up to {@code capacity} indices for this backend (none set yet). */
+    public final RowOrder rowOrder(int capacity) {
+        outsideFork("rowOrder");
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity " + capacity + " is negative");
+        }
+        return new RowOrder(this, capacity, holdsRowOrder() ? allocate(1, capacity) : null);
+    }
+
+    /**
+     * dst row r = src row order[from + r] for r in [0, dst.rows()): the rows of {@link #gatherRows(Matrix, int[],
+     * Matrix)} for a slice of the order, without sending it to the backend again.
+     */
+    public final void gatherRows(Matrix src, RowOrder order, int from, Matrix dst) {
+        outsideFork("gatherRows");
+        requireOpen(src, "src");
+        requireOpen(dst, "dst");
+        if (order == null) {
+            throw new IllegalArgumentException("order is null");
+        }
+        if (src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
+        }
+        requireDisjoint(src, "src", dst, "dst");
+        order.checkSlice(this, from, dst.rows(), src.rows());
+        if (dst.size() == 0) {
+            return;
+        }
+        if (order.device != null) {
+            using(order.device);
+            gatherOrderedRowsK(src.address(), src.rows(), src.cols(), order.device.address() + (long) from
+                    * Integer.BYTES, dst.rows(), dst.address());
+        } else {
+            gatherRowsK(src.address(), src.rows(), src.cols(), order.slice(from, dst.rows()), dst.rows(),
+                    dst.address());
+        }
+    }
+
+    /** As {@link #gatherRows(Matrix, RowOrder, int, Matrix)} from a coded data set: the floats it was made of. */
+    public final void gatherRows(CodedRows src, RowOrder order, int from, Matrix dst) {
+        outsideFork("gatherRows");
+        if (src == null) {
+            throw new IllegalArgumentException("src is null");
+        }
+        src.checkOpen("src");
+        requireOpen(dst, "dst");
+        if (order == null) {
+            throw new IllegalArgumentException("order is null");
+        }
+        if (src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
+        }
+        requireDisjoint(src.codes, "src", dst, "dst");
+        requireDisjoint(src.palette, "src's palette", dst, "dst");
+        order.checkSlice(this, from, dst.rows(), src.rows());
+        if (dst.size() == 0) {
+            return;
+        }
+        if (order.device != null) {
+            using(order.device);
+            gatherOrderedCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(),
+                    order.device.address() + (long) from * Integer.BYTES, dst.rows(), dst.address());
+        } else {
+            gatherCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(),
+                    order.slice(from, dst.rows()), dst.rows(), dst.address());
         }
     }
 
@@ -1134,6 +1316,30 @@ public abstract class Backend {
     /** dst(count, cols) row r = palette[codes of row rows[r]], codes (srcRows, cols) bytes, palette 256 floats. */
     protected void gatherCodedRowsK(long codes, int srcRows, int cols, long palette, int[] rows, int count, long dst) {
         throw new UnsupportedOperationException(name() + " holds no coded rows");
+    }
+
+    /**
+     * Whether a {@link RowOrder} keeps a copy of its indices in this backend's memory (then the three methods below
+     * are implemented); else the gathers take them from the Java array.
+     */
+    protected boolean holdsRowOrder() {
+        return false;
+    }
+
+    /** Copies rows[0, n) to the backend's int32 array at dst. */
+    protected void copyIndicesK(int[] rows, int n, long dst) {
+        throw new UnsupportedOperationException(name() + " holds no row order");
+    }
+
+    /** {@link #gatherRowsK} with the indices in the backend's memory (count int32 at indices). */
+    protected void gatherOrderedRowsK(long src, int srcRows, int cols, long indices, int count, long dst) {
+        throw new UnsupportedOperationException(name() + " holds no row order");
+    }
+
+    /** {@link #gatherCodedRowsK} with the indices in the backend's memory (count int32 at indices). */
+    protected void gatherOrderedCodedRowsK(long codes, int srcRows, int cols, long palette, long indices, int count,
+            long dst) {
+        throw new UnsupportedOperationException(name() + " holds no row order");
     }
 
     protected abstract void softplusRowSumsK(long x, long out, int rows, int cols);

@@ -3,6 +3,7 @@ package dbn4j.cuda;
 import static dbn4j.cuda.CudaKernels.*;
 
 import dbn4j.Backend;
+import dbn4j.CodedRows;
 import dbn4j.Dbn4jException;
 import dbn4j.Matrix;
 import dbn4j.RandomStream;
@@ -1095,29 +1096,172 @@ public final class CudaBackend extends Backend {
 
     // ---- rows ----
 
+    /**
+     * A device gathers mini-batches from a {@link RowOrder} held on it, so per batch: no second copy of the data set
+     * (which can then be held as byte codes), no upload and no wait.
+     */
+    @Override
+    public boolean gathersPerBatch() {
+        return true;
+    }
+
     /** Uploads the (already validated) indices through the staging buffer, then gathers on the device. */
     @Override
     protected void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst) {
         notDuringAnotherCapture();
         synchronized (lock) {
-            if (count > indexCapacity) {
-                long[] out = new long[1];
-                check(dbn4j_cuda_malloc((long) count * Integer.BYTES, out), "dbn4j_cuda_malloc (row indices)");
-                check(dbn4j_cuda_free(indices), "dbn4j_cuda_free (row indices)");
-                indices = out[0];
-                indexCapacity = count;
-            }
+            check(dbn4j_cuda_gather_rows(src, srcRows, cols, uploadIndices(rows, count), count, dst, stream()),
+                    "dbn4j_cuda_gather_rows");
+        }
+    }
+
+    @Override
+    protected void gatherCodedRowsK(long codes, int srcRows, int cols, long palette, int[] rows, int count, long dst) {
+        notDuringAnotherCapture();
+        synchronized (lock) {
+            check(dbn4j_cuda_gather_rows_u8(codes, srcRows, cols, palette, uploadIndices(rows, count), count, dst,
+                    stream()), "dbn4j_cuda_gather_rows_u8");
+        }
+    }
+
+    /** rows[0, count) in the index buffer (grown as needed), for a gather queued next; holds lock. */
+    private long uploadIndices(int[] rows, int count) {
+        if (count > indexCapacity) {
+            long[] out = new long[1];
+            check(dbn4j_cuda_malloc((long) count * Integer.BYTES, out), "dbn4j_cuda_malloc (row indices)");
+            check(dbn4j_cuda_free(indices), "dbn4j_cuda_free (row indices)");
+            indices = out[0];
+            indexCapacity = count;
+        }
+        copyIndicesK(rows, count, indices);
+        return indices;
+    }
+
+    @Override
+    protected boolean holdsRowOrder() {
+        return true;
+    }
+
+    /** Through the staging buffer, a buffer-full at a time, each copy waited for (the buffer is refilled next). */
+    @Override
+    protected void copyIndicesK(int[] rows, int n, long dst) {
+        notDuringAnotherCapture();
+        synchronized (lock) {
             int chunk = (int) (STAGING_BYTES / Integer.BYTES);
             Address view = new Address();
-            for (int done = 0; done < count; done += chunk) {
-                int n = Math.min(chunk, count - done);
-                view.at(staging, n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asIntBuffer()
-                        .put(rows, done, n);
-                check(dbn4j_cuda_memcpy_async(indices + (long) done * Integer.BYTES, staging,
-                        (long) n * Integer.BYTES, H2D, stream()), "dbn4j_cuda_memcpy_async (row indices)");
+            for (int done = 0; done < n; done += chunk) {
+                int count = Math.min(chunk, n - done);
+                view.at(staging, count).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asIntBuffer()
+                        .put(rows, done, count);
+                check(dbn4j_cuda_memcpy_async(dst + (long) done * Integer.BYTES, staging,
+                        (long) count * Integer.BYTES, H2D, stream()), "dbn4j_cuda_memcpy_async (row indices)");
                 check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (row indices)");
             }
-            check(dbn4j_cuda_gather_rows(src, srcRows, cols, indices, count, dst, stream()), "dbn4j_cuda_gather_rows");
+        }
+    }
+
+    @Override
+    protected void gatherOrderedRowsK(long src, int srcRows, int cols, long indices, int count, long dst) {
+        check(dbn4j_cuda_gather_rows(src, srcRows, cols, indices, count, dst, stream()), "dbn4j_cuda_gather_rows");
+    }
+
+    @Override
+    protected void gatherOrderedCodedRowsK(long codes, int srcRows, int cols, long palette, long indices, int count,
+            long dst) {
+        check(dbn4j_cuda_gather_rows_u8(codes, srcRows, cols, palette, indices, count, dst, stream()),
+                "dbn4j_cuda_gather_rows_u8");
+    }
+
+    @Override
+    protected boolean holdsCodedRows() {
+        return true;
+    }
+
+    /**
+     * Coded on the host, once per data set: the floats come down through the first half of the staging buffer, their
+     * codes go up through the second (each half refilled only after a copy that waits for the stream). Codes are
+     * numbered in order of first appearance, a bit pattern each, as the CPU's encoder numbers them.
+     */
+    @Override
+    protected int encodeRowsK(long src, long n, long codes, long palette) {
+        notDuringAnotherCapture();
+        synchronized (lock) {
+            int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
+            long up = staging + STAGING_BYTES / 2;
+            float[] values = new float[chunk];
+            byte[] coded = new byte[chunk];
+            float[] table = new float[CodedRows.PALETTE_SIZE];
+            ValueCodes known = new ValueCodes();
+            Address view = new Address();
+            for (long done = 0; done < n; done += chunk) {
+                int count = (int) Math.min(chunk, n - done);
+                // Waits for the stream: also for the last round's upload out of the second half.
+                check(dbn4j_cuda_copy_to_host(staging, src + done * Float.BYTES, (long) count * Float.BYTES,
+                        stream()), "dbn4j_cuda_copy_to_host (rows to code)");
+                view.at(staging, count).asBuffer().get(values, 0, count);
+                for (int i = 0; i < count; i++) {
+                    int code = known.code(Float.floatToRawIntBits(values[i]));
+                    if (code < 0) {
+                        if (known.size == CodedRows.PALETTE_SIZE) {
+                            check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (rows to code)");
+                            return -1;
+                        }
+                        code = known.add(Float.floatToRawIntBits(values[i]));
+                        table[code] = values[i];
+                    }
+                    coded[i] = (byte) code;
+                }
+                view.at(up, count).asByteBuffer().put(coded, 0, count);
+                check(dbn4j_cuda_memcpy_async(codes + done, up, count, H2D, stream()),
+                        "dbn4j_cuda_memcpy_async (codes)");
+            }
+            check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (codes)");
+            copyFromHostK(table, 0, palette, CodedRows.PALETTE_SIZE);
+            return known.size;
+        }
+    }
+
+    /** Up to 256 float bit patterns and their codes: open addressing in 4096 slots. */
+    private static final class ValueCodes {
+        private static final int SLOTS = 4096;
+        private final int[] keys = new int[SLOTS];
+        private final short[] codes = new short[SLOTS];
+        int size;
+
+        ValueCodes() {
+            java.util.Arrays.fill(codes, (short) -1);
+        }
+
+        /** The code of bits, or -1. */
+        int code(int bits) {
+            for (int h = slot(bits); ; h = (h + 1) & (SLOTS - 1)) {
+                if (codes[h] < 0) {
+                    return -1;
+                }
+                if (keys[h] == bits) {
+                    return codes[h];
+                }
+            }
+        }
+
+        /** Gives bits (not known yet) the next code. */
+        int add(int bits) {
+            int h = slot(bits);
+            while (codes[h] >= 0) {
+                h = (h + 1) & (SLOTS - 1);
+            }
+            keys[h] = bits;
+            codes[h] = (short) size;
+            return size++;
+        }
+
+        /** A full mix of the bits (a plain multiplicative hash crowds the values k / 255 into few slots). */
+        private static int slot(int bits) {
+            int h = bits ^ (bits >>> 16);
+            h *= 0x85EBCA6B;
+            h ^= h >>> 13;
+            h *= 0xC2B2AE35;
+            return (h ^ (h >>> 16)) & (SLOTS - 1);
         }
     }
 

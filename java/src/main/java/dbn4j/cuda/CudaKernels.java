@@ -145,6 +145,9 @@ public final class CudaKernels {
 
     public static native int dbn4j_cuda_gather_rows(@Cast("const float*") long src, int srcRows, int N,
             @Cast("const int32_t*") long idx, int B, @Cast("float*") long dst, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_gather_rows_u8(@Cast("const uint8_t*") long codes, int srcRows, int N,
+            @Cast("const float*") long palette, @Cast("const int32_t*") long idx, int B, @Cast("float*") long dst,
+            @Cast("void*") long stream);
     public static native int dbn4j_cuda_softplus_row_sums(@Cast("const float*") long x, @Cast("float*") long out,
             int B, int N, @Cast("void*") long stream);
 

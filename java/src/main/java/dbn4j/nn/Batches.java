@@ -8,14 +8,15 @@ import java.util.SplittableRandom;
 /**
  * A data set on the backend, in mini-batches: the inputs (n, D) and targets (n, T) are copied to the backend
  * once. Shuffled, each epoch visits the rows in a seeded order: batch i holds rows order[i*B .. (i+1)*B). Where
- * {@link Backend#gathersPerBatch} (host memory) each batch is gathered into one batch buffer when it is asked for,
- * so that there is no second copy of the data set; elsewhere the epoch is gathered at once into a shuffled copy whose
- * consecutive rows are the batches. Both give the same batches. Per batch, inputs of at most 256 distinct values
- * (8-bit pixels) are held as byte codes ({@link Backend#encodeRows}): a quarter of the memory, and a quarter of the
- * memory traffic of each gather, which otherwise moves a mini-batch of rows scattered over the whole data set from
- * main memory every step. The row views of every batch are made once, so that the training loop allocates nothing. The order of epoch e depends only on (seed, e), so a run resumed at epoch e
- * sees the same batches as an uninterrupted one. {@link StreamedBatches} does the same for data read from disk a
- * chunk at a time.
+ * {@link Backend#gathersPerBatch} (the CPU and CUDA backends) the epoch's order is set once on the backend
+ * ({@link Backend.RowOrder}) and each batch is gathered into one batch buffer when it is asked for, so that there is
+ * no second copy of the data set; elsewhere the epoch is gathered at once into a shuffled copy whose consecutive rows
+ * are the batches. Both give the same batches. Per batch, inputs of at most 256 distinct values (8-bit pixels) are
+ * held as byte codes ({@link Backend#encodeRows}): a quarter of the memory, and a quarter of the memory traffic of
+ * each gather, which otherwise moves a mini-batch of rows scattered over the whole data set every step. The row views
+ * of every batch are made once, so that the training loop allocates nothing. The order of epoch e depends only on
+ * (seed, e), so a run resumed at epoch e sees the same batches as an uninterrupted one. {@link StreamedBatches} does
+ * the same for data read from disk a chunk at a time.
  *
  * <p>With per-batch gathering a batch's matrices are valid until the next call of {@link #x} or {@link #t} for
  * another batch: use one batch at a time, as the training loops do.
@@ -35,8 +36,8 @@ class Batches implements AutoCloseable {
     private final Matrix[] xb;
     private final Matrix[] tb;
     private final int[] order;
-    /** Per-batch gathering: the indices of the batch being gathered. */
-    private final int[] batchOrder;
+    /** Per-batch gathering: the epoch's order, held where the backend gathers from. */
+    private final Backend.RowOrder rowOrder;
     private boolean ordered;
 
     /** For subclasses that manage their own buffers. */
@@ -53,7 +54,7 @@ class Batches implements AutoCloseable {
         this.xb = null;
         this.tb = null;
         this.order = null;
-        this.batchOrder = null;
+        this.rowOrder = null;
     }
 
     /**
@@ -79,6 +80,7 @@ class Batches implements AutoCloseable {
         int bufferRows = !shuffled ? 0 : perBatch ? Math.min(batchSize, rows) : rows;
         Matrix mx = null, mt = null, mxs = null, mts = null;
         CodedRows mxc = null;
+        Backend.RowOrder ro = null;
         try {
             mx = be.matrix(rows, cols, inputs);
             mxc = perBatch ? be.encodeRows(mx) : null;
@@ -91,6 +93,7 @@ class Batches implements AutoCloseable {
                 mxs = be.allocate(bufferRows, cols);
                 mts = targets == null ? null : be.allocate(bufferRows, tcols);
             }
+            ro = perBatch ? be.rowOrder(rows) : null;
         } catch (RuntimeException e) {
             Matrix.closeAll(mx, mt, mxs, mts);
             if (mxc != null) {
@@ -98,6 +101,7 @@ class Batches implements AutoCloseable {
             }
             throw e;
         }
+        rowOrder = ro;
         x = mx;
         xc = mxc;
         t = mt;
@@ -115,7 +119,28 @@ class Batches implements AutoCloseable {
             tb[i] = ts == null ? null : ts.rows(at, at + to - from);
         }
         order = shuffled ? new int[rows] : null;
-        batchOrder = perBatch ? new int[bufferRows] : null;
+    }
+
+    /**
+     * The bytes that {@link #Batches(Backend, float[], int, int, float[], int, int, boolean)} asks of the backend at
+     * most for rows x cols inputs (held as byte codes, or not) and rows x tcols targets: per-batch gathering holds the
+     * data once, its codes while it is coded, and the order; per-epoch gathering the data and its shuffled copy.
+     */
+    static long backendBytes(Backend be, int rows, int cols, int tcols, int batchSize) {
+        long data = (long) rows * ((long) cols + tcols) * Float.BYTES;
+        if (!be.gathersPerBatch()) {
+            return 2 * data;
+        }
+        long buffers = (long) Math.min(batchSize, rows) * ((long) cols + tcols) * Float.BYTES;
+        return data + (long) rows * cols + (long) rows * Integer.BYTES + buffers;
+    }
+
+    /**
+     * Input 0 or targets 1: the matrix every full batch's rows are gathered into (the batch matrices of those are
+     * views of all of it), or null where batches are views of an epoch's copy. A recorded step reads them there.
+     */
+    Matrix batchBuffer(int i) {
+        return perBatch && xs.rows() == batchSize ? (i == 0 ? xs : ts) : null;
     }
 
     /** Number of mini-batches (the last may be smaller). */
@@ -149,6 +174,7 @@ class Batches implements AutoCloseable {
         permute(order, rows, seed, epoch, 0);
         ordered = true;
         if (perBatch) {
+            rowOrder.set(order, rows);
             return;
         }
         be.gatherRows(x, order, xs);
@@ -161,12 +187,10 @@ class Batches implements AutoCloseable {
     Matrix x(int batch) {
         requireOrder();
         if (perBatch) {
-            Matrix dst = xb[batch];
-            System.arraycopy(order, batch * batchSize, batchOrder, 0, dst.rows());
             if (xc != null) {
-                be.gatherRows(xc, batchOrder, dst);
+                be.gatherRows(xc, rowOrder, batch * batchSize, xb[batch]);
             } else {
-                be.gatherRows(x, batchOrder, dst);
+                be.gatherRows(x, rowOrder, batch * batchSize, xb[batch]);
             }
         }
         return xb[batch];
@@ -176,15 +200,9 @@ class Batches implements AutoCloseable {
     Matrix t(int batch) {
         requireOrder();
         if (perBatch && t != null) {
-            gather(t, batch, tb[batch]);
+            be.gatherRows(t, rowOrder, batch * batchSize, tb[batch]);
         }
         return tb[batch];
-    }
-
-    /** Rows order[batch * B ...] of src into dst (the batch buffer's first rows). */
-    private void gather(Matrix src, int batch, Matrix dst) {
-        System.arraycopy(order, batch * batchSize, batchOrder, 0, dst.rows());
-        be.gatherRows(src, batchOrder, dst);
     }
 
     /** Shuffled batches exist only once an epoch's order is set (per epoch: the copy is still zeros before). */
@@ -210,6 +228,9 @@ class Batches implements AutoCloseable {
         }
         if (ts != null && ts != t) {
             ts.close();
+        }
+        if (rowOrder != null) {
+            rowOrder.close();
         }
     }
 }

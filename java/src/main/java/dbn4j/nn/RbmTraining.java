@@ -82,8 +82,8 @@ final class RbmTraining {
         int tail = train.rows() % bs;
         Progress progress = new Progress();
         List<Matrix> owned = new ArrayList<>();
-        try (StepRecording recording = new StepRecording(be, "RBM", bs, nv);
-                Batches data = train.batches(be, null, 0, bs);
+        try (Batches data = train.batches(be, null, 0, bs);
+                StepRecording recording = new StepRecording(be, "RBM", data, bs, nv);
                 LastGood lastGood = new LastGood(be, rbm.params(), rbm.visibleBias());
                 Backend.LossLog errors = be.lossLog(data.count());
                 Backend.Cleanup forks = be.forkRelease()) {   // a step that failed between a fork and its join

@@ -11,9 +11,10 @@ import java.util.logging.Logger;
 /**
  * How a training loop uses {@link Backend#recordStep}: where the backend records (CUDA), each epoch's full
  * mini-batches run as one step recorded for that epoch (its learning rate and momentum are scalars of the recording)
- * and fed through fixed buffers: a copy of the batch, one replay (one CUDA graph launch instead of a launch per
- * kernel), a copy of its loss to the batch's slot. A smaller last batch, an epoch with fewer than two full batches
- * left, and every batch on a backend that does not record run the step directly. A step that the backend cannot
+ * and fed through fixed buffers: the batch gathered there (or copied, where the batches come from elsewhere), one
+ * replay (one CUDA graph launch instead of a launch per kernel), a copy of its loss to the batch's slot. A smaller
+ * last batch, an epoch with fewer than two full batches left, and every batch on a backend that does not record run
+ * the step directly. A step that the backend cannot
  * record (a sampler without a device-side offset, for one) runs directly too, said once in the log.
  *
  * <p>On CUDA a recording captures everything queued on the backend's stream (and its forks): two training runs must
@@ -31,31 +32,43 @@ final class StepRecording implements AutoCloseable {
     /** Replays run in this process (tests check that the recorded path ran). */
     static final AtomicLong REPLAYS = new AtomicLong();
 
+    /** Batches copied into a fixed buffer in this process (tests check that gathered batches need none). */
+    static final AtomicLong COPIES = new AtomicLong();
+
     private final Backend be;
     private final String what;
     private boolean refused;
     /** Where recording is used: the fixed buffers of the step's inputs and the one-slot log of its loss. */
     private final Matrix[] fixed;
+    /** The fixed buffers made here (the others are the batches' own buffers). */
+    private final Matrix[] made;
     private final Backend.LossLog loss;
 
     /**
-     * For steps whose inputs are batches of {@code rows} rows of {@code cols[i]} columns each: where the backend
-     * records, the fixed buffers a recorded step reads them from and the slot it writes its loss to are made here
-     * (closed with this object).
+     * For steps whose inputs are the batches of {@code data}, {@code rows} rows of {@code cols[i]} columns each: where
+     * the backend records, the fixed buffers a recorded step reads them from and the slot it writes its loss to.
+     * Where the data gathers every full batch into one buffer ({@link Batches#batchBuffer}), that is the fixed
+     * buffer; else one is made here (closed with this object), and each batch is copied to it.
      */
-    StepRecording(Backend be, String what, int rows, int... cols) {
+    StepRecording(Backend be, String what, Batches data, int rows, int... cols) {
         this.be = be;
         this.what = what;
         fixed = new Matrix[cols.length];
+        made = new Matrix[cols.length];
         Backend.LossLog log = null;
         if (active()) {
             try {
                 for (int i = 0; i < cols.length; i++) {
-                    fixed[i] = be.allocate(rows, cols[i]);
+                    Matrix given = data.batchBuffer(i);
+                    if (given != null && given.rows() == rows && given.cols() == cols[i]) {
+                        fixed[i] = given;
+                    } else {
+                        fixed[i] = made[i] = be.allocate(rows, cols[i]);
+                    }
                 }
                 log = be.lossLog(1);
             } catch (RuntimeException e) {
-                Matrix.closeAll(fixed);
+                Matrix.closeAll(made);
                 throw e;
             }
         }
@@ -112,11 +125,14 @@ final class StepRecording implements AutoCloseable {
 
     /**
      * Runs one batch through {@code replay}: its inputs (as many as fixed buffers, same shapes) copied into the fixed
-     * buffers, the replay, its loss moved to slot {@code slot} of {@code log}.
+     * buffers unless they are there already, the replay, its loss moved to slot {@code slot} of {@code log}.
      */
     void run(Backend.Replay replay, Backend.LossLog log, int slot, Matrix... inputs) {
         for (int i = 0; i < inputs.length; i++) {
-            be.copy(inputs[i], fixed[i]);
+            if (!inputs[i].sameMemory(fixed[i])) {
+                be.copy(inputs[i], fixed[i]);
+                COPIES.incrementAndGet();
+            }
         }
         replay.run();
         be.copyLoss(loss, 0, log, slot);
@@ -124,7 +140,7 @@ final class StepRecording implements AutoCloseable {
 
     @Override
     public void close() {
-        Matrix.closeAll(fixed);
+        Matrix.closeAll(made);
         if (loss != null) {
             loss.close();
         }

@@ -83,8 +83,9 @@ final class SupervisedTraining {
         int bs = cfg.batchSize();
         Progress progress = new Progress();
         Matrix[] best = new Matrix[layers];
-        try (StepRecording recording = new StepRecording(be, "supervised", bs, model.inputs(), model.outputs());
-                Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), bs);
+        try (Batches data = train.batches(be, model.targetFiller(train.numClasses()), model.outputs(), bs);
+                StepRecording recording = new StepRecording(be, "supervised", data, bs, model.inputs(),
+                        model.outputs());
                 Mlp.Workspace ws = model.new Workspace(bs);
                 Mlp.Optimizer opt = model.new Optimizer();
                 LastGood lastGood = new LastGood(be, paramBlocks(model));

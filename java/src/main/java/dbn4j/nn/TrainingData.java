@@ -68,9 +68,9 @@ final class TrainingData {
         if (dataset == null) {
             return new StreamedBatches(be, source, targets, tcols, batchSize);
         }
-        // In memory on the backend: the inputs and targets, and their shuffled copy. Where that is more than the
-        // backend can give (a GPU's memory), the rows are streamed to it in chunks from host memory instead.
-        long bytes = 2L * dataset.rows() * ((long) dataset.cols() + (targets == null ? 0 : tcols)) * Float.BYTES;
+        // In memory on the backend (Batches.backendBytes). Where that is more than the backend can give (a GPU's
+        // memory), the rows are streamed to it in chunks from host memory instead.
+        long bytes = Batches.backendBytes(be, dataset.rows(), dataset.cols(), targets == null ? 0 : tcols, batchSize);
         long room = dataMemoryForTests >= 0 ? dataMemoryForTests : be.dataMemory();
         if (bytes > room) {
             LOG.info(() -> String.format(Locale.ROOT, "dbn4j: training data '%s' needs %.1f MB on the %s backend, "

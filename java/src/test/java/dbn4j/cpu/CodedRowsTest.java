@@ -1,5 +1,6 @@
 package dbn4j.cpu;
 
+import static dbn4j.RowOrderTest.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,15 +47,6 @@ class CodedRowsTest {
             System.arraycopy(data, rows[r] * cols, out, r * cols, cols);
         }
         return out;
-    }
-
-    static void assertSameBits(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
-                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]);
-            }
-        }
     }
 
     @Test

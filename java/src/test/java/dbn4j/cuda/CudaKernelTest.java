@@ -90,6 +90,15 @@ class CudaKernelTest {
         }
     }
 
+    /**
+     * Pixels coded on the device and mini-batches gathered from a row order in device memory, from floats and codes:
+     * the plain Java gather, bit for bit; misuse refused in Java.
+     */
+    @Test
+    void rowOrderAndCodedRowsGatherAsThePlainJava() {
+        dbn4j.RowOrderTest.checkOn(gpu);
+    }
+
     @Test
     void loggedLossesAreTheReturnedOnesAndReadBackInRanges() {
         dbn4j.cpu.LossLogTest.loggedLossesAreTheReturnedOnes(gpu);

@@ -161,6 +161,7 @@ class BatchesTest {
         long data = (long) n * (3 + 2) * Float.BYTES;
         assertTrue(perBatch < data + data / 10, "per batch: the data and one batch, " + perBatch + " bytes");
         assertTrue(perEpoch >= 2 * data, "per epoch: the data and its shuffled copy, " + perEpoch + " bytes");
+        assertTrue(perBatch <= Batches.backendBytes(BE, n, 3, 2, 100), "the estimate TrainingData checks");
         // The CPU backend gathers per batch in training.
         assertTrue(BE.gathersPerBatch());
         try (Batches b = new Batches(BE, inputs(n), n, 3, targets(n), 2, 100, true)) {

@@ -48,26 +48,46 @@ class CudaTrainingTest {
         gpu = CudaTestSupport.cudaOrSkip();
         StepRecording.lastRefusal = null;
         replaysSeen = StepRecording.REPLAYS.get();
+        copiesSeen = StepRecording.COPIES.get();
     }
 
-    /** StepRecording's replay count at the last check. */
+    /** StepRecording's replay and batch copy counts at the last check. */
     static long replaysSeen;
+    static long copiesSeen;
 
-    static void assertRecorded() {
+    /**
+     * Every training step since the last check ran as a CUDA graph; with in-memory data each batch was gathered on
+     * the device where the graph reads it (no copy), with streamed data copied there.
+     */
+    static void assertRecorded(boolean streamed) {
         assertNull(StepRecording.lastRefusal, "every training step ran as a CUDA graph");
         long replays = StepRecording.REPLAYS.get();
         assertTrue(replays > replaysSeen, "the training since the last check replayed recorded steps");
+        long copies = StepRecording.COPIES.get() - copiesSeen;
+        if (streamed) {
+            assertTrue(copies > 0, "streamed batches are copied to the recorded step's buffers");
+        } else {
+            assertEquals(0, copies, "in-memory batches are gathered into the recorded step's buffers");
+        }
         replaysSeen = replays;
+        copiesSeen += copies;
     }
 
-    /** Binary-ish features in [0, 1] (a third are 1) and labels from a rule on them, so there is a signal. */
+    static void assertRecorded() {
+        assertRecorded(false);
+    }
+
+    /**
+     * Binary-ish features in [0, 1] (a third are 1, the rest 8-bit values up to 0.2, so that both backends hold them
+     * as byte codes) and labels from a rule on them, so there is a signal.
+     */
     static Dataset data() {
         SplittableRandom r = new SplittableRandom(3);
         float[] x = new float[ROWS * V];
         int[] y = new int[ROWS];
         for (int i = 0; i < ROWS; i++) {
             for (int j = 0; j < V; j++) {
-                x[i * V + j] = r.nextDouble() < 0.33 ? 1f : (float) (0.2 * r.nextDouble());
+                x[i * V + j] = r.nextDouble() < 0.33 ? 1f : r.nextInt(52) / 255f;
             }
             y[i] = (x[i * V] > 0.5f ? 1 : 0) + (x[i * V + 1] > 0.5f ? 1 : 0);
         }
@@ -204,13 +224,13 @@ class CudaTrainingTest {
                 assertSame(a.weights(l), b.weights(l), "streamed MLP weights " + l);
                 assertSame(a.bias(l), b.bias(l), "streamed MLP bias " + l);
             }
-            assertRecorded();
+            assertRecorded(true);
             List<EpochMetrics> hc = c.fit(data, null, cfg, opts);
             List<EpochMetrics> hd = d.fit(data, null, cfg, opts);
             double rc = hc.get(0).get("reconstruction_error");
             double rd = hd.get(0).get("reconstruction_error");
             assertEquals(rc, rd, 1e-3 * Math.abs(rc), "streamed RBM reconstruction error");
-            assertRecorded();
+            assertRecorded(true);
         } finally {
             TrainingData.dataMemoryForTests = -1;
         }

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The training loops' recorded-step path ({@link StepRecording}: each full batch copied into a fixed buffer, one
+ * The training loops' recorded-step path ({@link StepRecording}: each full batch gathered into a fixed buffer, one
  * replay, its loss moved to the batch's slot; the smaller last batch run directly), forced on the CPU, where a replay
  * calls the step: it must train the very model of the direct path, bit for bit, log the same losses and name the
  * same batch when training diverges. On CUDA a replay is a CUDA graph launch ({@code CudaTrainingTest} compares that
@@ -50,17 +50,19 @@ class RecordedStepsTest {
     /**
      * Runs body with the recorded path forced on or off; on, checks that it ran: no step refused, and one replay per
      * full batch of every epoch ({@code replays} in all, the last batch of each epoch running directly; or, where
-     * replays < 0, at least one).
+     * replays < 0, at least one); each batch gathered into the buffer the recorded step reads (none copied there).
      */
     static <T> T recorded(boolean on, long replays, Supplier<T> body) {
         boolean before = StepRecording.forced;
         StepRecording.forced = on;
         StepRecording.lastRefusal = null;
         long start = StepRecording.REPLAYS.get();
+        long copies = StepRecording.COPIES.get();
         try {
             T result = body.get();
             long ran = StepRecording.REPLAYS.get() - start;
             assertNull(StepRecording.lastRefusal, "no step refused");
+            assertEquals(copies, StepRecording.COPIES.get(), "batches gathered where the recorded step reads them");
             if (!on || replays >= 0) {
                 assertEquals(on ? replays : 0, ran, "replays");
             } else {
