@@ -659,8 +659,9 @@ public abstract class Backend {
 
     /**
      * Whether {@link #recordStep} records (the CUDA backend: a step becomes one CUDA graph launch instead of one
-     * launch per kernel). A recorded step works on the buffers it was recorded with, so the training loops copy each
-     * mini-batch into fixed buffers before its run; where nothing is recorded they run their steps directly.
+     * launch per kernel). A recorded step works on the buffers it was recorded with, so the training loops gather (or
+     * copy) each mini-batch into fixed buffers before its run; where nothing is recorded they run their steps
+     * directly.
      */
     public boolean recordsSteps() {
         return false;
@@ -903,7 +904,8 @@ public abstract class Backend {
         if (src == null) {
             throw new IllegalArgumentException("src is null");
         }
-        src.checkOpen("src");
+        requireOpen(src.codes, "src");   // open and this backend's
+        requireOpen(src.palette, "src's palette");
         requireOpen(dst, "dst");
         if (rows == null || rows.length < dst.rows()) {
             throw new IllegalArgumentException("rows must hold at least dst.rows()=" + dst.rows() + " indices, got "
@@ -940,8 +942,8 @@ public abstract class Backend {
         /** A host backend's indices of one gather. */
         private int[] slice = new int[0];
         private int length;
-        /** 1 + the largest index set (a source needs at least that many rows). */
-        private int limit;
+        /** The largest index set, or -1 (a source needs more rows than that). */
+        private int max = -1;
         private boolean closed;
 
         private RowOrder(Backend owner, int capacity, Matrix device) {
@@ -961,8 +963,9 @@ public abstract class Backend {
         }
 
         /**
-         * rows[0, n) as the order, each a row index (not negative); on a device copied there (waiting for that copy
-         * alone). Gathers queued before read the order they were queued with.
+         * rows[0, n) as the order, each a row index (not negative); on a device copied there (waiting for the device:
+         * once per epoch). Gathers queued before read the order they were queued with. A refused order leaves the
+         * last one in place.
          */
         public void set(int[] rows, int n) {
             owner.outsideFork("RowOrder.set");
@@ -971,22 +974,22 @@ public abstract class Backend {
                 throw new IllegalArgumentException("a row order of capacity " + order.length + " cannot take " + n
                         + " of " + (rows == null ? "null" : rows.length + " indices"));
             }
-            int max = -1;
+            int largest = -1;
             for (int i = 0; i < n; i++) {
                 if (rows[i] < 0) {
                     throw new IndexOutOfBoundsException("rows[" + i + "]=" + rows[i] + " is negative");
                 }
-                max = Math.max(max, rows[i]);
+                largest = Math.max(largest, rows[i]);
             }
             // Unusable until the new order is in place: a failed upload leaves nothing half set.
             length = 0;
-            limit = 0;
+            max = -1;
             System.arraycopy(rows, 0, order, 0, n);
             if (device != null && n > 0) {
                 owner.copyIndicesK(order, n, device.address());
             }
             length = n;
-            limit = max + 1;
+            max = largest;
         }
 
         /** The indices [from, from + count) of a gather from a source of srcRows rows, checked. */
@@ -1000,9 +1003,9 @@ public abstract class Backend {
                 throw new IndexOutOfBoundsException("rows [" + from + ", " + ((long) from + count) + ") of a row "
                         + "order of " + length);
             }
-            if (count > 0 && limit > srcRows) {
-                throw new IndexOutOfBoundsException("the row order holds index " + (limit - 1) + ", outside [0, "
-                        + srcRows + ") of the source");
+            if (count > 0 && max >= srcRows) {
+                throw new IndexOutOfBoundsException("the row order holds index " + max + ", outside [0, " + srcRows
+                        + ") of the source");
             }
         }
 
@@ -1081,7 +1084,8 @@ public abstract class Backend {
         if (src == null) {
             throw new IllegalArgumentException("src is null");
         }
-        src.checkOpen("src");
+        requireOpen(src.codes, "src");   // open and this backend's
+        requireOpen(src.palette, "src's palette");
         requireOpen(dst, "dst");
         if (order == null) {
             throw new IllegalArgumentException("order is null");

@@ -130,6 +130,12 @@ public class RowOrderTest {
                     () -> be.gatherRows(small, order, 0, dst));
             assertTrue(e.getMessage().contains("index 9"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> be.gatherRows(m, order, 0, wide), "columns");
+            try (Backend.RowOrder huge = be.rowOrder(1); Matrix one = be.allocate(1, 4)) {
+                huge.set(new int[] {Integer.MAX_VALUE}, 1);
+                IndexOutOfBoundsException h = assertThrows(IndexOutOfBoundsException.class,
+                        () -> be.gatherRows(m, huge, 0, one));
+                assertTrue(h.getMessage().contains("index 2147483647"), h.getMessage());
+            }
             assertThrows(IllegalArgumentException.class, () -> be.gatherRows(m, (Backend.RowOrder) null, 0, dst));
             order.close();
             order.close();   // idempotent
@@ -143,6 +149,23 @@ public class RowOrderTest {
                     be.gatherRows(m, none, 0, empty);
                 }
             }
+        }
+    }
+
+    /** Codes and orders of another backend are refused in Java (their memory is not this backend's). */
+    public static void refusesAnotherBackends(Backend be, Backend other) {
+        float[] data = pixels(6, 4, 5);
+        try (Matrix theirs = other.matrix(6, 4, data); CodedRows coded = other.encodeRows(theirs);
+                Backend.RowOrder theirOrder = other.rowOrder(6); Backend.RowOrder order = be.rowOrder(6);
+                Matrix mine = be.matrix(6, 4, data); Matrix dst = be.allocate(2, 4)) {
+            assertNotNull(coded);
+            theirOrder.set(new int[] {5, 1}, 2);
+            order.set(new int[] {5, 1}, 2);
+            String what = other.name() + "'s codes on " + be.name();
+            assertThrows(IllegalArgumentException.class, () -> be.gatherRows(coded, new int[] {0, 1}, dst), what);
+            assertThrows(IllegalArgumentException.class, () -> be.gatherRows(coded, order, 0, dst), what);
+            assertThrows(IllegalArgumentException.class, () -> be.gatherRows(mine, theirOrder, 0, dst),
+                    other.name() + "'s order on " + be.name());
         }
     }
 

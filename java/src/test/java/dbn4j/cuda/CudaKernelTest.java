@@ -97,6 +97,8 @@ class CudaKernelTest {
     @Test
     void rowOrderAndCodedRowsGatherAsThePlainJava() {
         dbn4j.RowOrderTest.checkOn(gpu);
+        dbn4j.RowOrderTest.refusesAnotherBackends(gpu, CPU);
+        dbn4j.RowOrderTest.refusesAnotherBackends(CPU, gpu);
     }
 
     @Test
