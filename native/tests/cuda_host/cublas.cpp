@@ -2,7 +2,8 @@
  * cublas.cpp: the part of cuBLAS that dbn4j's CudaBackend calls, emulated on the host for the Java tests on the
  * emulated CUDA backend (libcublas.so.13 of tests/CMakeLists.txt, beside the emulated libcudart.so.13). A GEMM is
  * queued on the handle's stream like a kernel (run at once, or recorded by a capture), alpha and beta read at the
- * call (host pointer mode); where it runs, every matrix it reads or writes must lie in device memory. Math: FP32
+ * call (host pointer mode); where it runs, every matrix it reads or writes must lie in device memory (else it faults,
+ * cuda_runtime.h's device_access_ok). Math: FP32
  * with FP32 sums (16 partial sums in k order, added pairwise); TF32 mode (CUBLAS_TF32_TENSOR_OP_MATH, or compute
  * type 32F_FAST_TF32) rounds A and B to 10 mantissa bits first, 32F_FAST_16BF to bfloat16 (7 bits), as the tensor
  * cores take them, so the accuracy that the Java tests expect of those modes is tested against that rounding.
@@ -60,13 +61,13 @@ int gemm(cublasHandle_t h, int ta, int tb, int m, int n, int k, float alpha, con
         return STATUS_INVALID_VALUE;
     if (m == 0 || n == 0) return STATUS_SUCCESS;
     dbn4j_host::enqueue(h->stream, [=]() {
-        // Where it runs (a replay too): every element it reads or writes in device memory.
+        // Where it runs (a replay too): every element it reads or writes in device memory, else it faults.
         const auto extent = [](int rows, int cols, int ld) { return ((size_t)(cols - 1) * ld + rows) * sizeof(float); };
-        if (k > 0) {
-            dbn4j_host::require_device(A, ta == OP_N ? extent(m, k, lda) : extent(k, m, lda), false, "cuBLAS GEMM A");
-            dbn4j_host::require_device(B, tb == OP_N ? extent(k, n, ldb) : extent(n, k, ldb), false, "cuBLAS GEMM B");
-        }
-        dbn4j_host::require_device(C, extent(m, n, ldc), false, "cuBLAS GEMM C");
+        using dbn4j_host::device_access_ok;
+        if (k > 0 && !(device_access_ok(A, ta == OP_N ? extent(m, k, lda) : extent(k, m, lda), "cuBLAS GEMM A")
+                       && device_access_ok(B, tb == OP_N ? extent(k, n, ldb) : extent(n, k, ldb), "cuBLAS GEMM B")))
+            return;
+        if (!device_access_ok(C, extent(m, n, ldc), "cuBLAS GEMM C")) return;
         // op(A) as m rows of k, op(B) as n columns of k: each C element one contiguous dot product.
         std::vector<float> a((size_t)m * k), b((size_t)n * k);
         for (int i = 0; i < m; i++)

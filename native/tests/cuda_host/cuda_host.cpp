@@ -4,8 +4,8 @@
  * order, and the blocks too) until each finishes or waits at __syncthreads or at a warp shuffle; a barrier opens when every live thread of the block (the
  * warp, for a shuffle) waits at it. A deadlock, a shuffle beside an exited lane or a partial member mask aborts with
  * the kernel's configuration named. Streams defer their work until something waits for it; captures record it (see
- * cuda_runtime.h). Allocations are registered as device or pinned memory, and a kernel, GEMM, memset or copy given
- * the wrong memory aborts naming it.
+ * cuda_runtime.h). Allocations are registered as device or pinned memory: a kernel or GEMM given memory outside
+ * device allocations faults (sticky cudaErrorIllegalAddress, as on a device), a memset or copy aborts naming it.
  */
 #include "cuda_runtime.h"
 
@@ -73,6 +73,8 @@ struct CUevent_st {
 namespace {
 
 thread_local cudaError_t g_last = cudaSuccess;
+// A kernel's fault (device_access_ok): sticky, as on a device; every later call reports it, no later kernel runs.
+std::atomic<int> g_sticky{cudaSuccess};
 thread_local std::vector<std::shared_ptr<Recording>> g_capturing;   // captures this thread began and has not ended
 std::mutex g_run;                   // one kernel at a time (the __shared__ statics, the scheduler)
 std::recursive_mutex g_streams_lock;   // the streams' queues and captures (host threads queue concurrently)
@@ -116,7 +118,7 @@ void run_pending(CUstream_st *s, uint64_t position) {
         std::function<void()> work = std::move(s->pending.front());
         s->pending.pop_front();
         s->done++;
-        work();
+        if (g_sticky.load() == cudaSuccess) work();   // after a fault nothing runs any more
     }
 }
 
@@ -138,6 +140,9 @@ cudaError_t set_error(cudaError_t err) {
     if (err != cudaSuccess) g_last = err;
     return err;
 }
+
+// The fault that poisoned the context, or cudaSuccess: a call after it fails with it (and sets it as last error).
+cudaError_t poisoned() { return set_error((cudaError_t)g_sticky.load()); }
 
 // ---- memory: what each live allocation is, so that a kernel or copy given the wrong memory aborts ----
 enum class Memory { DEVICE, PINNED };
@@ -180,15 +185,17 @@ const Allocation *holder(const void *p, size_t bytes) {
     return offset <= it->second.bytes && bytes <= it->second.bytes - offset ? &it->second : nullptr;
 }
 
-// Host memory: no part of [p, p + bytes) in device memory.
+// Host memory: no part of [p, p + bytes) in device memory. The allocations that overlap it are those that start
+// below its end, back to the first that ends at or before p (they are disjoint and sorted).
 void require_host(const void *p, size_t bytes, const char *what) {
     std::lock_guard<std::mutex> lock(g_memory_lock);
-    auto it = g_memory.lower_bound((uintptr_t)p + (bytes ? bytes : 1));
-    if (it == g_memory.begin()) return;
-    --it;
-    if (it->second.kind == Memory::DEVICE && it->first + (it->second.bytes ? it->second.bytes : 1) > (uintptr_t)p) {
-        fprintf(stderr, "cuda_host: %s: %p (%zu bytes) is device memory\n", what, p, bytes);
-        abort();
+    for (auto it = g_memory.lower_bound((uintptr_t)p + (bytes ? bytes : 1)); it != g_memory.begin();) {
+        --it;
+        if (it->first + (it->second.bytes ? it->second.bytes : 1) <= (uintptr_t)p) break;
+        if (it->second.kind == Memory::DEVICE) {
+            fprintf(stderr, "cuda_host: %s: %p (%zu bytes) is or holds device memory\n", what, p, bytes);
+            abort();
+        }
     }
 }
 
@@ -445,7 +452,8 @@ cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
 }
 
 void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body,
-            std::function<void()> check) {
+            std::function<bool()> check) {
+    if (poisoned()) return;
     const uint64_t threads = (uint64_t)block.x * block.y * block.z;
     if (threads == 0 || threads > MAX_THREADS || block.z > 64 || grid.x == 0 || grid.y == 0 || grid.z == 0
         || grid.y > 65535 || grid.z > 65535 || shared_bytes > 48 * 1024) {
@@ -453,8 +461,7 @@ void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std
         return;
     }
     enqueue(stream, [grid, block, body = std::move(body), check = std::move(check)]() {
-        check();
-        run_kernel(grid, block, body);
+        if (g_sticky.load() == cudaSuccess && check()) run_kernel(grid, block, body);
     });
 }
 
@@ -466,15 +473,28 @@ void require_device(const void *p, size_t bytes, bool pinned_ok, const char *wha
         if (bytes) snprintf(span, sizeof span, " (%zu bytes)", bytes);
         fprintf(stderr, "cuda_host: %s: %p%s is %s\n", what, p, span,
                 a ? "pinned host memory, not device memory" : "not in a live device allocation (host memory, freed "
-                "or past the end): a device would fault with cudaErrorIllegalAddress");
+                "or past the end)");
         abort();
     }
 }
 
-void require_kernel_pointer(const char *kernel, int index, const void *p) {
+bool device_access_ok(const void *p, size_t bytes, const char *what) {
+    {
+        std::lock_guard<std::mutex> lock(g_memory_lock);
+        const Allocation *a = holder(p, bytes);
+        if (a && a->kind == Memory::DEVICE) return true;
+    }
+    fprintf(stderr, "cuda_host: %s: %p is not in a live device allocation: an illegal memory access, the context "
+            "is poisoned (cudaErrorIllegalAddress, reported at the next synchronization)\n", what, p);
+    int none = cudaSuccess;
+    g_sticky.compare_exchange_strong(none, cudaErrorIllegalAddress);
+    return false;
+}
+
+bool kernel_pointer_ok(const char *kernel, int index, const void *p) {
     char what[160];
     snprintf(what, sizeof what, "kernel %s, pointer argument %d", kernel, index);
-    require_device(p, 0, false, what);
+    return device_access_ok(p, 0, what);
 }
 
 void fresh_shared(void *p, size_t bytes) {
@@ -535,6 +555,7 @@ cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total_bytes) {
 }
 
 cudaError_t cudaGetLastError(void) {
+    if (cudaError_t sticky = poisoned()) return sticky;   // not cleared: the context stays poisoned
     cudaError_t e = g_last;
     g_last = cudaSuccess;
     return e;
@@ -554,6 +575,7 @@ const char *cudaGetErrorName(cudaError_t err) {
     case cudaErrorStreamCaptureUnjoined: return "cudaErrorStreamCaptureUnjoined";
     case cudaErrorStreamCaptureIsolation: return "cudaErrorStreamCaptureIsolation";
     case cudaErrorStreamCaptureWrongThread: return "cudaErrorStreamCaptureWrongThread";
+    case cudaErrorIllegalAddress: return "cudaErrorIllegalAddress";
     default: return "cudaErrorUnknown";
     }
 }
@@ -569,6 +591,7 @@ const char *cudaGetErrorString(cudaError_t err) {
     case cudaErrorStreamCaptureUnjoined: return "capture sequence contains a fork that was not joined to the "
                                                 "primary stream";
     case cudaErrorStreamCaptureIsolation: return "dependency created on uncaptured work in another stream";
+    case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
     default: return "emulated CUDA error";
     }
 }
@@ -593,13 +616,13 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
     if (cudaError_t err = refuse_in_capture(stream)) return err;
     if (stream) drain(stream);
-    return cudaSuccess;
+    return poisoned();
 }
 
 cudaError_t cudaDeviceSynchronize(void) {
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     drain_all();
-    return cudaSuccess;
+    return poisoned();
 }
 
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned) {
@@ -614,6 +637,7 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 }
 
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     if (!event) return set_error(cudaErrorInvalidResourceHandle);
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     event->capture = stream ? stream->capture : std::shared_ptr<Recording>();
@@ -624,6 +648,7 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
 }
 
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     if (!event) return set_error(cudaErrorInvalidResourceHandle);
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     std::shared_ptr<Recording> recorded = event->capture.lock();   // null once that capture is over
@@ -662,6 +687,7 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
 
 cudaError_t cudaMalloc(void **p, size_t bytes) {
     *p = nullptr;
+    if (cudaError_t sticky = poisoned()) return sticky;
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     *p = allocate(bytes, Memory::DEVICE);
     return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
@@ -671,11 +697,13 @@ cudaError_t cudaMalloc(void **p, size_t bytes) {
 cudaError_t cudaFree(void *p) {
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     drain_all();   // cudaFree synchronizes the device
+    if (cudaError_t sticky = poisoned()) return sticky;
     return !p || release(p, Memory::DEVICE) ? cudaSuccess : set_error(cudaErrorInvalidValue);
 }
 
 cudaError_t cudaMallocHost(void **p, size_t bytes) {
     *p = nullptr;
+    if (cudaError_t sticky = poisoned()) return sticky;
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     *p = allocate(bytes, Memory::PINNED);
     return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
@@ -684,10 +712,13 @@ cudaError_t cudaMallocHost(void **p, size_t bytes) {
 cudaError_t cudaFreeHost(void *p) {
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     drain_all();
+    if (cudaError_t sticky = poisoned()) return sticky;
     return !p || release(p, Memory::PINNED) ? cudaSuccess : set_error(cudaErrorInvalidValue);
 }
 
 cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream) {
+    *p = nullptr;
+    if (cudaError_t sticky = poisoned()) return sticky;
     *p = allocate(bytes, Memory::DEVICE);
     if (!*p) return set_error(cudaErrorMemoryAllocation);
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
@@ -696,6 +727,7 @@ cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream) {
 }
 
 cudaError_t cudaFreeAsync(void *p, cudaStream_t stream) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (stream && stream->capture) {
         auto &mine = stream->capture->allocations;
@@ -711,6 +743,7 @@ cudaError_t cudaFreeAsync(void *p, cudaStream_t stream) {
 }
 
 cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t stream) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     return dbn4j_host::enqueue(stream, [p, value, bytes]() {
         dbn4j_host::require_device(p, bytes, false, "cudaMemsetAsync");
         memset(p, value, bytes);
@@ -718,16 +751,19 @@ cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t strea
 }
 
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     return dbn4j_host::enqueue(stream, [dst, src, bytes, kind]() { copy(dst, src, bytes, kind); });
 }
 
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     copy(dst, src, bytes, kind);
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (!stream) return set_error(cudaErrorStreamCaptureUnsupported);
     if (stream->capture) return set_error(cudaErrorIllegalState);
@@ -779,6 +815,7 @@ cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
 }
 
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
+    if (cudaError_t sticky = poisoned()) return sticky;
     if (!exec) return set_error(cudaErrorInvalidResourceHandle);
     std::shared_ptr<Recording> g = exec->recording;
     return dbn4j_host::enqueue(stream, [g]() {

@@ -11,8 +11,10 @@
  *     start (fresh_shared), device memory is host memory (so AddressSanitizer sees a kernel read past an
  *     allocation), the arithmetic intrinsics are the IEEE operations they name (no contraction: compiled with
  *     -ffp-contract=off);
- *   - every allocation is known as device or pinned memory: a kernel's pointer argument outside device memory, a
- *     GEMM operand, memset or copy not wholly in it (or a copy's host side in it), aborts with what it was;
+ *   - every allocation is known as device or pinned memory: a kernel's pointer argument outside device memory, or a
+ *     GEMM operand not wholly in it, faults as on a device (cudaErrorIllegalAddress, sticky, reported at the next
+ *     synchronization and by every later call; the reason printed); a memset or copy not wholly in it (or a copy's
+ *     host side in it) aborts with what it was;
  *   - work queued on a stream runs only when something waits for it: a synchronization of the stream or device,
  *     another stream waiting on an event recorded after it, cudaFree. So a host read of a result that nothing
  *     waited for sees the old contents, as it may on a device; DBN4J_HOST_STREAMS picks the order of work that no
@@ -23,9 +25,9 @@
  *   - while a thread captures (thread-local mode), its cudaMalloc, cudaFree, cudaMemcpy, device synchronization
  *     and synchronization of the capturing stream fail and invalidate its captures; only it may end them.
  * What it does not: concurrency between streams or blocks (deferred work runs in queue order when waited for),
- * memory faults as CUDA errors (an illegal address is an abort, a crash or an AddressSanitizer report here),
- * timing. Lenient where CUDA is undefined: threads that have exited count as arrived at __syncthreads, and work on
- * the legacy stream (nullptr) runs at once.
+ * memory faults other than the pointers above as CUDA errors (an index past an array, or a bad pointer inside a
+ * struct argument, is a crash or an AddressSanitizer report here), timing. Lenient where CUDA is undefined: threads
+ * that have exited count as arrived at __syncthreads, and work on the legacy stream (nullptr) runs at once.
  */
 #ifndef DBN4J_HOST_CUDA_RUNTIME_H
 #define DBN4J_HOST_CUDA_RUNTIME_H
@@ -67,6 +69,7 @@ enum cudaError_t {
     cudaErrorStreamCaptureUnjoined = 904,
     cudaErrorStreamCaptureIsolation = 905,
     cudaErrorStreamCaptureWrongThread = 908,
+    cudaErrorIllegalAddress = 700,
 };
 enum cudaMemcpyKind {
     cudaMemcpyHostToHost = 0,
@@ -156,32 +159,38 @@ namespace dbn4j_host {
 cudaError_t enqueue(cudaStream_t stream, std::function<void()> work);
 // Queues a kernel of `grid` x `block` threads on `stream` (runs it now, or records it in the stream's capture);
 // a bad configuration becomes the thread's last error, as a failed launch does.
-// `check` runs once where the kernel runs, before its threads (each replay of a graph too).
+// `check` runs once where the kernel runs, before its threads (each replay of a graph too); false: a fault, the
+// threads do not run.
 void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, std::function<void()> body,
-            std::function<void()> check);
+            std::function<bool()> check);
 // Suspends the calling thread at a block barrier / exchanges 8 bytes with lane (lane ^ mask) of its warp.
 void block_barrier();
 uint64_t shuffle_xor(unsigned member_mask, uint64_t bits, int lane_mask);
 // Aborts, naming `what`, unless [p, p + bytes) lies in one live allocation of cudaMalloc or cudaMallocAsync (with
-// pinned_ok also of cudaMallocHost, which a device reaches too): a device would fault (cudaErrorIllegalAddress), or
-// copy from the wrong memory, where this emulation would quietly read host memory.
+// pinned_ok also of cudaMallocHost, which a device reaches too): for copies and memsets, which would copy from the
+// wrong memory on a device, where this emulation would quietly read host memory.
 void require_device(const void *p, size_t bytes, bool pinned_ok, const char *what);
-// A pointer argument of kernel `kernel` (argument `index`, from 0): null or device memory (require_device).
-void require_kernel_pointer(const char *kernel, int index, const void *p);
+// For what a kernel (or a GEMM) reads or writes: whether [p, p + bytes) lies in one live device allocation. If not,
+// the kernel faults as on a device: the reason is printed, and the context is poisoned with cudaErrorIllegalAddress
+// (sticky: the next synchronization and every later call report it; no later kernel runs).
+bool device_access_ok(const void *p, size_t bytes, const char *what);
+// A pointer argument of kernel `kernel` (argument `index`, from 0): null or in device memory (device_access_ok).
+bool kernel_pointer_ok(const char *kernel, int index, const void *p);
 // At a __shared__ declaration (rewrite.cmake adds the call): the first thread of each block to reach it fills the
 // variable with 0xff bytes (a NaN, an invalid bool), so that a read before any thread of the block wrote shows.
 void fresh_shared(void *p, size_t bytes);
 
-template <class T> void check_argument(const char *kernel, int index, const T &v) {
+template <class T> bool check_argument(const char *kernel, int index, const T &v) {
     if constexpr (std::is_pointer<T>::value) {
-        if (v) require_kernel_pointer(kernel, index, (const void *)v);
+        if (v) return kernel_pointer_ok(kernel, index, (const void *)v);
     }
+    return true;
 }
 
 // `k<<<grid, block, shared, stream>>>(args)`, rewritten to `Launch(grid, block, shared, stream).run("k", [=](const
 // auto &...a) { k(a...); }, args)`: the arguments are copied at the launch, and each thread calls the kernel with them
 // (its template arguments deduced from them, as nvcc does; its by-value parameters each thread's own copy). Where the
-// kernel runs, its pointer arguments are checked first (require_kernel_pointer).
+// kernel runs, its pointer arguments are checked first (kernel_pointer_ok).
 struct Launch {
     dim3 grid, block;
     size_t shared;
@@ -190,10 +199,12 @@ struct Launch {
     template <class F, class... A> void run(const char *kernel, F call, A &&...args) {
         std::tuple<std::decay_t<A>...> values(std::forward<A>(args)...);
         launch(grid, block, shared, stream, [call, values]() { std::apply(call, values); }, [kernel, values]() {
-            std::apply(
+            return std::apply(
                 [kernel](const auto &...v) {
                     int i = 0;
-                    (check_argument(kernel, i++, v), ...);
+                    bool ok = true;
+                    ((ok = ok && check_argument(kernel, i++, v)), ...);
+                    return ok;
                 },
                 values);
         });
