@@ -14,8 +14,8 @@ import java.util.logging.Logger;
  * and fed through fixed buffers: the batch gathered there (or copied, where the batches come from elsewhere), one
  * replay (one CUDA graph launch instead of a launch per kernel), a copy of its loss to the batch's slot. A smaller
  * last batch, an epoch with fewer than two full batches left, and every batch on a backend that does not record run
- * the step directly. A step that the backend cannot
- * record (a sampler without a device-side offset, for one) runs directly too, said once in the log.
+ * the step directly. A step that the backend cannot record (a sampler without a device-side offset, for one) runs
+ * directly too, said once in the log.
  *
  * <p>On CUDA a recording captures everything queued on the backend's stream (and its forks): two training runs must
  * not use the CUDA backend at the same time (one process-wide backend; run them one after the other).
