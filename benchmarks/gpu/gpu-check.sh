@@ -136,6 +136,10 @@ elif wait "$native_pid"; then
   build=ok
   if timeout 120 ctest --test-dir target/native-gpu --output-on-failure >> "$native_log" 2>&1; then
     tests=$(grep -E "tests passed" "$native_log")
+    # ctest counts a skipped test as passed: on a GPU machine test_cuda (ctest's "cuda") must have run.
+    if [ "$gpu" = yes ] && ! grep -qE "Test +#[0-9]+: cuda \.+ +Passed" "$native_log"; then
+      tests="$tests, but test_cuda did not run (see native.log)"; status=1
+    fi
   else
     tests="FAILED (see native.log)"; status=1
   fi
@@ -182,7 +186,7 @@ fi
   echo "== dbn4j GPU check =="
   echo "native build with CUDA: $build"
   echo "native tests (test_cuda included): $tests"
-  grep -E "test_cuda" "$native_log" | tail -2
+  grep -E "Test +#[0-9]+: cuda " "$native_log" | tail -1 | sed 's/^[0-9]*\/[0-9]* /  test_cuda: /'
   echo "Java GPU tests: $java_tests"
   [ -f "$out/java-tests.log" ] && grep -E "SKIP tests tagged cuda|dbn4j backend:|\[X\]" "$out/java-tests.log" | head -8
   echo "dbn4j GPU benchmark: $java_bench"
