@@ -39,18 +39,26 @@ __global__ void k_stream(uint64_t seed, const uint64_t *base, uint64_t offset, i
     }
 }
 
+// Each op's each_pointer(f) calls f on every pointer it holds: the host emulation (native/tests/cuda_host) checks
+// them as it checks a kernel's pointer arguments. Nothing on a device calls it.
 struct BitsOp {
     uint32_t *out;
     __device__ void operator()(int64_t j, uint32_t w) const { out[j] = w; }
+    template <class F> void each_pointer(F f) const { f(out); }
 };
 struct UniformOp {
     float *out;
     __device__ void operator()(int64_t j, uint32_t w) const { out[j] = uniform1(w); }
+    template <class F> void each_pointer(F f) const { f(out); }
 };
 struct BernoulliOp {
     const float *p;
     float *out;
     __device__ void operator()(int64_t j, uint32_t h) const { out[j] = uniform16((uint16_t)h) < p[j] ? 1.0f : 0.0f; }
+    template <class F> void each_pointer(F f) const {
+        f(p);
+        f(out);
+    }
 };
 // p = sigmoid(x + b), s = uniform16 < p: add_row_bias + sigmoid_forward + random_bernoulli in one pass.
 struct SigmoidBernoulliOp {
@@ -66,6 +74,12 @@ struct SigmoidBernoulliOp {
         float y = prob(j, x[j]);
         p[j] = y;
         s[j] = uniform16((uint16_t)h) < y ? 1.0f : 0.0f;
+    }
+    template <class F> void each_pointer(F f) const {
+        f(x);
+        f(b);
+        f(p);
+        f(s);
     }
 };
 

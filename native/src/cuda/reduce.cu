@@ -43,6 +43,8 @@ struct ReadOp {
     __device__ float load(int64_t j) const { return __ldg(x + j); }
     __device__ float apply(int64_t, float v) const { return v; }
     bool touches(const void *ws, int64_t words, int64_t n, int) const { return overlap(ws, words, x, n); }
+    // For the host emulation's check of a kernel's pointers (as random.cu's ops); nothing on a device calls it.
+    template <class F> void each_pointer(F f) const { f(x); }
 };
 
 // bias_sigmoid_sums: x = sigmoid(x + b) in place, kernels.h's add_row_bias + sigmoid_forward (k_bias_sigmoid's two
@@ -62,6 +64,10 @@ struct BiasSigmoidOp {
     }
     bool touches(const void *ws, int64_t words, int64_t n, int N) const {
         return overlap(ws, words, x, n) || overlap(ws, words, b, N);
+    }
+    template <class F> void each_pointer(F f) const {
+        f(x);
+        f(b);
     }
 };
 
@@ -96,6 +102,13 @@ struct SigmoidBernoulliOp {
         return overlap(ws, words, x, n) || overlap(ws, words, p, n) || overlap(ws, words, s, n)
                || overlap(ws, words, b, N);
     }
+    template <class F> void each_pointer(F f) const {
+        f(base);
+        f(x);
+        f(b);
+        f(p);
+        f(s);
+    }
 };
 
 // The sum of one chunk's rows of column c, in row order. Op::ROWS rows at a time: their loads are issued together
@@ -124,6 +137,10 @@ struct SgdStep {
     float *w, *v;
     float lr, momentum, weight_decay;
     bool nesterov;
+    template <class F> void each_pointer(F f) const {
+        f(w);
+        f(v);
+    }
 };
 constexpr SgdStep NO_STEP{nullptr, nullptr, 0.0f, 0.0f, 0.0f, false};
 

@@ -11,10 +11,10 @@
  *     start (fresh_shared), device memory is host memory (so AddressSanitizer sees a kernel read past an
  *     allocation), the arithmetic intrinsics are the IEEE operations they name (no contraction: compiled with
  *     -ffp-contract=off);
- *   - every allocation is known as device or pinned memory: a kernel's pointer argument outside device memory, or a
- *     GEMM operand not wholly in it, faults as on a device (cudaErrorIllegalAddress, sticky, reported at the next
- *     synchronization and by every later call; the reason printed); a memset or copy not wholly in it (or a copy's
- *     host side in it) aborts with what it was;
+ *   - every allocation is known as device or pinned memory: a kernel's pointer argument (or a pointer its op lists
+ *     with each_pointer) outside device memory, or a GEMM operand not wholly in it, faults as on a device
+ *     (cudaErrorIllegalAddress, sticky, reported at the next synchronization and by every later call; the reason
+ *     printed); a memset or copy not wholly in it (or a copy's host side in it) aborts with what it was;
  *   - work queued on a stream runs only when something waits for it: a synchronization of the stream or device,
  *     another stream waiting on an event recorded after it, cudaFree. So a host read of a result that nothing
  *     waited for sees the old contents, as it may on a device; DBN4J_HOST_STREAMS picks the order of work that no
@@ -25,9 +25,9 @@
  *   - while a thread captures (thread-local mode), its cudaMalloc, cudaFree, cudaMemcpy, device synchronization
  *     and synchronization of the capturing stream fail and invalidate its captures; only it may end them.
  * What it does not: concurrency between streams or blocks (deferred work runs in queue order when waited for),
- * memory faults other than the pointers above as CUDA errors (an index past an array, or a bad pointer inside a
- * struct argument, is a crash or an AddressSanitizer report here), timing. Lenient where CUDA is undefined: threads
- * that have exited count as arrived at __syncthreads, and work on the legacy stream (nullptr) runs at once.
+ * memory faults other than the pointers above as CUDA errors (an index past an array is a crash or an
+ * AddressSanitizer report here), timing. Lenient where CUDA is undefined: threads that have exited count as arrived
+ * at __syncthreads, and work on the legacy stream (nullptr) runs at once.
  */
 #ifndef DBN4J_HOST_CUDA_RUNTIME_H
 #define DBN4J_HOST_CUDA_RUNTIME_H
@@ -180,9 +180,19 @@ bool kernel_pointer_ok(const char *kernel, int index, const void *p);
 // variable with 0xff bytes (a NaN, an invalid bool), so that a read before any thread of the block wrote shows.
 void fresh_shared(void *p, size_t bytes);
 
+// Whether T lists the pointers it holds (the kernels' ops: each_pointer(f) calls f on each).
+template <class T, class = void> struct lists_pointers : std::false_type {};
+template <class T>
+struct lists_pointers<T, std::void_t<decltype(std::declval<const T &>().each_pointer(
+                            std::declval<void (*)(const void *)>()))>> : std::true_type {};
+
 template <class T> bool check_argument(const char *kernel, int index, const T &v) {
     if constexpr (std::is_pointer<T>::value) {
         if (v) return kernel_pointer_ok(kernel, index, (const void *)v);
+    } else if constexpr (lists_pointers<T>::value) {
+        bool ok = true;
+        v.each_pointer([&](const void *p) { ok = ok && (!p || kernel_pointer_ok(kernel, index, p)); });
+        return ok;
     }
     return true;
 }
