@@ -685,36 +685,33 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
     return cudaSuccess;
 }
 
-cudaError_t cudaMalloc(void **p, size_t bytes) {
+namespace {
+// cudaMalloc / cudaMallocHost: refused in a capture (they may synchronize).
+cudaError_t malloc_call(void **p, size_t bytes, Memory kind) {
     *p = nullptr;
     if (cudaError_t sticky = poisoned()) return sticky;
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
-    *p = allocate(bytes, Memory::DEVICE);
+    *p = allocate(bytes, kind);
     return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
 }
 
-// A pointer that no cudaMalloc returned (or one freed already) is an invalid value, as on a device.
-cudaError_t cudaFree(void *p) {
-    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
-    drain_all();   // cudaFree synchronizes the device
-    if (cudaError_t sticky = poisoned()) return sticky;
-    return !p || release(p, Memory::DEVICE) ? cudaSuccess : set_error(cudaErrorInvalidValue);
-}
-
-cudaError_t cudaMallocHost(void **p, size_t bytes) {
-    *p = nullptr;
-    if (cudaError_t sticky = poisoned()) return sticky;
-    if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
-    *p = allocate(bytes, Memory::PINNED);
-    return *p ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
-}
-
-cudaError_t cudaFreeHost(void *p) {
+// cudaFree / cudaFreeHost: synchronize the device; a pointer that the matching allocation call did not return (or
+// one freed already) is an invalid value, as on a device.
+cudaError_t free_call(void *p, Memory kind) {
     if (unsafe_in_capture()) return cudaErrorStreamCaptureUnsupported;
     drain_all();
     if (cudaError_t sticky = poisoned()) return sticky;
-    return !p || release(p, Memory::PINNED) ? cudaSuccess : set_error(cudaErrorInvalidValue);
+    return !p || release(p, kind) ? cudaSuccess : set_error(cudaErrorInvalidValue);
 }
+} // namespace
+
+cudaError_t cudaMalloc(void **p, size_t bytes) { return malloc_call(p, bytes, Memory::DEVICE); }
+
+cudaError_t cudaFree(void *p) { return free_call(p, Memory::DEVICE); }
+
+cudaError_t cudaMallocHost(void **p, size_t bytes) { return malloc_call(p, bytes, Memory::PINNED); }
+
+cudaError_t cudaFreeHost(void *p) { return free_call(p, Memory::PINNED); }
 
 cudaError_t cudaMallocAsync(void **p, size_t bytes, cudaStream_t stream) {
     *p = nullptr;

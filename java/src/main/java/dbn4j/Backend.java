@@ -846,23 +846,48 @@ public abstract class Backend {
      */
     public final void gatherRows(Matrix src, int[] rows, Matrix dst) {
         outsideFork("gatherRows");
+        gatherArgs(src, dst);
+        requireIndices(rows, dst.rows(), src.rows());
+        if (dst.size() > 0) {
+            gatherRowsK(src.address(), src.rows(), src.cols(), rows, dst.rows(), dst.address());
+        }
+    }
+
+    /** A gather's source and destination: open, this backend's, as many columns, disjoint. */
+    private void gatherArgs(Matrix src, Matrix dst) {
         requireOpen(src, "src");
         requireOpen(dst, "dst");
-        if (rows == null || rows.length < dst.rows()) {
-            throw new IllegalArgumentException("rows must hold at least dst.rows()=" + dst.rows() + " indices, got "
-                    + (rows == null ? "null" : rows.length));
-        }
         if (src.cols() != dst.cols()) {
             throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
         }
         requireDisjoint(src, "src", dst, "dst");
-        for (int r = 0; r < dst.rows(); r++) {
-            if (rows[r] < 0 || rows[r] >= src.rows()) {
-                throw new IndexOutOfBoundsException("rows[" + r + "]=" + rows[r] + " outside [0, " + src.rows() + ")");
-            }
+    }
+
+    /** As {@link #gatherArgs(Matrix, Matrix)} for a coded source (its codes and its palette). */
+    private void gatherArgs(CodedRows src, Matrix dst) {
+        if (src == null) {
+            throw new IllegalArgumentException("src is null");
         }
-        if (dst.size() > 0) {
-            gatherRowsK(src.address(), src.rows(), src.cols(), rows, dst.rows(), dst.address());
+        requireOpen(src.codes, "src");
+        requireOpen(src.palette, "src's palette");
+        requireOpen(dst, "dst");
+        if (src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
+        }
+        requireDisjoint(src.codes, "src", dst, "dst");
+        requireDisjoint(src.palette, "src's palette", dst, "dst");
+    }
+
+    /** rows holds at least count indices, each in [0, srcRows). */
+    private static void requireIndices(int[] rows, int count, int srcRows) {
+        if (rows == null || rows.length < count) {
+            throw new IllegalArgumentException("rows must hold at least dst.rows()=" + count + " indices, got "
+                    + (rows == null ? "null" : rows.length));
+        }
+        for (int r = 0; r < count; r++) {
+            if (rows[r] < 0 || rows[r] >= srcRows) {
+                throw new IndexOutOfBoundsException("rows[" + r + "]=" + rows[r] + " outside [0, " + srcRows + ")");
+            }
         }
     }
 
@@ -901,26 +926,8 @@ public abstract class Backend {
      */
     public final void gatherRows(CodedRows src, int[] rows, Matrix dst) {
         outsideFork("gatherRows");
-        if (src == null) {
-            throw new IllegalArgumentException("src is null");
-        }
-        requireOpen(src.codes, "src");   // open and this backend's
-        requireOpen(src.palette, "src's palette");
-        requireOpen(dst, "dst");
-        if (rows == null || rows.length < dst.rows()) {
-            throw new IllegalArgumentException("rows must hold at least dst.rows()=" + dst.rows() + " indices, got "
-                    + (rows == null ? "null" : rows.length));
-        }
-        if (src.cols() != dst.cols()) {
-            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
-        }
-        requireDisjoint(src.codes, "src", dst, "dst");
-        requireDisjoint(src.palette, "src's palette", dst, "dst");
-        for (int r = 0; r < dst.rows(); r++) {
-            if (rows[r] < 0 || rows[r] >= src.rows()) {
-                throw new IndexOutOfBoundsException("rows[" + r + "]=" + rows[r] + " outside [0, " + src.rows() + ")");
-            }
-        }
+        gatherArgs(src, dst);
+        requireIndices(rows, dst.rows(), src.rows());
         if (dst.size() > 0) {
             gatherCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(), rows, dst.rows(),
                     dst.address());
@@ -1055,15 +1062,10 @@ public abstract class Backend {
      */
     public final void gatherRows(Matrix src, RowOrder order, int from, Matrix dst) {
         outsideFork("gatherRows");
-        requireOpen(src, "src");
-        requireOpen(dst, "dst");
+        gatherArgs(src, dst);
         if (order == null) {
             throw new IllegalArgumentException("order is null");
         }
-        if (src.cols() != dst.cols()) {
-            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
-        }
-        requireDisjoint(src, "src", dst, "dst");
         order.checkSlice(this, from, dst.rows(), src.rows());
         if (dst.size() == 0) {
             return;
@@ -1081,20 +1083,10 @@ public abstract class Backend {
     /** As {@link #gatherRows(Matrix, RowOrder, int, Matrix)} from a coded data set: the floats it was made of. */
     public final void gatherRows(CodedRows src, RowOrder order, int from, Matrix dst) {
         outsideFork("gatherRows");
-        if (src == null) {
-            throw new IllegalArgumentException("src is null");
-        }
-        requireOpen(src.codes, "src");   // open and this backend's
-        requireOpen(src.palette, "src's palette");
-        requireOpen(dst, "dst");
+        gatherArgs(src, dst);
         if (order == null) {
             throw new IllegalArgumentException("order is null");
         }
-        if (src.cols() != dst.cols()) {
-            throw new IllegalArgumentException("dst has " + dst.cols() + " columns, src " + src.cols());
-        }
-        requireDisjoint(src.codes, "src", dst, "dst");
-        requireDisjoint(src.palette, "src's palette", dst, "dst");
         order.checkSlice(this, from, dst.rows(), src.rows());
         if (dst.size() == 0) {
             return;
