@@ -585,6 +585,77 @@ static void test_graph_step() {
     expect_bits("the stream after a failed capture", st[0].w.get(), w2);
 }
 
+// A recorded step's bookkeeping on the device: the gathers of batch *batch of an epoch's order (floats and byte
+// codes), a loss appended at *batch (which moves on), the random offset advanced by the step itself. Recorded once
+// as a graph and replayed: batch k gathers the CPU's rows of order[k * R, (k + 1) * R), the log fills in order, and
+// a batch past the order gives NaN rows and writes no slot past the log.
+static void test_batch_steps() {
+    Rng rng(31);
+    const int S = 150, N = 37, R = 20, L = 97;   // source rows, columns, rows per batch, order length (4 batches + 17)
+    std::vector<float> x((size_t)S * N);
+    for (float &e : x) e = (float)(rng.next() % 200) / 199.0f;
+    std::vector<uint8_t> codes(x.size());
+    std::vector<float> palette(256);
+    int values = 0;
+    CHECK_OK(dbn4j_encode_u8(x.data(), (int64_t)x.size(), codes.data(), palette.data(), &values));
+    std::vector<int32_t> order(L);
+    for (auto &i : order) i = (int32_t)(rng.next() % S);
+    Dev<float> dx(x), dpal(palette), fl((int64_t)R * N), cod((int64_t)R * N);
+    Dev<uint8_t> dcodes(codes);
+    Dev<int32_t> dorder(order);
+    Dev<uint64_t> batch(std::vector<uint64_t>{1}), offset(std::vector<uint64_t>{5});
+    Dev<double> value(std::vector<double>{0.0}), log(std::vector<double>(4, -1.0));
+    CHECK_CUDA(dbn4j_cuda_graph_begin(g_stream));
+    CHECK_CUDA(dbn4j_cuda_gather_rows_at(dx.p, S, N, dorder.p, L, batch.p, R, fl.p, g_stream));
+    CHECK_CUDA(dbn4j_cuda_gather_rows_u8_at(dcodes.p, S, N, dpal.p, dorder.p, L, batch.p, R, cod.p, g_stream));
+    CHECK_CUDA(dbn4j_cuda_append_double(value.p, log.p, 4, batch.p, g_stream));
+    CHECK_CUDA(dbn4j_cuda_add_u64(offset.p, 1000, g_stream));
+    void *exec = nullptr;
+    CHECK_CUDA(dbn4j_cuda_graph_end(g_stream, &exec));
+    CHECK(exec != nullptr);
+    for (uint64_t k = 1; k <= 4 && exec; k++) {
+        value.put(std::vector<double>{0.5 + (double)k});
+        CHECK_CUDA(dbn4j_cuda_graph_launch(exec, g_stream));
+        std::vector<float> want((size_t)R * N);
+        char what[64];
+        if (k < 4) {
+            CHECK_OK(dbn4j_gather_rows(x.data(), S, N, order.data() + k * R, R, want.data()));
+            snprintf(what, sizeof what, "gather_rows_at batch %llu", (unsigned long long)k);
+            expect_bits(what, fl.get(), want);
+            snprintf(what, sizeof what, "gather_rows_u8_at batch %llu", (unsigned long long)k);
+            expect_bits(what, cod.get(), want);
+        } else {
+            // Batch 4: rows 80..96 of the order, then 3 rows past it (NaN).
+            std::vector<float> gf = fl.get(), gc = cod.get();
+            CHECK_OK(dbn4j_gather_rows(x.data(), S, N, order.data() + 80, 17, want.data()));
+            want.resize((size_t)17 * N);
+            expect_bits("gather_rows_at, last rows of the order", std::vector<float>(gf.begin(), gf.begin()
+                                                                                      + (int64_t)17 * N), want);
+            expect_bits("gather_rows_u8_at, last rows of the order", std::vector<float>(gc.begin(), gc.begin()
+                                                                                        + (int64_t)17 * N), want);
+            CHECK_MSG(isnan(gf[(size_t)17 * N]) && isnan(gf[(size_t)R * N - 1]) && isnan(gc[(size_t)17 * N])
+                          && isnan(gc[(size_t)R * N - 1]), "rows past the order are NaN");
+        }
+    }
+    CHECK_CUDA(dbn4j_cuda_graph_destroy(exec));
+    std::vector<uint64_t> b = batch.get(), o = offset.get();
+    std::vector<double> lg = log.get();
+    CHECK_MSG(b[0] == 5 && o[0] == 4005, "after 4 replays: batch %llu (5), offset %llu (4005)",
+              (unsigned long long)b[0], (unsigned long long)o[0]);
+    CHECK_MSG(lg[0] == -1.0 && lg[1] == 1.5 && lg[2] == 2.5 && lg[3] == 3.5,
+              "log %g %g %g %g (-1, 1.5, 2.5, 3.5: slot 4 is past it)", lg[0], lg[1], lg[2], lg[3]);
+    // A batch index so large that k * R wraps around: NaN rows, not a read of some other row.
+    CHECK_CUDA(dbn4j_cuda_set_u64(batch.p, ~0ull / 10, g_stream));
+    CHECK_CUDA(dbn4j_cuda_gather_rows_at(dx.p, S, N, dorder.p, L, batch.p, R, fl.p, g_stream));
+    std::vector<float> gw = fl.get();
+    CHECK_MSG(isnan(gw[0]) && isnan(gw[(size_t)R * N - 1]), "a wrapping batch index gives NaN rows");
+    CHECK(dbn4j_cuda_gather_rows_at(dx.p, S, N, dorder.p, L, nullptr, R, fl.p, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_gather_rows_u8_at(dcodes.p, S, N, dpal.p, dorder.p, -1, batch.p, R, cod.p, g_stream)
+          == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_append_double(value.p, log.p, 4, nullptr, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_add_u64(nullptr, 1, g_stream) == DBN4J_EINVAL);
+}
+
 static void test_elementwise() {
     std::vector<float> x = activation_inputs();
     int64_t n = (int64_t)x.size();
@@ -875,6 +946,7 @@ int main() {
     test_sums_sgd();
     test_fork_join();
     test_graph_step();
+    test_batch_steps();
     test_errors();
     if (!getenv("DBN4J_TEST_NO_FAULT")) test_async_fault();
     return finish("cuda");

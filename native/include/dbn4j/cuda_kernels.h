@@ -120,6 +120,10 @@ int dbn4j_cuda_sigmoid_cross_entropy(const float *z, const float *t, float *p, f
                                      double *loss, double *scratch, int64_t scratch_rows, void *stream);
 int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, int N, double *loss, double *scratch,
                              int64_t scratch_rows, void *stream);
+/* A loss log's next slot, for a recorded step that logs its loss: log[*next] = *value, then *next + 1 (value, log of
+ * slots doubles and next in DEVICE memory; *next is read when the kernel runs). Past the slots nothing is written
+ * (the Java side checks before each replay), and *next still moves on. */
+int dbn4j_cuda_append_double(const double *value, double *log, int64_t slots, uint64_t *next, void *stream);
 
 /* ---- reductions, BLAS-1, updates (native/src/cuda/reduce.cu, elementwise.cu) ---- */
 
@@ -168,6 +172,14 @@ int dbn4j_cuda_gather_rows(const float *src, int src_rows, int N, const int32_t 
  * DEVICE): the floats of dbn4j_gather_rows_u8, bit for bit. */
 int dbn4j_cuda_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const float *palette, const int32_t *idx,
                               int B, float *dst, void *stream);
+/* The gathers of batch k = *batch (a DEVICE uint64_t, read when the kernel runs: a recorded step's batch) of an
+ * epoch's order (len int32, DEVICE): dst row r = source row order[k * B + r]. A batch reaching past len gives NaN
+ * rows, as a bad index does. */
+int dbn4j_cuda_gather_rows_at(const float *src, int src_rows, int N, const int32_t *order, int64_t len,
+                              const uint64_t *batch, int B, float *dst, void *stream);
+int dbn4j_cuda_gather_rows_u8_at(const uint8_t *codes, int src_rows, int N, const float *palette,
+                                 const int32_t *order, int64_t len, const uint64_t *batch, int B, float *dst,
+                                 void *stream);
 int dbn4j_cuda_softplus_row_sums(const float *x, float *out, int B, int N, void *stream);
 
 /* ---- random numbers (native/src/cuda/random.cu): the Philox4x32-10 stream of kernels.h, bit for bit ---- */
@@ -195,6 +207,8 @@ int dbn4j_cuda_random_gaussian_at(uint64_t seed, const uint64_t *base, uint64_t 
                                   float stddev, float *out, int64_t n, void *stream);
 /* *p = value, p a DEVICE uint64_t, queued on stream. */
 int dbn4j_cuda_set_u64(uint64_t *p, uint64_t value, void *stream);
+/* *p += delta, p a DEVICE uint64_t, queued on stream (a recorded step advancing its own offset). */
+int dbn4j_cuda_add_u64(uint64_t *p, uint64_t delta, void *stream);
 
 /* ---- CUDA graphs (native/src/cuda/graph.cu) ---- */
 

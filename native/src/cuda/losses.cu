@@ -108,6 +108,13 @@ __global__ void k_finish_loss(const double *row_loss, int B, double denom, doubl
 
 __global__ void k_zero(double *loss) { *loss = 0.0; }
 
+// A log's next slot: log[*next] = *value (past the slots: nothing written), then *next + 1.
+__global__ void k_append_double(const double *value, double *log, uint64_t slots, uint64_t *next) {
+    uint64_t k = *next;
+    if (k < slots) log[k] = *value;
+    *next = k + 1;
+}
+
 // Shared checks, as the CPU's loss_driver. Returns DBN4J_OK with *empty set when there is nothing to compute
 // (the loss is then zeroed on the stream).
 int check_loss(const char *fn, const char *const names[4], const float *in, const float *t, const float *out1,
@@ -258,6 +265,16 @@ int dbn4j_cuda_squared_error(const float *y, const float *t, float *dy, int B, i
         return check_launch(fn);
     }
     return DBN4J_OK;
+}
+
+int dbn4j_cuda_append_double(const double *value, double *log, int64_t slots, uint64_t *next, void *stream) {
+    const char *fn = "dbn4j_cuda_append_double";
+    if (!value || !log || !next)
+        return fail(DBN4J_EINVAL, "%s: NULL pointer (value=%p log=%p next=%p)", fn, (const void *)value, (void *)log,
+                    (void *)next);
+    if (slots < 0) return fail(DBN4J_EINVAL, "%s: negative slots=%lld", fn, (long long)slots);
+    k_append_double<<<1, 1, 0, as_stream(stream)>>>(value, log, (uint64_t)slots, next);
+    return check_launch(fn);
 }
 
 } // extern "C"

@@ -161,6 +161,7 @@ int launch_stream(const char *fn, uint64_t seed, const uint64_t *base, uint64_t 
 }
 
 __global__ void k_set_u64(uint64_t *p, uint64_t value) { *p = value; }
+__global__ void k_add_u64(uint64_t *p, uint64_t delta) { *p += delta; }
 
 // Element i from words offset + 2i and offset + 2i + 1 (the second may start the next block); with base not NULL
 // the offset is *base + offset, as in k_stream.
@@ -320,6 +321,12 @@ int dbn4j_cuda_set_u64(uint64_t *p, uint64_t value, void *stream) {
     if (!p) return fail(DBN4J_EINVAL, "dbn4j_cuda_set_u64: p is NULL");
     k_set_u64<<<1, 1, 0, as_stream(stream)>>>(p, value);
     return check_launch("dbn4j_cuda_set_u64");
+}
+
+int dbn4j_cuda_add_u64(uint64_t *p, uint64_t delta, void *stream) {
+    if (!p) return fail(DBN4J_EINVAL, "dbn4j_cuda_add_u64: p is NULL");
+    k_add_u64<<<1, 1, 0, as_stream(stream)>>>(p, delta);
+    return check_launch("dbn4j_cuda_add_u64");
 }
 
 } // extern "C"

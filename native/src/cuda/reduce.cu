@@ -8,7 +8,7 @@
  * by column_sums, with coalesced loads and stores (lane = column). The _sgd variants then step a parameter vector
  * (a bias) with the new sums as its gradient, in the same launch: the bits of a following sgd_momentum.
  * gather_rows (and gather_rows_u8, from byte codes and a palette): one thread per element, indices read from device
- * memory. softplus_row_sums: one warp per row,
+ * memory; the _at forms take batch (*batch) of an epoch's order, read on the device (a recorded step's gather). softplus_row_sums: one warp per row,
  * double, fixed butterfly (agrees with the CPU's in-order sum to ~1e-15 relative before the float rounding).
  * Test: ctest --test-dir <build> -R cuda.
  */
@@ -263,20 +263,36 @@ int sigmoid_bernoulli_sums(const char *fn, uint64_t seed, const uint64_t *base, 
                               NO_STEP, workspace, workspace_bytes, stream);
 }
 
-__global__ void k_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int64_t n, float *dst) {
+// Row r of a gather: idx[r], or with batch not NULL the order's row (*batch) * B + r (a recorded step's batch, read
+// on the device when the kernel runs); -1 (a NaN row) past the len indices there are.
+__device__ inline int32_t gather_index(const int32_t *idx, int64_t len, const uint64_t *batch, int B, int64_t r) {
+    uint64_t first = 0;
+    if (batch) {
+        uint64_t k = *batch;
+        if (k > (uint64_t)len / (uint64_t)B) return -1;
+        first = k * (uint64_t)B;
+    }
+    uint64_t at = first + (uint64_t)r;
+    return at < (uint64_t)len ? idx[at] : -1;
+}
+
+__global__ void k_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int64_t len,
+                              const uint64_t *batch, int B, float *dst) {
+    int64_t n = (int64_t)B * N;
     DBN4J_GRID_STRIDE(i, n) {
         int64_t r = i / N, c = i - r * N;
-        int32_t s = idx[r];
+        int32_t s = gather_index(idx, len, batch, B, r);
         dst[i] = (s >= 0 && s < src_rows) ? src[(int64_t)s * N + c] : __int_as_float(0x7fc00000);
     }
 }
 
 // The same rows decoded from byte codes (row s at codes + s * N) through a palette of 256 floats.
 __global__ void k_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const float *palette, const int32_t *idx,
-                                 int64_t n, float *dst) {
+                                 int64_t len, const uint64_t *batch, int B, float *dst) {
+    int64_t n = (int64_t)B * N;
     DBN4J_GRID_STRIDE(i, n) {
         int64_t r = i / N, c = i - r * N;
-        int32_t s = idx[r];
+        int32_t s = gather_index(idx, len, batch, B, r);
         dst[i] = (s >= 0 && s < src_rows) ? __ldg(palette + codes[(int64_t)s * N + c]) : __int_as_float(0x7fc00000);
     }
 }
@@ -363,26 +379,26 @@ int dbn4j_cuda_sigmoid_bernoulli_sums_at(uint64_t seed, const uint64_t *base, ui
                                   workspace_bytes, stream);
 }
 
-int dbn4j_cuda_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int B, float *dst,
-                           void *stream) {
-    const char *fn = "dbn4j_cuda_gather_rows";
+static int gather_rows(const char *fn, const float *src, int src_rows, int N, const int32_t *idx, int64_t len,
+                       const uint64_t *batch, int B, float *dst, void *stream) {
     if (src_rows < 0 || N < 0 || B < 0)
         return fail(DBN4J_EINVAL, "%s: negative size src_rows=%d N=%d B=%d", fn, src_rows, N, B);
+    if (len < 0) return fail(DBN4J_EINVAL, "%s: negative order length %lld", fn, (long long)len);
     if (B == 0 || N == 0) return DBN4J_OK;
     if (!src || !idx || !dst)
         return fail(DBN4J_EINVAL, "%s: NULL pointer (src=%p idx=%p dst=%p)", fn, (const void *)src,
                     (const void *)idx, (void *)dst);
     if (overlap(src, (int64_t)src_rows * N, dst, (int64_t)B * N)) return fail(DBN4J_EINVAL, "%s: dst overlaps src", fn);
     int64_t n = (int64_t)B * N;
-    k_gather_rows<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(src, src_rows, N, idx, n, dst);
+    k_gather_rows<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(src, src_rows, N, idx, len, batch, B, dst);
     return check_launch(fn);
 }
 
-int dbn4j_cuda_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const float *palette, const int32_t *idx,
-                              int B, float *dst, void *stream) {
-    const char *fn = "dbn4j_cuda_gather_rows_u8";
+static int gather_rows_u8(const char *fn, const uint8_t *codes, int src_rows, int N, const float *palette,
+                          const int32_t *idx, int64_t len, const uint64_t *batch, int B, float *dst, void *stream) {
     if (src_rows < 0 || N < 0 || B < 0)
         return fail(DBN4J_EINVAL, "%s: negative size src_rows=%d N=%d B=%d", fn, src_rows, N, B);
+    if (len < 0) return fail(DBN4J_EINVAL, "%s: negative order length %lld", fn, (long long)len);
     if (B == 0 || N == 0) return DBN4J_OK;
     if (!codes || !palette || !idx || !dst)
         return fail(DBN4J_EINVAL, "%s: NULL pointer (codes=%p palette=%p idx=%p dst=%p)", fn, (const void *)codes,
@@ -393,8 +409,34 @@ int dbn4j_cuda_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const f
     if ((c0 < d1 && d0 < c1) || (p0 < d1 && d0 < p1))
         return fail(DBN4J_EINVAL, "%s: dst overlaps %s", fn, c0 < d1 && d0 < c1 ? "codes" : "palette");
     int64_t n = (int64_t)B * N;
-    k_gather_rows_u8<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(codes, src_rows, N, palette, idx, n, dst);
+    k_gather_rows_u8<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(codes, src_rows, N, palette, idx, len, batch, B,
+                                                                    dst);
     return check_launch(fn);
+}
+
+int dbn4j_cuda_gather_rows(const float *src, int src_rows, int N, const int32_t *idx, int B, float *dst,
+                           void *stream) {
+    return gather_rows("dbn4j_cuda_gather_rows", src, src_rows, N, idx, B, nullptr, B, dst, stream);
+}
+
+int dbn4j_cuda_gather_rows_u8(const uint8_t *codes, int src_rows, int N, const float *palette, const int32_t *idx,
+                              int B, float *dst, void *stream) {
+    return gather_rows_u8("dbn4j_cuda_gather_rows_u8", codes, src_rows, N, palette, idx, B, nullptr, B, dst, stream);
+}
+
+int dbn4j_cuda_gather_rows_at(const float *src, int src_rows, int N, const int32_t *order, int64_t len,
+                              const uint64_t *batch, int B, float *dst, void *stream) {
+    const char *fn = "dbn4j_cuda_gather_rows_at";
+    if (!batch) return fail(DBN4J_EINVAL, "%s: batch is NULL", fn);
+    return gather_rows(fn, src, src_rows, N, order, len, batch, B, dst, stream);
+}
+
+int dbn4j_cuda_gather_rows_u8_at(const uint8_t *codes, int src_rows, int N, const float *palette,
+                                 const int32_t *order, int64_t len, const uint64_t *batch, int B, float *dst,
+                                 void *stream) {
+    const char *fn = "dbn4j_cuda_gather_rows_u8_at";
+    if (!batch) return fail(DBN4J_EINVAL, "%s: batch is NULL", fn);
+    return gather_rows_u8(fn, codes, src_rows, N, palette, order, len, batch, B, dst, stream);
 }
 
 int dbn4j_cuda_softplus_row_sums(const float *x, float *out, int B, int N, void *stream) {

@@ -453,25 +453,36 @@ public abstract class Backend {
     }
 
     /**
-     * Slot {@code toSlot} of {@code to} = slot {@code fromSlot} of {@code from}, in order with the work queued before
-     * (nothing waits for the device): a recorded step writes its loss into one fixed slot, which the training loop
-     * then moves to the batch's.
+     * Slot {@code next.value()} of {@code to} = slot {@code fromSlot} of {@code from}, then {@code next} moves on by
+     * one; in order with the work queued before (nothing waits for the device). A recorded step appends its loss so:
+     * each replay writes the next slot, with nothing sent from the host ({@link Counter}).
+     *
+     * @throws IndexOutOfBoundsException where {@code next} is past the slots of {@code to} (in a recorded step: at the
+     *     replay that would write there)
      */
-    public final void copyLoss(LossLog from, int fromSlot, LossLog to, int toSlot) {
-        outsideFork("copyLoss");
+    public final void appendLoss(LossLog from, int fromSlot, LossLog to, Counter next) {
+        outsideFork("appendLoss");
         if (from == null || to == null) {
             throw new IllegalArgumentException(from == null ? "from is null" : "to is null");
         }
         from.check(this, fromSlot);
-        to.check(this, toSlot);
+        to.check(this, 0);
+        counterArg(next, "next");
         using(from);
         using(to);
-        copyLossK(from, fromSlot, to, toSlot);
+        onCounters(next, () -> {
+            if (next.value >= to.capacity()) {
+                throw new IndexOutOfBoundsException("slot " + next.value + " of a loss log of " + to.capacity()
+                        + " slots");
+            }
+        });
+        appendLossK(from, fromSlot, to, next);
+        onCounters(next, () -> next.value++);
     }
 
-    /** Host slots; device backends override this. */
-    protected void copyLossK(LossLog from, int fromSlot, LossLog to, int toSlot) {
-        to.put(toSlot, from.values[fromSlot]);
+    /** Host slots and count; device backends override this. */
+    protected void appendLossK(LossLog from, int fromSlot, LossLog to, Counter next) {
+        to.put((int) next.value, from.values[fromSlot]);
     }
 
     /**
@@ -935,28 +946,64 @@ public abstract class Backend {
     }
 
     /**
+     * What a backend holds for a training loop besides matrices ({@link RowOrder}, {@link Counter}): its owner, and
+     * its copy in the backend's memory (a device backend's; null on the CPU), freed by {@link #close()} (a second
+     * close does nothing).
+     */
+    public abstract static class Held implements AutoCloseable {
+        final Backend owner;
+        /** The copy in the backend's memory (a float allocation), or null. */
+        final Matrix device;
+        private final String what;
+        private boolean closed;
+
+        Held(Backend owner, Matrix device, String what) {
+            this.owner = owner;
+            this.device = device;
+            this.what = what;
+        }
+
+        final void checkOpen() {
+            if (closed) {
+                throw new IllegalStateException("the " + what + " is closed");
+            }
+        }
+
+        /** Whether {@link #close()} has run. */
+        public final boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public final void close() {
+            if (!closed) {
+                closed = true;
+                if (device != null) {
+                    device.close();
+                }
+            }
+        }
+    }
+
+    /**
      * An order of a data set's rows, held where its backend gathers from: a training loop {@linkplain #set sets} each
      * epoch's order once, and {@link Backend#gatherRows(Matrix, RowOrder, int, Matrix)} then gathers a mini-batch from
      * a slice of it without sending indices (on a device: no upload, and no wait for the host). A device backend keeps
      * a copy in device memory, a host backend the array. Made by {@link Backend#rowOrder}; closing it frees the
      * backend memory (a second close does nothing).
      */
-    public static final class RowOrder implements AutoCloseable {
-        private final Backend owner;
+    public static final class RowOrder extends Held {
         private final int[] order;
-        /** The indices as int32 in a float allocation (a device backend), or null. */
-        private final Matrix device;
         /** A host backend's indices of one gather. */
         private int[] slice = new int[0];
         private int length;
         /** The largest index set, or -1 (a source needs more rows than that). */
         private int max = -1;
-        private boolean closed;
 
+        /** device: the indices as int32 in a float allocation (a device backend), or null. */
         private RowOrder(Backend owner, int capacity, Matrix device) {
-            this.owner = owner;
+            super(owner, device, "row order");
             this.order = new int[capacity];
-            this.device = device;
         }
 
         /** The most indices it holds. */
@@ -1001,11 +1048,7 @@ public abstract class Backend {
 
         /** The indices [from, from + count) of a gather from a source of srcRows rows, checked. */
         private void checkSlice(Backend be, int from, int count, int srcRows) {
-            checkOpen();
-            if (be != owner) {
-                throw new IllegalArgumentException("the row order belongs to the " + owner.name() + " backend, not "
-                        + be.name());
-            }
+            checkOwner(be);
             if (from < 0 || from > length - count) {
                 throw new IndexOutOfBoundsException("rows [" + from + ", " + ((long) from + count) + ") of a row "
                         + "order of " + length);
@@ -1016,6 +1059,14 @@ public abstract class Backend {
             }
         }
 
+        private void checkOwner(Backend be) {
+            checkOpen();
+            if (be != owner) {
+                throw new IllegalArgumentException("the row order belongs to the " + owner.name() + " backend, not "
+                        + be.name());
+            }
+        }
+
         /** A host backend's indices [from, from + count) as an array (reused). */
         private int[] slice(int from, int count) {
             if (slice.length < count) {
@@ -1023,27 +1074,6 @@ public abstract class Backend {
             }
             System.arraycopy(order, from, slice, 0, count);
             return slice;
-        }
-
-        private void checkOpen() {
-            if (closed) {
-                throw new IllegalStateException("the row order is closed");
-            }
-        }
-
-        /** Whether {@link #close()} has run. */
-        public boolean isClosed() {
-            return closed;
-        }
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                if (device != null) {
-                    device.close();
-                }
-            }
         }
     }
 
@@ -1099,6 +1129,214 @@ public abstract class Backend {
             gatherCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(),
                     order.slice(from, dst.rows()), dst.rows(), dst.address());
         }
+    }
+
+    /**
+     * A count held where the backend's kernels run, which a recorded step reads and moves there: the mini-batch its
+     * gathers take ({@link Backend#gatherRows(Matrix, RowOrder, Counter, Matrix)}) and the log slot its loss goes to
+     * ({@link Backend#appendLoss}). Each replay of such a step then works on the next batch with nothing sent from the
+     * host: one graph launch per mini-batch on CUDA. A device backend keeps the count in device memory (8 bytes), the
+     * CPU in this object. {@link #value()} is the count once the work queued so far has run, the replays of recorded
+     * steps included; they are checked against it before they are queued. Made by {@link Backend#counter()}; closed by
+     * the caller (idempotent).
+     */
+    public static final class Counter extends Held {
+        private long value;
+
+        /** device: a device backend's count, a uint64 in a 1 x 2 float allocation (else null). */
+        private Counter(Backend owner, Matrix device) {
+            super(owner, device, "counter");
+        }
+
+        /** The count once the work queued so far has run. */
+        public long value() {
+            checkOpen();
+            return value;
+        }
+
+        /**
+         * Sets the count (not negative), in order with the work queued before; on a device without waiting for it.
+         * Not inside a recorded step (each replay would set it again).
+         */
+        public void set(long count) {
+            owner.outsideFork("Counter.set");
+            checkOpen();
+            if (count < 0) {
+                throw new IllegalArgumentException("a counter cannot be set to " + count);
+            }
+            if (device != null) {
+                owner.setCounterK(device.address(), count);
+            }
+            value = count;
+        }
+
+        /**
+         * The count that the backend holds, once the work queued so far has run (waits for the device): the same as
+         * {@link #value()}, which tests check.
+         */
+        public long read() {
+            owner.outsideFork("Counter.read");
+            checkOpen();
+            return device == null ? value : owner.readCounterK(device.address());
+        }
+    }
+
+    /** A counter at zero for this backend. */
+    public final Counter counter() {
+        outsideFork("counter");
+        Counter c = new Counter(this, holdsCounters() ? allocate(1, 2) : null);
+        if (c.device != null) {
+            try {
+                setCounterK(c.device.address(), 0);
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+        return c;
+    }
+
+    /** A counter argument: not null, open, this backend's (a recorded call keeps its memory). */
+    private void counterArg(Counter c, String name) {
+        if (c == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        c.checkOpen();
+        if (c.owner != this) {
+            throw new IllegalArgumentException(name + " belongs to the " + c.owner.name() + " backend, not " + name());
+        }
+        if (c.device != null) {
+            using(c.device);
+        }
+    }
+
+    /** The first index of batch {@code batch.value()} of {@code rows} rows, checked against the order's slice. */
+    private static int batchStart(Backend be, RowOrder order, Counter batch, int rows, int srcRows) {
+        long first = batch.value * rows;
+        if (rows > 0 && batch.value > Integer.MAX_VALUE / rows) {
+            throw new IndexOutOfBoundsException("batch " + batch.value + " of " + rows + " rows is past a row order of "
+                    + order.length);
+        }
+        order.checkSlice(be, (int) first, rows, srcRows);
+        return (int) first;
+    }
+
+    /**
+     * dst row r = src row order[k * B + r] for r in [0, B), B = dst.rows(), k = batch.value() when the gather runs:
+     * {@link #gatherRows(Matrix, RowOrder, int, Matrix)} of batch k. In a recorded step each replay gathers the batch
+     * the counter holds then (a device reads it there), so a step that also moves the counter on (as
+     * {@link #appendLoss} does) takes the next batch at each replay.
+     *
+     * @throws IndexOutOfBoundsException where batch k reaches past the order's length (in a recorded step: at the
+     *     replay that would gather it)
+     */
+    public final void gatherRows(Matrix src, RowOrder order, Counter batch, Matrix dst) {
+        outsideFork("gatherRows");
+        gatherArgs(src, dst);
+        if (!atCounter(order, batch, dst, src.rows())) {
+            return;
+        }
+        if (order.device != null) {
+            gatherOrderedRowsAtK(src.address(), src.rows(), src.cols(), order.device.address(), order.capacity(),
+                    batch.device.address(), dst.rows(), dst.address());
+        } else {
+            int first = (int) (batch.value * dst.rows());
+            gatherRowsK(src.address(), src.rows(), src.cols(), order.slice(first, dst.rows()), dst.rows(),
+                    dst.address());
+        }
+    }
+
+    /** As {@link #gatherRows(Matrix, RowOrder, Counter, Matrix)} from a coded data set: the floats it was made of. */
+    public final void gatherRows(CodedRows src, RowOrder order, Counter batch, Matrix dst) {
+        outsideFork("gatherRows");
+        gatherArgs(src, dst);
+        if (!atCounter(order, batch, dst, src.rows())) {
+            return;
+        }
+        if (order.device != null) {
+            gatherOrderedCodedRowsAtK(src.codes.address(), src.rows(), src.cols(), src.palette.address(),
+                    order.device.address(), order.capacity(), batch.device.address(), dst.rows(), dst.address());
+        } else {
+            int first = (int) (batch.value * dst.rows());
+            gatherCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(),
+                    order.slice(first, dst.rows()), dst.rows(), dst.address());
+        }
+    }
+
+    /**
+     * A gather at a counter, once its source and dst are checked: the order and counter checked (not null, open, this
+     * backend's, both in the backend's memory or neither), the batch checked where the gather runs; whether there is
+     * anything to gather.
+     */
+    private boolean atCounter(RowOrder order, Counter batch, Matrix dst, int srcRows) {
+        if (order == null) {
+            throw new IllegalArgumentException("order is null");
+        }
+        counterArg(batch, "batch");
+        order.checkOwner(this);
+        if ((order.device == null) != (batch.device == null)) {
+            throw new IllegalStateException("the row order and the counter are not held in the same memory");
+        }
+        onCounters(batch, () -> batchStart(this, order, batch, dst.rows(), srcRows));
+        if (dst.size() == 0) {
+            return false;
+        }
+        if (order.device != null) {
+            using(order.device);
+        }
+        return true;
+    }
+
+    /**
+     * A call's work on a counter: a check of its value before the call's kernel, or its move after it. Runs it here;
+     * a backend that records steps runs it at each replay of a recorded call instead (the counter then holds the
+     * replay's value), before queuing the replay.
+     */
+    protected void onCounters(Counter c, Runnable work) {
+        work.run();
+    }
+
+    /** Where a counter is held in this backend's memory (0 where it is not). */
+    protected static long counterAddress(Counter c) {
+        return c.device == null ? 0 : c.device.address();
+    }
+
+    /** For a backend that records: sets a counter's {@link Counter#value()} back (a replay refused before it ran). */
+    protected static void restoreCounter(Counter c, long value) {
+        c.value = value;
+    }
+
+    /**
+     * Whether a {@link Counter} is held in this backend's memory (then the methods below and the gathers at a
+     * counter are implemented).
+     */
+    protected boolean holdsCounters() {
+        return false;
+    }
+
+    /** Queues *counter = value (a uint64 in the backend's memory). */
+    protected void setCounterK(long counter, long value) {
+        throw new UnsupportedOperationException(name() + " holds no counters");
+    }
+
+    /** *counter once the work queued so far has run. */
+    protected long readCounterK(long counter) {
+        throw new UnsupportedOperationException(name() + " holds no counters");
+    }
+
+    /**
+     * {@link #gatherOrderedRowsK} of the batch that *batch holds when the kernel runs, from the order's first len
+     * indices.
+     */
+    protected void gatherOrderedRowsAtK(long src, int srcRows, int cols, long order, int len, long batch, int count,
+            long dst) {
+        throw new UnsupportedOperationException(name() + " holds no counters");
+    }
+
+    /** As {@link #gatherOrderedRowsAtK}, coded. */
+    protected void gatherOrderedCodedRowsAtK(long codes, int srcRows, int cols, long palette, long order, int len,
+            long batch, int count, long dst) {
+        throw new UnsupportedOperationException(name() + " holds no counters");
     }
 
     /** out(B, 1) = sum over columns of softplus(x(B, N)) = log(1 + exp(x)): the hidden term of an RBM's free energy. */

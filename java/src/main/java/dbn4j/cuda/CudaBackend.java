@@ -9,8 +9,10 @@ import dbn4j.Matrix;
 import dbn4j.RandomStream;
 import dbn4j.Transpose;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -111,8 +113,8 @@ public final class CudaBackend extends Backend {
     private final AtomicReference<Thread> forkWorker = new AtomicReference<>();
     /** The thread recording a step ({@link #capture}), or null: another thread's calls are refused meanwhile. */
     private volatile Thread capturer;
-    /** While a thread records a step: the matrices and loss logs the step uses (only that thread touches it). */
-    private Set<Object> recordedUses;
+    /** While a thread records a step: what the step uses and does to counters (only that thread touches it). */
+    private Recorded recorded;
     /** Forks queued on the side stream and not yet joined, of all threads. */
     private final AtomicInteger sideOpen = new AtomicInteger();
     private final long mainStream;
@@ -146,6 +148,10 @@ public final class CudaBackend extends Backend {
     private int indexCapacity;
     /** Device uint64_t: the stream offset of the replay about to run ({@link #capture(RandomStream, Consumer)}). */
     private final long offsetBase;
+    /** Whether the offset base holds offsetOnDevice once the work queued so far has run; writes counted. */
+    private boolean offsetKnown; // guarded by lock
+    private long offsetOnDevice; // guarded by lock
+    private long offsetWrites; // guarded by lock
     /** While a capture with device-side random offsets runs: that, its seed and its first offset. */
     private volatile boolean randomCapture;
     private long captureSeed;
@@ -305,15 +311,37 @@ public final class CudaBackend extends Backend {
     @Override
     protected void using(Matrix m) {
         if (capturer == Thread.currentThread()) {
-            recordedUses.add(m);
+            recorded.uses.add(m);
         }
     }
 
     @Override
     protected void using(Backend.LossLog log) {
         if (capturer == Thread.currentThread()) {
-            recordedUses.add(log);
+            recorded.uses.add(log);
         }
+    }
+
+    /** In a recorded step, the work runs at each replay, before it is queued (the counter holds that replay's value). */
+    @Override
+    protected void onCounters(Counter c, Runnable work) {
+        if (capturer == Thread.currentThread()) {
+            recorded.counters.add(new CounterWork(c, work));
+        } else {
+            work.run();
+        }
+    }
+
+    /** A recorded call's work on a counter ({@link Backend#onCounters}). */
+    private record CounterWork(Counter counter, Runnable work) {}
+
+    /**
+     * What a recorded step uses (the matrices and loss logs: a replay refuses to run once one is closed) and the work on
+     * counters that its replays redo, in order.
+     */
+    private static final class Recorded {
+        final Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
+        final List<CounterWork> counters = new ArrayList<>();
     }
 
     /** The stream the calling thread's work goes to: the main one, or the side one in a fork's work. */
@@ -537,18 +565,23 @@ public final class CudaBackend extends Backend {
         /** What the recorded kernels read and write: a replay refuses to run once one of them is freed. */
         private final Matrix[] matrices;
         private final Backend.LossLog[] logs;
+        /** The recorded calls' work on counters, redone at each replay before it is queued. */
+        private final CounterWork[] counters;
 
-        private Graph(long exec, RandomStream rng, long words, Set<Object> uses) {
+        private Graph(long exec, RandomStream rng, long words, Recorded rec) {
             this.exec = exec;
             this.rng = rng;
             this.words = words;
-            matrices = uses.stream().filter(u -> u instanceof Matrix).toArray(Matrix[]::new);
-            logs = uses.stream().filter(u -> u instanceof Backend.LossLog).toArray(Backend.LossLog[]::new);
+            matrices = rec.uses.stream().filter(u -> u instanceof Matrix).toArray(Matrix[]::new);
+            logs = rec.uses.stream().filter(u -> u instanceof Backend.LossLog).toArray(Backend.LossLog[]::new);
+            counters = rec.counters.toArray(new CounterWork[0]);
         }
 
         /**
          * Queues one replay of the recorded work on the backend's stream; does not wait for it. A graph that samples
-         * takes its words from its stream here, as the step run eagerly would have.
+         * takes its words from its stream here, as the step run eagerly would have. The counters that the recorded
+         * calls read are checked, and moved on as they would move, first: a replay that one of them refuses is not
+         * queued, and leaves them as they were.
          */
         public void launch() {
             if (exec == 0) {
@@ -568,21 +601,53 @@ public final class CudaBackend extends Backend {
             }
             outsideFork("a graph launch");
             long main = stream();   // refuses a thread other than one recording a step
+            long[] before = new long[counters.length];
+            for (int i = 0; i < counters.length; i++) {
+                before[i] = counters[i].counter().value();
+            }
+            try {
+                for (CounterWork w : counters) {
+                    w.work().run();
+                }
+                queue(main);
+            } catch (RuntimeException e) {
+                for (int i = counters.length - 1; i >= 0; i--) {
+                    restoreCounter(counters[i].counter(), before[i]);
+                }
+                throw e;
+            }
+        }
+
+        /** The replay on the main stream, after any open fork, at the stream's offset (written only if it moved). */
+        private void queue(long main) {
             if (sideOpen.get() > 0) {
                 // A fork still open (of any thread) may run on the side stream, whose workspaces the graph's
                 // branches use too: the replay starts after it.
                 check(dbn4j_cuda_event_record(replayEvent, sideStream), "dbn4j_cuda_event_record (before a replay)");
                 check(dbn4j_cuda_stream_wait_event(main, replayEvent), "dbn4j_cuda_stream_wait_event");
             }
-            if (rng != null) {
-                long start = rng.offset();
-                Math.addExact(start, words);   // the stream can give the words (else nothing is queued)
-                check(dbn4j_cuda_set_u64(offsetBase, start, main), "dbn4j_cuda_set_u64 (graph offset)");
+            if (rng == null) {
                 check(dbn4j_cuda_graph_launch(exec, main), "dbn4j_cuda_graph_launch");
-                rng.take(words);   // only once the replay is queued: a failed one leaves the stream where it was
                 return;
             }
-            check(dbn4j_cuda_graph_launch(exec, main), "dbn4j_cuda_graph_launch");
+            long start = rng.offset();
+            Math.addExact(start, words);   // the stream can give the words (else nothing is queued)
+            synchronized (lock) {
+                // The graph ends by moving the device's offset on by its words: a replay that follows one at the
+                // stream's next offset needs no write (one API call fewer per step).
+                if (!offsetKnown || offsetOnDevice != start) {
+                    offsetKnown = false;
+                    check(dbn4j_cuda_set_u64(offsetBase, start, main), "dbn4j_cuda_set_u64 (graph offset)");
+                    offsetWrites++;
+                    offsetOnDevice = start;
+                    offsetKnown = true;
+                }
+                offsetKnown = false;   // until the replay is queued
+                check(dbn4j_cuda_graph_launch(exec, main), "dbn4j_cuda_graph_launch");
+                offsetOnDevice = start + words;
+                offsetKnown = true;
+            }
+            rng.take(words);   // only once the replay is queued: a failed one leaves the stream where it was
         }
 
         /** {@link #launch()}: a step recorded by {@link CudaBackend#recordStep}, run once more. */
@@ -603,30 +668,33 @@ public final class CudaBackend extends Backend {
 
     /**
      * Records the work that {@code step} queues on this backend, without running it, as a CUDA graph. Every replay
-     * repeats exactly the recorded launches: the same matrices (addresses) and the same scalars. A step that samples
-     * is refused with an {@link IllegalStateException} (its replays would draw the same numbers): record it with its
-     * stream, {@link #capture(RandomStream, Consumer)}. Nothing in the step may wait for the device or allocate (a
-     * copy to the host, a loss value, {@link #synchronize()}, a new matrix): that fails with a
-     * {@link Dbn4jException} and no graph is made. Another thread's calls on this backend are refused
+     * repeats exactly the recorded launches: the same matrices (addresses) and the same scalars; counters
+     * ({@link Backend.Counter}) are read on the device, so a step that moves one on works on its next value at each
+     * replay. A step that samples is refused with an {@link IllegalStateException} (its replays would draw the same
+     * numbers): record it with its stream, {@link #capture(RandomStream, Consumer)}. Nothing in the step may wait for
+     * the device or allocate (a copy to the host, a loss value, {@link #synchronize()}, a new matrix): that fails with
+     * a {@link Dbn4jException} and no graph is made. Another thread's calls on this backend are refused
      * ({@link IllegalStateException}) while it captures (they would be recorded too). The caller closes the graph.
      */
     public Graph capture(Runnable step) {
-        Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
-        return new Graph(record(step, uses), null, 0, uses);
+        Recorded rec = new Recorded();
+        return new Graph(record(step, rec), null, 0, rec);
     }
 
     /**
      * As {@link #capture(Runnable)}, for a step that samples from {@code rng}: the step receives a copy of the stream
      * while it is recorded (nothing is drawn then), and every {@link Graph#launch()} takes the step's words from
-     * {@code rng} and has the sampling kernels read that offset on the device, so that n replays draw exactly the
-     * numbers of n eager steps. The step samples from this stream only (another stream fails the capture).
+     * {@code rng}, the sampling kernels reading that offset on the device, so that n replays draw exactly the
+     * numbers of n eager steps. The graph's last node moves the device's offset on by the step's words, so a replay
+     * that follows another at the stream's next offset writes nothing first. The step samples from this stream only
+     * (another stream fails the capture).
      */
     public Graph capture(RandomStream rng, Consumer<RandomStream> step) {
         if (rng == null || step == null) {
             throw new IllegalArgumentException(rng == null ? "rng is null" : "step is null");
         }
         RandomStream recording = rng.copy();
-        Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
+        Recorded rec = new Recorded();
         long exec;
         notRecording();
         synchronized (lock) {
@@ -636,13 +704,26 @@ public final class CudaBackend extends Backend {
             captureNext = captureStart;
             randomCapture = true;
             try {
-                exec = record(() -> step.accept(recording), uses);
+                exec = record(() -> {
+                    step.accept(recording);
+                    long words = recording.offset() - captureStart;
+                    if (words > 0) {
+                        check(dbn4j_cuda_add_u64(offsetBase, words, mainStream), "dbn4j_cuda_add_u64 (graph offset)");
+                    }
+                }, rec);
             } finally {
                 randomCapture = false;
                 captureRng = null;
             }
         }
-        return new Graph(exec, rng, recording.offset() - rng.offset(), uses);
+        return new Graph(exec, rng, recording.offset() - rng.offset(), rec);
+    }
+
+    /** Writes of the graphs' stream offset before a replay (tests: replays that follow each other need none). */
+    long offsetWrites() {
+        synchronized (lock) {
+            return offsetWrites;
+        }
     }
 
     @Override
@@ -659,8 +740,8 @@ public final class CudaBackend extends Backend {
         return rng == null ? capture(() -> step.accept(null)) : capture(rng, step);
     }
 
-    /** Records step as a graph, adding the matrices and loss logs it uses to uses. */
-    private long record(Runnable step, Set<Object> uses) {
+    /** Records step as a graph, adding what it uses and does to counters to rec. */
+    private long record(Runnable step, Recorded rec) {
         if (step == null) {
             throw new IllegalArgumentException("step is null");
         }
@@ -673,7 +754,7 @@ public final class CudaBackend extends Backend {
         notRecording();
         synchronized (lock) {
             long sideBefore = sideForks;
-            recordedUses = uses;
+            recorded = rec;
             // Marked before the check for open forks, as forkK counts its fork before checking for a capture.
             capturer = Thread.currentThread();
             try {
@@ -683,7 +764,7 @@ public final class CudaBackend extends Backend {
                 check(dbn4j_cuda_graph_begin(mainStream), "dbn4j_cuda_graph_begin");
             } catch (RuntimeException e) {
                 capturer = null;
-                recordedUses = null;
+                recorded = null;
                 throw e;
             }
             try {
@@ -691,7 +772,7 @@ public final class CudaBackend extends Backend {
             } finally {
                 // Only once the capture has ended: until then another thread's call would be recorded.
                 capturer = null;
-                recordedUses = null;
+                recorded = null;
             }
         }
         return exec[0];
@@ -997,9 +1078,9 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
-    protected void copyLossK(LossLog from, int fromSlot, LossLog to, int toSlot) {
-        check(dbn4j_cuda_memcpy_async(((DeviceLossLog) to).slot(toSlot), ((DeviceLossLog) from).slot(fromSlot),
-                Double.BYTES, D2D, stream()), "dbn4j_cuda_memcpy_async (loss slot)");
+    protected void appendLossK(LossLog from, int fromSlot, LossLog to, Counter next) {
+        check(dbn4j_cuda_append_double(((DeviceLossLog) from).slot(fromSlot), ((DeviceLossLog) to).slot(0),
+                to.capacity(), counterAddress(next), stream()), "dbn4j_cuda_append_double");
     }
 
     @Override
@@ -1175,6 +1256,42 @@ public final class CudaBackend extends Backend {
     @Override
     protected boolean holdsCodedRows() {
         return true;
+    }
+
+    @Override
+    protected boolean holdsCounters() {
+        return true;
+    }
+
+    @Override
+    protected void setCounterK(long counter, long value) {
+        if (capturer == Thread.currentThread()) {
+            throw new IllegalStateException("Counter.set cannot be recorded: each replay would set the counter again");
+        }
+        check(dbn4j_cuda_set_u64(counter, value, stream()), "dbn4j_cuda_set_u64 (counter)");
+    }
+
+    @Override
+    protected long readCounterK(long counter) {
+        notDuringAnotherCapture();
+        synchronized (lock) {
+            check(dbn4j_cuda_copy_to_host(staging, counter, Long.BYTES, stream()), "dbn4j_cuda_copy_to_host (counter)");
+            return new Address().at(staging, 2).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).getLong(0);
+        }
+    }
+
+    @Override
+    protected void gatherOrderedRowsAtK(long src, int srcRows, int cols, long order, int len, long batch, int count,
+            long dst) {
+        check(dbn4j_cuda_gather_rows_at(src, srcRows, cols, order, len, batch, count, dst, stream()),
+                "dbn4j_cuda_gather_rows_at");
+    }
+
+    @Override
+    protected void gatherOrderedCodedRowsAtK(long codes, int srcRows, int cols, long palette, long order, int len,
+            long batch, int count, long dst) {
+        check(dbn4j_cuda_gather_rows_u8_at(codes, srcRows, cols, palette, order, len, batch, count, dst, stream()),
+                "dbn4j_cuda_gather_rows_u8_at");
     }
 
     /**

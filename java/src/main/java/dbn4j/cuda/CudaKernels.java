@@ -61,6 +61,8 @@ public final class CudaKernels {
             @Cast("void*") long stream);
     public static native int dbn4j_cuda_set_u64(@Cast("uint64_t*") long p, @Cast("uint64_t") long value,
             @Cast("void*") long stream);
+    public static native int dbn4j_cuda_add_u64(@Cast("uint64_t*") long p, @Cast("uint64_t") long delta,
+            @Cast("void*") long stream);
 
     public static native int dbn4j_cuda_graph_begin(@Cast("void*") long stream);
     public static native int dbn4j_cuda_graph_end(@Cast("void*") long stream, @Cast("void**") long[] exec);
@@ -148,6 +150,14 @@ public final class CudaKernels {
     public static native int dbn4j_cuda_gather_rows_u8(@Cast("const uint8_t*") long codes, int srcRows, int N,
             @Cast("const float*") long palette, @Cast("const int32_t*") long idx, int B, @Cast("float*") long dst,
             @Cast("void*") long stream);
+    public static native int dbn4j_cuda_gather_rows_at(@Cast("const float*") long src, int srcRows, int N,
+            @Cast("const int32_t*") long order, @Cast("int64_t") long len, @Cast("const uint64_t*") long batch, int B,
+            @Cast("float*") long dst, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_gather_rows_u8_at(@Cast("const uint8_t*") long codes, int srcRows, int N,
+            @Cast("const float*") long palette, @Cast("const int32_t*") long order, @Cast("int64_t") long len,
+            @Cast("const uint64_t*") long batch, int B, @Cast("float*") long dst, @Cast("void*") long stream);
+    public static native int dbn4j_cuda_append_double(@Cast("const double*") long value, @Cast("double*") long log,
+            @Cast("int64_t") long slots, @Cast("uint64_t*") long next, @Cast("void*") long stream);
     public static native int dbn4j_cuda_softplus_row_sums(@Cast("const float*") long x, @Cast("float*") long out,
             int B, int N, @Cast("void*") long stream);
 

@@ -148,6 +148,11 @@ class Batches implements AutoCloseable {
         return (rows + batchSize - 1) / batchSize;
     }
 
+    /** The rows of batch {@code batch}. */
+    int batchRows(int batch) {
+        return Math.min(batchSize, rows - batch * batchSize);
+    }
+
     int rows() {
         return rows;
     }
@@ -203,6 +208,25 @@ class Batches implements AutoCloseable {
             be.gatherRows(t, rowOrder, batch * batchSize, tb[batch]);
         }
         return tb[batch];
+    }
+
+    /**
+     * Where {@link #batchBuffer} is not null: gathers the full batch that {@code batch} holds when the gather runs
+     * into the batch buffers (a recorded step's replays each take the batch the counter holds then).
+     */
+    void gather(Backend.Counter batch) {
+        requireOrder();
+        if (batchBuffer(0) == null) {
+            throw new IllegalStateException("the batches are not gathered into one buffer");
+        }
+        if (xc != null) {
+            be.gatherRows(xc, rowOrder, batch, xs);
+        } else {
+            be.gatherRows(x, rowOrder, batch, xs);
+        }
+        if (t != null) {
+            be.gatherRows(t, rowOrder, batch, ts);
+        }
     }
 
     /** Shuffled batches exist only once an epoch's order is set (per epoch: the copy is still zeros before). */

@@ -153,17 +153,17 @@ final class RbmTraining {
                 // Each step's reconstruction error goes into the log, read once after the epoch's last step (or at a
                 // stop): on a GPU nothing in the mini-batch loop waits for the device. A non-finite one names its
                 // batch and restores the weights of the epoch's start, as a check after every step would.
-                try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, rng,
+                try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, rng, errors,
                         r -> update(r, recording.fixed(0), full, g, lr, momentum, recording.loss(), 0))) {
                     for (int i = firstBatch; i < data.count(); i++) {
-                        Matrix v0 = data.x(i);
-                        if (replay != null && v0.rows() == bs) {
-                            recording.run(replay, errors, i, v0);
+                        int rows = data.batchRows(i);
+                        if (replay != null && rows == bs) {
+                            recording.run(replay, i);
                         } else {
-                            update(rng, v0, v0.rows() == bs ? full : part, g, lr, momentum, errors, i);
+                            update(rng, data.x(i), rows == bs ? full : part, g, lr, momentum, errors, i);
                         }
                         if (cfg.progress() != null) {
-                            cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), v0.rows());
+                            cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), rows);
                         }
                         if (cfg.stopRequested() && i + 1 < data.count()) {
                             checkErrors(errors, firstBatch, i + 1, lastGood, epoch);

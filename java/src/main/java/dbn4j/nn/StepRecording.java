@@ -11,11 +11,12 @@ import java.util.logging.Logger;
 /**
  * How a training loop uses {@link Backend#recordStep}: where the backend records (CUDA), each epoch's full
  * mini-batches run as one step recorded for that epoch (its learning rate and momentum are scalars of the recording)
- * and fed through fixed buffers: the batch gathered there (or copied, where the batches come from elsewhere), one
- * replay (one CUDA graph launch instead of a launch per kernel), a copy of its loss to the batch's slot. A smaller
- * last batch, an epoch with fewer than two full batches left, and every batch on a backend that does not record run
- * the step directly. A step that the backend cannot record (a sampler without a device-side offset, for one) runs
- * directly too, said once in the log.
+ * and fed through fixed buffers. The recorded step gathers its batch from the epoch's order and appends its loss to
+ * the epoch's log, both at a {@link Backend.Counter} that it moves on itself: each full batch is then one replay (one
+ * CUDA graph launch, with nothing else sent to the device). Batches that come from elsewhere (streamed from disk) are
+ * copied into the fixed buffers before their replay instead. A smaller last batch, an epoch with fewer than two full
+ * batches left, and every batch on a backend that does not record run the step directly. A step that the backend
+ * cannot record (a sampler without a device-side offset, for one) runs directly too, said once in the log.
  *
  * <p>On CUDA a recording captures everything queued on the backend's stream (and its forks): two training runs must
  * not use the CUDA backend at the same time (one process-wide backend; run them one after the other).
@@ -37,25 +38,34 @@ final class StepRecording implements AutoCloseable {
 
     private final Backend be;
     private final String what;
+    private final Batches data;
     private boolean refused;
     /** Where recording is used: the fixed buffers of the step's inputs and the one-slot log of its loss. */
     private final Matrix[] fixed;
     /** The fixed buffers made here (the others are the batches' own buffers). */
     private final Matrix[] made;
     private final Backend.LossLog loss;
+    /** Where recording is used: the batch that the next replay takes, and its loss's slot. */
+    private final Backend.Counter batch;
+    /** Whether the recorded step gathers its batch itself (else each batch is copied to the fixed buffers). */
+    private final boolean gathers;
 
     /**
-     * For steps whose inputs are the batches of {@code data}, {@code rows} rows of {@code cols[i]} columns each: where
-     * the backend records, the fixed buffers a recorded step reads them from and the slot it writes its loss to.
-     * Where the data gathers every full batch into one buffer ({@link Batches#batchBuffer}), that is the fixed
-     * buffer; else one is made here (closed with this object), and each batch is copied to it.
+     * For steps whose inputs are the batches of {@code data} (input 0 its inputs, 1 its targets), {@code rows} rows of
+     * {@code cols[i]} columns each: where the backend records, the fixed buffers a recorded step reads them from and
+     * the slot it writes its loss to. Where the data gathers every full batch into one buffer
+     * ({@link Batches#batchBuffer}), that is the fixed buffer, and the recorded step gathers there; else one is made
+     * here (closed with this object), and each batch is copied to it.
      */
     StepRecording(Backend be, String what, Batches data, int rows, int... cols) {
         this.be = be;
         this.what = what;
+        this.data = data;
         fixed = new Matrix[cols.length];
         made = new Matrix[cols.length];
         Backend.LossLog log = null;
+        Backend.Counter counter = null;
+        boolean own = false;
         if (active()) {
             try {
                 for (int i = 0; i < cols.length; i++) {
@@ -64,15 +74,22 @@ final class StepRecording implements AutoCloseable {
                         fixed[i] = given;
                     } else {
                         fixed[i] = made[i] = be.allocate(rows, cols[i]);
+                        own = true;
                     }
                 }
                 log = be.lossLog(1);
+                counter = be.counter();
             } catch (RuntimeException e) {
                 Matrix.closeAll(made);
+                if (log != null) {
+                    log.close();
+                }
                 throw e;
             }
         }
         loss = log;
+        batch = counter;
+        gathers = counter != null && !own;
     }
 
     /** The fixed buffer of input i (null where nothing is recorded). */
@@ -91,17 +108,23 @@ final class StepRecording implements AutoCloseable {
     }
 
     /**
-     * The step, recorded for an epoch with {@code fullBatches} full batches left; or null where that is fewer than
-     * two (recording would cost more than it saves) or the backend refuses the step (said once), for the loop to run
-     * the step directly.
+     * The step, recorded for an epoch with {@code fullBatches} full batches left, whose replays append their losses
+     * to {@code log}; or null where that is fewer than two (recording would cost more than it saves) or the backend
+     * refuses the step (said once), for the loop to run the step directly.
      */
-    Backend.Replay record(int fullBatches, RandomStream rng, Consumer<RandomStream> step) {
+    Backend.Replay record(int fullBatches, RandomStream rng, Backend.LossLog log, Consumer<RandomStream> step) {
         if (!active() || fullBatches < 2) {
             return null;
         }
         Backend.Replay replay;
         try {
-            replay = be.recordStep(rng, step);
+            replay = be.recordStep(rng, r -> {
+                if (gathers) {
+                    data.gather(batch);
+                }
+                step.accept(r);
+                be.appendLoss(loss, 0, log, batch);
+            });
         } catch (IllegalStateException | Dbn4jException e) {
             refused = true;
             lastRefusal = what + ": " + e;
@@ -124,18 +147,24 @@ final class StepRecording implements AutoCloseable {
     }
 
     /**
-     * Runs one batch through {@code replay}: its inputs (as many as fixed buffers, same shapes) copied into the fixed
-     * buffers unless they are there already, the replay, its loss moved to slot {@code slot} of {@code log}.
+     * Runs full batch {@code i} of the data through {@code replay}, its loss into slot i of the recording's log: the
+     * counter set to i unless the last replay left it there; the batch copied into the fixed buffers unless the
+     * replay gathers it (or it is there already).
      */
-    void run(Backend.Replay replay, Backend.LossLog log, int slot, Matrix... inputs) {
-        for (int i = 0; i < inputs.length; i++) {
-            if (!inputs[i].sameMemory(fixed[i])) {
-                be.copy(inputs[i], fixed[i]);
-                COPIES.incrementAndGet();
+    void run(Backend.Replay replay, int i) {
+        if (batch.value() != i) {
+            batch.set(i);
+        }
+        if (!gathers) {
+            for (int k = 0; k < fixed.length; k++) {
+                Matrix in = k == 0 ? data.x(i) : data.t(i);
+                if (!in.sameMemory(fixed[k])) {
+                    be.copy(in, fixed[k]);
+                    COPIES.incrementAndGet();
+                }
             }
         }
         replay.run();
-        be.copyLoss(loss, 0, log, slot);
     }
 
     @Override
@@ -143,6 +172,9 @@ final class StepRecording implements AutoCloseable {
         Matrix.closeAll(made);
         if (loss != null) {
             loss.close();
+        }
+        if (batch != null) {
+            batch.close();
         }
     }
 }

@@ -124,20 +124,21 @@ final class SupervisedTraining {
                 // The losses go into the log and are read once, after the epoch's last step (or at a stop): on a
                 // GPU nothing in the mini-batch loop waits for the device. A non-finite loss then names its batch
                 // and restores the weights of the epoch's start, as a check after every step would.
-                try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, null,
+                try (Backend.Replay replay = recording.record(train.rows() / bs - firstBatch, null, losses,
                         r -> model.trainStep(recording.fixed(0), recording.fixed(1), ws, opt, lr, momentum,
                                 cfg.weightDecay(), cfg.nesterov(), recording.loss(), 0))) {
                     for (int i = firstBatch; i < data.count(); i++) {
-                        Matrix x = data.x(i);
-                        Matrix t = data.t(i);
-                        batchRows[i] = x.rows();
-                        if (replay != null && x.rows() == bs) {
-                            recording.run(replay, losses, i, x, t);
+                        int rows = data.batchRows(i);
+                        batchRows[i] = rows;
+                        if (replay != null && rows == bs) {
+                            recording.run(replay, i);
                         } else {
-                            model.trainStep(x, t, ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(), losses, i);
+                            Matrix x = data.x(i);
+                            model.trainStep(x, data.t(i), ws, opt, lr, momentum, cfg.weightDecay(), cfg.nesterov(),
+                                    losses, i);
                         }
                         if (cfg.progress() != null) {
-                            cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), x.rows());
+                            cfg.progress().onBatch(phase, epoch + 1, i + 1, data.count(), rows);
                         }
                         if (cfg.stopRequested() && i + 1 < data.count()) {
                             sum = addLosses(losses, batchRows, firstBatch, i + 1, sum, lastGood, epoch);

@@ -101,6 +101,24 @@ class CudaKernelTest {
         dbn4j.RowOrderTest.refusesAnotherBackends(CPU, gpu);
     }
 
+    /**
+     * A counter in device memory: gathers of its batch and losses appended at it, eagerly and in a CUDA graph whose
+     * replays each take the next batch and slot (read and moved on the device), against the plain Java gather; a
+     * replay past the order or the log refused before it is queued; misuse.
+     */
+    @Test
+    void countersFeedRecordedStepsAsThePlainJava() {
+        dbn4j.CounterTest.checkOn(gpu);
+        dbn4j.CounterTest.refusesAnotherBackends(gpu, CPU);
+        dbn4j.CounterTest.refusesAnotherBackends(CPU, gpu);
+        try (Backend.Counter c = gpu.counter()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ((CudaBackend) gpu).capture(() -> c.set(3)));
+            assertTrue(e.getMessage().contains("Counter.set"), e.getMessage());
+            assertEquals(0, c.read(), "a refused recording set nothing");
+        }
+    }
+
     @Test
     void loggedLossesAreTheReturnedOnesAndReadBackInRanges() {
         dbn4j.cpu.LossLogTest.loggedLossesAreTheReturnedOnes(gpu);
@@ -663,7 +681,8 @@ class CudaKernelTest {
      * leave the stream at the same offset. The step samples 7 x 13 units with the plain sampler, then 70 x 13 (two
      * row chunks) with the fused one that also sums its columns (an RBM step's), then with the other samplers
      * (uniform, Bernoulli, Gaussian: a Gaussian-visible RBM's): 813 words per step, so the replays start at offsets
-     * of three residues mod 4.
+     * of three residues mod 4. A replay that follows another moves the device's offset on itself (the graph's last
+     * node): only the first replay, and the one after 3 words drawn in between, write the offset first.
      */
     @Test
     void graphReplaysDrawTheEagerRandomStream() {
@@ -699,12 +718,22 @@ class CudaKernelTest {
                     for (int i = 0; i < 3; i++) {
                         step.accept(rng);
                     }
+                    rng.take(3);
+                    step.accept(rng);
                 } else {
                     try (CudaBackend.Graph g = cuda.capture(rng, step)) {
                         assertEquals(5, rng.offset(), "capturing draws nothing");
+                        long writes = cuda.offsetWrites();
                         for (int i = 0; i < 3; i++) {
                             g.launch();
                         }
+                        assertTrue(cuda.offsetWrites() - writes <= 1, "replays that follow each other write no "
+                                + "offset: " + (cuda.offsetWrites() - writes) + " writes for 3 replays");
+                        rng.take(3);
+                        writes = cuda.offsetWrites();
+                        g.launch();
+                        assertEquals(1, cuda.offsetWrites() - writes, "a replay after words drawn elsewhere writes "
+                                + "the stream's offset");
                     }
                     assertThrows(IllegalStateException.class,
                             () -> cuda.capture(rng, r -> gpu.uniform(new RandomStream(1), p)).close(),
@@ -722,14 +751,14 @@ class CudaKernelTest {
         int n = rows * cols;
         int perStep = (n + 1) / 2 + tall * cols / 2 + n + ((rows - 1) * cols + 1) / 2 + 2 * n;
         assertEquals(46 + 455 + 91 + 39 + 182, perStep, "813 words: the replays start at residues 1, 2, 3 mod 4");
-        assertEquals(5 + 3 * perStep, offsets[1]);
+        assertEquals(5 + 4 * perStep + 3, offsets[1]);
         assertEquals(offsets[0], offsets[1]);
-        assertArrayEquals(results[0], results[1], "three replays draw the samples and sums of three eager steps");
+        assertArrayEquals(results[0], results[1], "four replays draw the samples and sums of four eager steps");
         float total = 0;
         for (int i = 0; i < rows * cols; i++) {
             total += results[0][i];
         }
-        assertTrue(total > 0 && total < 3 * rows * cols, "the samples vary: " + total);
+        assertTrue(total > 0 && total < 4 * rows * cols, "the samples vary: " + total);
     }
 
     @Test
