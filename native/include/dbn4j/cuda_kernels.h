@@ -196,7 +196,8 @@ int dbn4j_cuda_sigmoid_bernoulli(uint64_t seed, uint64_t offset, const float *x,
                                  float *s, int B, int N, void *stream);
 
 /* The samplers with the stream offset read on the device when the kernel runs: offset = *base + delta, base a
- * DEVICE uint64_t. For CUDA graphs, which replay their launch arguments: set *base before each replay. */
+ * DEVICE uint64_t. For CUDA graphs, which replay their launch arguments: *base set before a replay (set_u64), or
+ * moved on by the graph's last node (add_u64) for the next one. */
 int dbn4j_cuda_sigmoid_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t delta, const float *x,
                                     const float *b, float *p, float *s, int B, int N, void *stream);
 int dbn4j_cuda_random_uniform_at(uint64_t seed, const uint64_t *base, uint64_t delta, float *out, int64_t n,

@@ -8,8 +8,9 @@
  * by column_sums, with coalesced loads and stores (lane = column). The _sgd variants then step a parameter vector
  * (a bias) with the new sums as its gradient, in the same launch: the bits of a following sgd_momentum.
  * gather_rows (and gather_rows_u8, from byte codes and a palette): one thread per element, indices read from device
- * memory; the _at forms take batch (*batch) of an epoch's order, read on the device (a recorded step's gather). softplus_row_sums: one warp per row,
- * double, fixed butterfly (agrees with the CPU's in-order sum to ~1e-15 relative before the float rounding).
+ * memory; the _at forms take batch (*batch) of an epoch's order, read on the device (a recorded step's gather).
+ * softplus_row_sums: one warp per row, double, fixed butterfly (agrees with the CPU's in-order sum to ~1e-15
+ * relative before the float rounding).
  * Test: ctest --test-dir <build> -R cuda.
  */
 #include "internal.cuh"

@@ -499,6 +499,8 @@ public abstract class Backend {
 
     /** Whether this thread is running a fork's work ({@link #fork}). */
     private final ThreadLocal<Boolean> forking = ThreadLocal.withInitial(() -> false);
+    /** Whether the calling thread runs a step of the default {@link #recordStep} (where Counter.set is refused). */
+    private final ThreadLocal<Boolean> replaying = ThreadLocal.withInitial(() -> false);
     /** Forks not joined yet, oldest first (guarded by itself). */
     private final java.util.List<Fork> open = new java.util.ArrayList<>();
 
@@ -670,9 +672,9 @@ public abstract class Backend {
 
     /**
      * Whether {@link #recordStep} records (the CUDA backend: a step becomes one CUDA graph launch instead of one
-     * launch per kernel). A recorded step works on the buffers it was recorded with, so the training loops gather (or
-     * copy) each mini-batch into fixed buffers before its run; where nothing is recorded they run their steps
-     * directly.
+     * launch per kernel). A recorded step works on the buffers it was recorded with, so the training loops' recorded
+     * steps gather each mini-batch into fixed buffers themselves, at a {@link Counter} (streamed batches are copied
+     * there before the run); where nothing is recorded they run their steps directly.
      */
     public boolean recordsSteps() {
         return false;
@@ -692,7 +694,12 @@ public abstract class Backend {
         return new Replay() {
             @Override
             public void run() {
-                step.accept(rng);
+                replaying.set(true);
+                try {
+                    step.accept(rng);
+                } finally {
+                    replaying.set(false);
+                }
             }
 
             @Override
@@ -1161,6 +1168,10 @@ public abstract class Backend {
         public void set(long count) {
             owner.outsideFork("Counter.set");
             checkOpen();
+            if (owner.replaying.get()) {   // a device backend refuses it in a capture (setCounterK)
+                throw new IllegalStateException("Counter.set cannot be recorded: each replay would set the counter "
+                        + "again");
+            }
             if (count < 0) {
                 throw new IllegalArgumentException("a counter cannot be set to " + count);
             }
@@ -1184,16 +1195,7 @@ public abstract class Backend {
     /** A counter at zero for this backend. */
     public final Counter counter() {
         outsideFork("counter");
-        Counter c = new Counter(this, holdsCounters() ? allocate(1, 2) : null);
-        if (c.device != null) {
-            try {
-                setCounterK(c.device.address(), 0);
-            } catch (RuntimeException e) {
-                c.close();
-                throw e;
-            }
-        }
-        return c;
+        return new Counter(this, holdsCounters() ? allocate(1, 2) : null);   // allocate zeroes it
     }
 
     /** A counter argument: not null, open, this backend's (a recorded call keeps its memory). */

@@ -91,8 +91,9 @@ public class CounterTest {
             IndexOutOfBoundsException past = assertThrows(IndexOutOfBoundsException.class,
                     () -> be.gatherRows(m, order, c, dst));
             assertTrue(past.getMessage().contains("rows [300, 400) of a row order of 337"), past.getMessage());
-            c.set(Integer.MAX_VALUE);
+            c.set(1L << 30);   // 2^30 * 100 rows wraps to 0 in an int: batch 0 again, without the check
             assertThrows(IndexOutOfBoundsException.class, () -> be.gatherRows(coded, order, c, dst), "no overflow");
+            assertThrows(IndexOutOfBoundsException.class, () -> be.gatherRows(m, order, c, dst), "no overflow");
         }
     }
 
@@ -150,6 +151,28 @@ public class CounterTest {
                 assertEquals(halfMeanSquare(ref, bs), log.read(1, 2)[0], 1e-9 * halfMeanSquare(ref, bs));
                 assertEquals(2, c.read());
             }
+            // Two appends per run: the second is refused at the last slot. A recording backend refuses the run
+            // before it is queued, the counter as it was; the CPU runs the step, the first append included.
+            try (Backend.LossLog three = be.lossLog(3); Backend.Replay twice = be.recordStep(null, r -> {
+                be.appendLoss(one, 0, three, c);
+                be.appendLoss(one, 0, three, c);
+            })) {
+                c.set(0);
+                twice.run();
+                assertEquals(2, c.value());
+                assertThrows(IndexOutOfBoundsException.class, twice::run);
+                long left = be.recordsSteps() ? 2 : 3;
+                assertEquals(left, c.value(), be.name() + ": the counter after a refused run");
+                assertEquals(left, c.read(), be.name() + ": the counter the backend holds");
+            }
+            // A counter is set outside recorded steps only (each replay would set it again).
+            IllegalStateException set = assertThrows(IllegalStateException.class, () -> {
+                try (Backend.Replay s = be.recordStep(null, r -> c.set(5))) {
+                    s.run();
+                }
+            });
+            assertTrue(set.getMessage().contains("Counter.set"), set.getMessage());
+            assertTrue(c.read() != 5, "nothing set");
         }
     }
 

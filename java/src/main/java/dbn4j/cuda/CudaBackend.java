@@ -142,7 +142,10 @@ public final class CudaBackend extends Backend {
     private volatile boolean concurrentForks = true;
     /** Device doubles: {@link #LOSS_ROWS} per-row losses (one loss at a time, in stream order). */
     private final long lossRows;
-    /** Guards the staging buffer, the index buffer, the loss scratch and the GEMM scalars and pointers. */
+    /**
+     * Guards the staging buffer, the index buffer, the loss scratch, the GEMM scalars and pointers, and what the
+     * backend knows of the graphs' offset base (a graph launch that samples).
+     */
     private final Object lock = new Object();
     private long indices;
     private int indexCapacity;
@@ -322,7 +325,7 @@ public final class CudaBackend extends Backend {
         }
     }
 
-    /** In a recorded step, the work runs at each replay, before it is queued (the counter holds that replay's value). */
+    /** In a recorded step the work runs at each replay, before it is queued (the counter then holds its value). */
     @Override
     protected void onCounters(Counter c, Runnable work) {
         if (capturer == Thread.currentThread()) {
@@ -336,8 +339,8 @@ public final class CudaBackend extends Backend {
     private record CounterWork(Counter counter, Runnable work) {}
 
     /**
-     * What a recorded step uses (the matrices and loss logs: a replay refuses to run once one is closed) and the work on
-     * counters that its replays redo, in order.
+     * What a recorded step uses (the matrices and loss logs: a replay refuses to run once one is closed) and the work
+     * on counters that its replays redo, in order.
      */
     private static final class Recorded {
         final Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -587,11 +590,16 @@ public final class CudaBackend extends Backend {
             if (exec == 0) {
                 throw new IllegalStateException("graph is closed");
             }
+            if (capturer == Thread.currentThread()) {
+                // It would be recorded into the step, while its counters and stream moved once, now.
+                throw new IllegalStateException("a graph cannot be launched inside a recorded step");
+            }
             // The graph holds device addresses: a closed (freed) buffer would be written by the replay.
             for (Matrix m : matrices) {
                 if (m.isFreed()) {
                     throw new IllegalStateException("a matrix (" + m.shape() + ") that the recorded step uses has "
-                            + "been closed and freed: the replay would use freed device memory");
+                            + "been closed and freed (or the row order or counter held in it): the replay would use "
+                            + "freed device memory");
                 }
             }
             for (Backend.LossLog log : logs) {
@@ -605,16 +613,22 @@ public final class CudaBackend extends Backend {
             for (int i = 0; i < counters.length; i++) {
                 before[i] = counters[i].counter().value();
             }
+            boolean queued = false;
             try {
                 for (CounterWork w : counters) {
                     w.work().run();
                 }
                 queue(main);
-            } catch (RuntimeException e) {
-                for (int i = counters.length - 1; i >= 0; i--) {
-                    restoreCounter(counters[i].counter(), before[i]);
+                queued = true;
+            } finally {
+                if (!queued) {   // refused, or failed to queue: the counters as they were
+                    for (int i = counters.length - 1; i >= 0; i--) {
+                        restoreCounter(counters[i].counter(), before[i]);
+                    }
                 }
-                throw e;
+            }
+            if (rng != null) {
+                rng.take(words);   // only once the replay is queued: a failed one leaves the stream where it was
             }
         }
 
@@ -647,7 +661,6 @@ public final class CudaBackend extends Backend {
                 offsetOnDevice = start + words;
                 offsetKnown = true;
             }
-            rng.take(words);   // only once the replay is queued: a failed one leaves the stream where it was
         }
 
         /** {@link #launch()}: a step recorded by {@link CudaBackend#recordStep}, run once more. */
@@ -694,6 +707,8 @@ public final class CudaBackend extends Backend {
             throw new IllegalArgumentException(rng == null ? "rng is null" : "step is null");
         }
         RandomStream recording = rng.copy();
+        long start = rng.offset();
+        long[] words = new long[1];
         Recorded rec = new Recorded();
         long exec;
         notRecording();
@@ -706,9 +721,10 @@ public final class CudaBackend extends Backend {
             try {
                 exec = record(() -> {
                     step.accept(recording);
-                    long words = recording.offset() - captureStart;
-                    if (words > 0) {
-                        check(dbn4j_cuda_add_u64(offsetBase, words, mainStream), "dbn4j_cuda_add_u64 (graph offset)");
+                    words[0] = recording.offset() - start;
+                    if (words[0] > 0) {
+                        check(dbn4j_cuda_add_u64(offsetBase, words[0], mainStream),
+                                "dbn4j_cuda_add_u64 (graph offset)");
                     }
                 }, rec);
             } finally {
@@ -716,7 +732,14 @@ public final class CudaBackend extends Backend {
                 captureRng = null;
             }
         }
-        return new Graph(exec, rng, recording.offset() - rng.offset(), rec);
+        if (rng.offset() != start) {
+            // The step drew from rng itself (at the recording's offset, so the capture let it): its replays would
+            // not draw the words rng gives them.
+            dbn4j_cuda_graph_destroy(exec);
+            throw new IllegalStateException("the recorded step drew from the stream given to capture (now at offset "
+                    + rng.offset() + ", was " + start + "): a step samples from the stream it receives");
+        }
+        return new Graph(exec, rng, words[0], rec);
     }
 
     /** Writes of the graphs' stream offset before a replay (tests: replays that follow each other need none). */

@@ -9,9 +9,9 @@ import java.util.SplittableRandom;
  * A data set on the backend, in mini-batches: the inputs (n, D) and targets (n, T) are copied to the backend
  * once. Shuffled, each epoch visits the rows in a seeded order: batch i holds rows order[i*B .. (i+1)*B). Where
  * {@link Backend#gathersPerBatch} (the CPU and CUDA backends) the epoch's order is set once on the backend
- * ({@link Backend.RowOrder}) and each batch is gathered into one batch buffer when it is asked for, so that there is
- * no second copy of the data set; elsewhere the epoch is gathered at once into a shuffled copy whose consecutive rows
- * are the batches. Both give the same batches. Per batch, inputs of at most 256 distinct values (8-bit pixels) are
+ * ({@link Backend.RowOrder}) and each batch is gathered into one batch buffer when it is asked for (or, by a recorded
+ * step, at the batch a {@link Backend.Counter} holds: {@link #gather}), so that there is no second copy of the data
+ * set; elsewhere the epoch is gathered at once into a shuffled copy whose consecutive rows are the batches. Both give the same batches. Per batch, inputs of at most 256 distinct values (8-bit pixels) are
  * held as byte codes ({@link Backend#encodeRows}): a quarter of the memory, and a quarter of the memory traffic of
  * each gather, which otherwise moves a mini-batch of rows scattered over the whole data set every step. The row views
  * of every batch are made once, so that the training loop allocates nothing. The order of epoch e depends only on

@@ -111,11 +111,89 @@ class CudaKernelTest {
         dbn4j.CounterTest.checkOn(gpu);
         dbn4j.CounterTest.refusesAnotherBackends(gpu, CPU);
         dbn4j.CounterTest.refusesAnotherBackends(CPU, gpu);
-        try (Backend.Counter c = gpu.counter()) {
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> ((CudaBackend) gpu).capture(() -> c.set(3)));
-            assertTrue(e.getMessage().contains("Counter.set"), e.getMessage());
-            assertEquals(0, c.read(), "a refused recording set nothing");
+        CudaBackend cuda = (CudaBackend) gpu;
+        try (Backend.Counter c = gpu.counter(); Backend.LossLog one = gpu.lossLog(1);
+                Backend.LossLog log = gpu.lossLog(4); Matrix u = gpu.allocate(2, 5)) {
+            // A replay that fails where it is queued (its stream has no words left) leaves the counter moved by
+            // nothing, though its append's check and move ran first.
+            RandomStream end = new RandomStream(3, 0);
+            try (CudaBackend.Graph g = cuda.capture(end, r -> {
+                gpu.uniform(r, u);
+                gpu.appendLoss(one, 0, log, c);
+            })) {
+                end.take(Long.MAX_VALUE - 4);   // 4 words left, the step draws 10
+                assertThrows(ArithmeticException.class, g::launch);
+                assertEquals(0, c.value());
+                assertEquals(0, c.read());
+                assertEquals(Long.MAX_VALUE - 4, end.offset());
+                // Nor may a graph be launched inside a step being recorded (it would be recorded, its counters
+                // moved once).
+                IllegalStateException nested = assertThrows(IllegalStateException.class,
+                        () -> cuda.capture(g::launch));
+                assertTrue(nested.getMessage().contains("inside a recorded step"), nested.getMessage());
+                assertEquals(0, c.read());
+            }
+            // A step that draws from the stream given to capture, not from the one it receives, is refused.
+            RandomStream rng = new RandomStream(3, 100);
+            IllegalStateException outer = assertThrows(IllegalStateException.class,
+                    () -> cuda.capture(rng, r -> gpu.uniform(rng, u)));
+            assertTrue(outer.getMessage().contains("the stream it receives"), outer.getMessage());
+        }
+    }
+
+    /**
+     * Two graphs that sample from one stream, alternating: each replay starts where the other left the device's
+     * offset, so only the first writes it; two streams alternating write it at every replay. Both draw the numbers
+     * of the eager steps.
+     */
+    @Test
+    void alternatingGraphsDrawTheEagerStream() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        float[] x0 = random(41, 6 * 9, -3, 3);
+        float[] b0 = random(42, 9, -1, 1);
+        for (int streams = 1; streams <= 2; streams++) {
+            float[][] results = new float[2][];
+            long[] writes = new long[2];
+            for (int mode = 0; mode < 2; mode++) {
+                RandomStream[] rng = {new RandomStream(7, 3), new RandomStream(streams == 1 ? 7 : 8, 3)};
+                try (Matrix x = gpu.matrix(6, 9, x0); Matrix b = gpu.matrix(1, 9, b0); Matrix u = gpu.allocate(5, 7);
+                        Matrix p = gpu.allocate(6, 9); Matrix s = gpu.allocate(6, 9); Matrix su = gpu.allocate(5, 7);
+                        Matrix ss = gpu.allocate(6, 9)) {
+                    java.util.function.Consumer<RandomStream> a = r -> {
+                        gpu.uniform(r, u);
+                        gpu.axpy(1f, u, su);
+                    };
+                    java.util.function.Consumer<RandomStream> c = r -> {
+                        gpu.sigmoidBernoulli(r, x, b, p, s);
+                        gpu.axpy(1f, s, ss);
+                    };
+                    RandomStream second = streams == 1 ? rng[0] : rng[1];
+                    if (mode == 0) {
+                        for (int i = 0; i < 3; i++) {
+                            a.accept(rng[0]);
+                            c.accept(second);
+                        }
+                    } else {
+                        try (CudaBackend.Graph ga = cuda.capture(rng[0], a);
+                                CudaBackend.Graph gc = cuda.capture(second, c)) {
+                            long before = cuda.offsetWrites();
+                            for (int i = 0; i < 3; i++) {
+                                ga.launch();
+                                gc.launch();
+                            }
+                            writes[mode] = cuda.offsetWrites() - before;
+                        }
+                    }
+                    results[mode] = Reference.concat(su.toArray(), ss.toArray(), new float[] {rng[0].offset(),
+                        rng[1].offset()});
+                }
+            }
+            assertArrayEquals(results[0], results[1], streams + " stream(s): the eager steps' numbers");
+            if (streams == 1) {
+                assertTrue(writes[1] <= 1, "one stream: " + writes[1] + " offset writes for 6 replays");
+            } else {
+                assertEquals(6, writes[1], "two streams: an offset write before every replay");
+            }
         }
     }
 

@@ -11,14 +11,17 @@ import dbn4j.Backends;
 import dbn4j.Matrix;
 import dbn4j.Reference;
 import dbn4j.data.Dataset;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The training loops' recorded-step path ({@link StepRecording}: each full batch gathered into a fixed buffer, one
- * replay, its loss moved to the batch's slot; the smaller last batch run directly), forced on the CPU, where a replay
+ * The training loops' recorded-step path ({@link StepRecording}: one replay per full batch, which gathers the batch
+ * into a fixed buffer and appends its loss to the batch's slot at a counter it moves on; the smaller last batch run
+ * directly), forced on the CPU, where a replay
  * calls the step: it must train the very model of the direct path, bit for bit, log the same losses and name the
  * same batch when training diverges. On CUDA a replay is a CUDA graph launch ({@code CudaTrainingTest} compares that
  * with the CPU on a device).
@@ -53,6 +56,11 @@ class RecordedStepsTest {
      * replays < 0, at least one); each batch gathered into the buffer the recorded step reads (none copied there).
      */
     static <T> T recorded(boolean on, long replays, Supplier<T> body) {
+        return recorded(on, replays, false, body);
+    }
+
+    /** As above; streamed: the batches are streamed, so the recorded path copies them to the step's buffers. */
+    static <T> T recorded(boolean on, long replays, boolean streamed, Supplier<T> body) {
         boolean before = StepRecording.forced;
         StepRecording.forced = on;
         StepRecording.lastRefusal = null;
@@ -62,7 +70,11 @@ class RecordedStepsTest {
             T result = body.get();
             long ran = StepRecording.REPLAYS.get() - start;
             assertNull(StepRecording.lastRefusal, "no step refused");
-            assertEquals(copies, StepRecording.COPIES.get(), "batches gathered where the recorded step reads them");
+            if (streamed && on) {
+                assertTrue(StepRecording.COPIES.get() > copies, "streamed batches copied where the step reads them");
+            } else {
+                assertEquals(copies, StepRecording.COPIES.get(), "batches gathered where the recorded step reads them");
+            }
             if (!on || replays >= 0) {
                 assertEquals(on ? replays : 0, ran, "replays");
             } else {
@@ -127,6 +139,75 @@ class RecordedStepsTest {
             assertArrayEquals((float[]) runs[0][0], (float[]) runs[1][0], hidden + ": parameters");
             // train_loss is the mean of the logged losses: each replay's loss reached its batch's slot.
             assertArrayEquals((double[]) runs[0][1], (double[]) runs[1][1], hidden + ": training losses");
+        }
+    }
+
+    /**
+     * A run stopped in its second epoch and resumed from its checkpoint, recorded, trains the uninterrupted direct
+     * run's model: the resumed epoch's recorded step starts at the first batch left (its counter set there).
+     */
+    @Test
+    void resumedMidEpochRecorded(@TempDir Path dir) {
+        TrainConfig base = config().epochs(3);
+        RbmOptions pcd = new RbmOptions().k(1).persistent(true);
+        float[][] direct = recorded(false, 0, () -> {
+            try (Mlp m = Mlp.create(BE, new int[] {16, 10, 3}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY,
+                    4); Rbm r = Rbm.create(BE, 16, 8, Rbm.Visible.BERNOULLI, 9)) {
+                m.fit(data(), null, base.copy());
+                r.fit(data(), null, base.copy(), pcd);
+                return new float[][] {values(m.params(0), m.params(1)), values(r.weights(), r.hiddenBias())};
+            }
+        });
+        Path mc = dir.resolve("mlp.ckpt");
+        Path rc = dir.resolve("rbm.ckpt");
+        // 5 batches per epoch: stopped after 7, the second epoch resumes at its batch 2 (2 of its 4 full batches
+        // left: recorded).
+        float[][] resumed = recorded(true, -1, () -> {
+            try (Mlp m = Mlp.create(BE, new int[] {16, 10, 3}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY,
+                    4); Rbm r = Rbm.create(BE, 16, 8, Rbm.Visible.BERNOULLI, 9)) {
+                TrainingInterruptedException e = assertThrows(TrainingInterruptedException.class,
+                        () -> m.fit(data(), null, ModelFilesTest.stopAfterBatches(base.copy().checkpoint(mc, 1), 7)));
+                assertTrue(e.getMessage().contains("epoch 2"), e.getMessage());
+                assertThrows(TrainingInterruptedException.class, () -> r.fit(data(), null,
+                        ModelFilesTest.stopAfterBatches(base.copy().checkpoint(rc, 1), 7), pcd));
+            }
+            try (Mlp m = Mlp.create(BE, new int[] {16, 10, 3}, Activation.TANH, Activation.SOFTMAX, Loss.CROSS_ENTROPY,
+                    4); Rbm r = Rbm.create(BE, 16, 8, Rbm.Visible.BERNOULLI, 9)) {
+                m.fit(data(), null, base.copy().checkpoint(mc, 1));
+                r.fit(data(), null, base.copy().checkpoint(rc, 1), pcd);
+                return new float[][] {values(m.params(0), m.params(1)), values(r.weights(), r.hiddenBias())};
+            }
+        });
+        assertArrayEquals(direct[0], resumed[0], "MLP resumed mid-epoch, recorded");
+        assertArrayEquals(direct[1], resumed[1], "RBM resumed mid-epoch, recorded");
+    }
+
+    /**
+     * Data streamed in chunks (no room on the backend: forced with the test switch), recorded: each batch copied to
+     * the step's buffers before its replay, the same model and losses as the direct path.
+     */
+    @Test
+    void streamedBatchesRecorded() {
+        long room = TrainingData.dataMemoryForTests;
+        TrainingData.dataMemoryForTests = 0;
+        try {
+            Object[][] runs = new Object[2][];
+            for (int mode = 0; mode < 2; mode++) {
+                runs[mode] = recorded(mode == 1, 3 * 4 * 2, true, () -> {
+                    try (Mlp m = Mlp.create(BE, new int[] {16, 10, 3}, Activation.RELU, Activation.SOFTMAX,
+                            Loss.CROSS_ENTROPY, 4); Rbm r = Rbm.create(BE, 16, 8, Rbm.Visible.BERNOULLI, 9)) {
+                        List<EpochMetrics> hm = m.fit(data(), null, config());
+                        List<EpochMetrics> hr = r.fit(data(), null, config(), new RbmOptions().k(1));
+                        return new Object[] {values(m.params(0), m.params(1), r.weights()), metric(hm, "train_loss"),
+                            metric(hr, "reconstruction_error")};
+                    }
+                });
+            }
+            assertArrayEquals((float[]) runs[0][0], (float[]) runs[1][0], "parameters");
+            assertArrayEquals((double[]) runs[0][1], (double[]) runs[1][1], "MLP losses");
+            assertArrayEquals((double[]) runs[0][2], (double[]) runs[1][2], "RBM reconstruction errors");
+        } finally {
+            TrainingData.dataMemoryForTests = room;
         }
     }
 
