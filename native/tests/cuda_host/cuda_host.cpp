@@ -99,15 +99,20 @@ bool unsafe_in_capture() {
 //   others-first: when something waits for one stream, the work pending on every other stream runs first, and at a
 //     wait on an event the marked work runs first: work that a missing event should have let finish first runs
 //     after the other stream's. Between them the two orders put each pair of unordered work items both ways;
+//   interleaved: when something waits for one stream, the pending work of every stream runs one item at a time in
+//     turn (the streams in creation order) until the awaited work has run: the unordered work of two streams
+//     alternates kernel by kernel, as the kernels of concurrent streams overlap on a device, so that a buffer two
+//     streams share at once (a scratch, a workspace) shows;
 //   immediate: at once (no deferral).
-// Both deferred orders are valid schedules: a stream's pending work never depends on another's, because a wait runs
+// The deferred orders are valid schedules: a stream's pending work never depends on another's, because a wait runs
 // the work it waits for (and a synchronization runs the stream's queue) when it is made.
-enum class Streams { IMMEDIATE, DEFERRED, OTHERS_FIRST };
+enum class Streams { IMMEDIATE, DEFERRED, OTHERS_FIRST, INTERLEAVED };
 Streams stream_mode() {
     static const Streams mode = [] {
         const char *m = getenv("DBN4J_HOST_STREAMS");
         if (m && strcmp(m, "immediate") == 0) return Streams::IMMEDIATE;
         if (m && strcmp(m, "others-first") == 0) return Streams::OTHERS_FIRST;
+        if (m && strcmp(m, "interleaved") == 0) return Streams::INTERLEAVED;
         return Streams::DEFERRED;
     }();
     return mode;
@@ -122,6 +127,22 @@ void run_pending(CUstream_st *s, uint64_t position) {
     }
 }
 
+// Runs the work of `s` queued before `position`; interleaved: with every other stream's pending work, one item of
+// each stream in turn.
+void run_until(CUstream_st *s, uint64_t position) {
+    if (stream_mode() != Streams::INTERLEAVED) {
+        run_pending(s, position);
+        return;
+    }
+    while (s->done < position && !s->pending.empty()) {
+        const std::vector<CUstream_st *> streams = g_streams;
+        for (CUstream_st *t : streams) {
+            if (s->done >= position) break;
+            run_pending(t, t->done + 1);
+        }
+    }
+}
+
 // A synchronization of `s`: runs its queued work (others-first: every other stream's before it).
 void drain(CUstream_st *s) {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
@@ -129,10 +150,23 @@ void drain(CUstream_st *s) {
     if (stream_mode() == Streams::OTHERS_FIRST)
         for (CUstream_st *t : g_streams)
             if (t != s) run_pending(t, t->submitted);
-    run_pending(s, s->submitted);
+    run_until(s, s->submitted);
 }
 void drain_all() {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
+    if (stream_mode() == Streams::INTERLEAVED) {
+        for (bool any = true; any;) {
+            any = false;
+            const std::vector<CUstream_st *> streams = g_streams;
+            for (CUstream_st *t : streams) {
+                if (t->done < t->submitted) {
+                    run_pending(t, t->done + 1);
+                    any = true;
+                }
+            }
+        }
+        return;
+    }
     for (CUstream_st *s : g_streams) run_pending(s, s->submitted);
 }
 
@@ -539,7 +573,10 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp *prop, int device) {
     const Streams m = stream_mode();
     snprintf(prop->name, sizeof prop->name, "dbn4j CUDA emulation on the host (threads in %s order, streams %s)",
              reverse_order() ? "reverse" : "index",
-             m == Streams::IMMEDIATE ? "immediate" : m == Streams::DEFERRED ? "deferred" : "deferred, others first");
+             m == Streams::IMMEDIATE      ? "immediate"
+             : m == Streams::DEFERRED     ? "deferred"
+             : m == Streams::INTERLEAVED ? "deferred, interleaved"
+                                          : "deferred, others first");
     prop->major = 9;
     prop->minor = 0;
     prop->totalGlobalMem = (size_t)16 << 30;
@@ -663,9 +700,10 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
         CUstream_st *from = event->from;
         if (from && from != stream && is_stream(from) && from->done < event->position) {
             // deferred: what `stream` queued before this wait need not wait for the event and runs first (the
-            // event's work as late as it may); others-first: the event's work first, the rest stays queued.
+            // event's work as late as it may); others-first: the event's work first, the rest stays queued;
+            // interleaved: the event's work in turn with every stream's pending work.
             if (stream && stream_mode() == Streams::DEFERRED) run_pending(stream, stream->submitted);
-            run_pending(from, event->position);
+            run_until(from, event->position);
         }
         return cudaSuccess;
     }

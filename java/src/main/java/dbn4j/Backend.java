@@ -417,9 +417,10 @@ public abstract class Backend {
         return new LossLog(this, capacity, true);
     }
 
+    // The logged losses wait for nothing, so a fork's work may compute them (beside the calls that follow).
+
     /** {@link #softmaxCrossEntropy}, its value into slot {@code slot} of {@code log} instead of returned. */
     public final void softmaxCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz, LossLog log, int slot) {
-        outsideFork("softmaxCrossEntropy");
         lossArgs(z, "z", t, p, "p", dz, "dz");
         logArgs(z, log, slot);
         softmaxCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols(), log, slot);
@@ -427,7 +428,6 @@ public abstract class Backend {
 
     /** {@link #sigmoidCrossEntropy}, its value into slot {@code slot} of {@code log} instead of returned. */
     public final void sigmoidCrossEntropy(Matrix z, Matrix t, Matrix p, Matrix dz, LossLog log, int slot) {
-        outsideFork("sigmoidCrossEntropy");
         lossArgs(z, "z", t, p, "p", dz, "dz");
         logArgs(z, log, slot);
         sigmoidCrossEntropyK(z.address(), t.address(), addr(p), addr(dz), z.rows(), z.cols(), log, slot);
@@ -435,7 +435,6 @@ public abstract class Backend {
 
     /** {@link #squaredError}, its value into slot {@code slot} of {@code log} instead of returned. */
     public final void squaredError(Matrix y, Matrix t, Matrix dy, LossLog log, int slot) {
-        outsideFork("squaredError");
         lossArgs(y, "y", t, null, "p", dy, "dy");
         logArgs(y, log, slot);
         squaredErrorK(y.address(), t.address(), addr(dy), y.rows(), y.cols(), log, slot);
@@ -526,9 +525,9 @@ public abstract class Backend {
      * this one, until {@link #join} of the returned fork: on a device backend on a second stream (in a recorded step,
      * a parallel branch of its graph), on the CPU at once. The work starts after everything queued before the fork.
      * The caller keeps the two apart: the calls between fork and join neither read what the work writes nor write
-     * what it reads, and the work's results are used after the join. Inside the work, losses, sampling, host copies,
-     * row gathers, allocations and another fork are refused ({@link IllegalStateException}): it queues kernels
-     * only. A recorded step joins all its forks, and starts with none open. A device backend holds a fixed number of
+     * what it reads, and the work's results are used after the join. Inside the work, returned losses (logged ones
+     * are allowed), sampling, host copies, row gathers, allocations and another fork are refused
+     * ({@link IllegalStateException}): it queues kernels only. A recorded step joins all its forks, and starts with none open. A device backend holds a fixed number of
      * forks open at once (16 on CUDA): join each as soon as its results are needed.
      */
     public final Fork fork(Runnable work) {
@@ -646,7 +645,7 @@ public abstract class Backend {
     protected final void outsideFork(String what) {
         if (forking.get()) {
             throw new IllegalStateException(what + " cannot run inside Backend.fork: a fork's work queues kernels "
-                    + "only (no losses, sampling, host copies, row gathers, allocations or forks)");
+                    + "only (no returned losses, sampling, host copies, row gathers, allocations or forks)");
         }
     }
 

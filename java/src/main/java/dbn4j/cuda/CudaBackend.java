@@ -140,8 +140,12 @@ public final class CudaBackend extends Backend {
     private volatile long sideForks;
     /** Whether forks run on the side stream ({@link #setConcurrentForks}). */
     private volatile boolean concurrentForks = true;
-    /** Device doubles: {@link #LOSS_ROWS} per-row losses (one loss at a time, in stream order). */
+    /**
+     * Device doubles: {@link #LOSS_ROWS} per-row losses (one loss at a time, in stream order), for the main stream
+     * and for the side one (a logged loss in a fork's work).
+     */
     private final long lossRows;
+    private final long sideLossRows;
     /**
      * Guards the staging buffer, the index buffer, the loss scratch, the GEMM scalars and pointers, and what the
      * backend knows of the graphs' offset base (a graph launch that samples).
@@ -231,8 +235,9 @@ public final class CudaBackend extends Backend {
             blasVersion = version[0];
             check(dbn4j_cuda_host_alloc(STAGING_BYTES, out), "dbn4j_cuda_host_alloc");
             stagingBuffer = out[0];
-            // Two 8-byte words, the loss scratch and the offset base of graph replays, then the losses' row scratch.
-            check(dbn4j_cuda_malloc((2 + LOSS_ROWS) * Double.BYTES, out), "dbn4j_cuda_malloc");
+            // Two 8-byte words, the loss scratch and the offset base of graph replays, then the losses' row scratches
+            // (main stream, side stream).
+            check(dbn4j_cuda_malloc((2 + 2 * LOSS_ROWS) * Double.BYTES, out), "dbn4j_cuda_malloc");
             buffers[4] = out[0];
             for (int i = 2; i < 4; i++) {
                 check(dbn4j_cuda_malloc(COLUMN_SUMS_WORKSPACE_BYTES, out), "dbn4j_cuda_malloc (column-sum workspace)");
@@ -278,6 +283,7 @@ public final class CudaBackend extends Backend {
         freeCount = FORK_EVENTS;
         offsetBase = scratch + Double.BYTES;
         lossRows = scratch + 2 * Double.BYTES;
+        sideLossRows = lossRows + LOSS_ROWS * Double.BYTES;
         math = mathMode;
     }
 
@@ -1111,7 +1117,7 @@ public final class CudaBackend extends Backend {
         notDuringAnotherCapture();
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                    lossRows, LOSS_ROWS, stream()), "dbn4j_cuda_softmax_cross_entropy");
+                    rowScratch(), LOSS_ROWS, stream()), "dbn4j_cuda_softmax_cross_entropy");
         }
     }
 
@@ -1120,7 +1126,7 @@ public final class CudaBackend extends Backend {
         notDuringAnotherCapture();
         synchronized (lock) { // the row scratch is shared: its kernels queued together
             check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                    lossRows, LOSS_ROWS, stream()), "dbn4j_cuda_sigmoid_cross_entropy");
+                    rowScratch(), LOSS_ROWS, stream()), "dbn4j_cuda_sigmoid_cross_entropy");
         }
     }
 
@@ -1128,9 +1134,14 @@ public final class CudaBackend extends Backend {
     protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
         notDuringAnotherCapture();
         synchronized (lock) { // the row scratch is shared: its kernels queued together
-            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), lossRows,
+            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), rowScratch(),
                     LOSS_ROWS, stream()), "dbn4j_cuda_squared_error");
         }
+    }
+
+    /** The per-row loss scratch of {@link #stream()}. */
+    private long rowScratch() {
+        return onSide() ? sideLossRows : lossRows;
     }
 
     /** Copies the loss scratch to the staging buffer (waiting for the stream) and returns it; holds lock. */

@@ -49,6 +49,8 @@ final class RbmTraining {
         Matrix h0p, hp, hs, vp, vs, chain;
         /** The weight gradient's positive half queued by {@link #step} as a fork, until {@link #update} joins it. */
         Backend.Fork positive;
+        /** The logged reconstruction error of a one-step chain, queued by {@link #step} as a fork, until joined. */
+        Backend.Fork error;
     }
 
     /** The gradient and velocity blocks, and the sparsity target's buffers (null without one). */
@@ -241,6 +243,10 @@ final class RbmTraining {
             be.sgdMomentum(rbm.weights(), g.gw, g.vw, lr, momentum, cfg.weightDecay(), cfg.nesterov());
             be.sgdMomentum(rbm.hiddenBias(), g.gc, g.vc, lr, momentum, 0f, cfg.nesterov());
         }
+        if (s.error != null) {
+            be.join(s.error);
+            s.error = null;
+        }
     }
 
     private Matrix own(List<Matrix> owned, int rows, int cols) {
@@ -312,7 +318,8 @@ final class RbmTraining {
         // chain reads gb only after the join. Elsewhere the fork runs at once (the CPU: the same calls in order, and
         // the weight gradient stays one fused call).
         float inv = 1f / v0.rows();
-        s.positive = null;   // a fork left by a failed recording was dropped with it
+        s.positive = null;   // forks left by a failed recording were dropped with it
+        s.error = null;
         Backend.Fork dataSums = be.fork(() -> be.columnSums(v0, gb, -inv, 0f));
         rbm.sampleHidden(rng, v0, s.h0p, s.hs, gc, -inv, 0f);
         if (q == null && (be.forksOverlap() || forkedGradient)) {
@@ -337,7 +344,11 @@ final class RbmTraining {
                 rbm.visibleMean(s.hs, s.vp, gb, inv, 1f, stepB);
                 vk = s.vp;
             }
-            if (step == 1) {
+            if (step == 1 && k == 1) {
+                // Nothing after this writes vp or v0: on a GPU the error's two kernels run beside the rest of the
+                // step (off its critical path), joined at its end.
+                s.error = be.fork(() -> be.squaredError(s.vp, v0, null, errors, slot));
+            } else if (step == 1) {
                 be.squaredError(s.vp, v0, null, errors, slot);
             }
             if (last) {

@@ -63,6 +63,12 @@ class ForkTest {
             CPU.join(f);
             assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, a.toArray());
             assertEquals(91.0, CPU.squaredError(a, b, null), 1e-9, "(4+16+36+64+100+144) / (2 * 2 rows)");
+            // A logged loss waits for nothing: a fork's work may compute it.
+            try (Backend.LossLog log = CPU.lossLog(2)) {
+                Backend.Fork g = CPU.fork(() -> CPU.squaredError(a, b, null, log, 1));
+                CPU.join(g);
+                assertEquals(91.0, log.read(1, 2)[0], 1e-9, "a logged loss in a fork");
+            }
         }
     }
 

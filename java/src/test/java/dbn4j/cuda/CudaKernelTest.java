@@ -645,6 +645,46 @@ class CudaKernelTest {
     }
 
     /**
+     * Logged losses of both streams at once (each stream's row scratch), eagerly and in a graph: a squared error
+     * forked to the second stream while the main one computes a cross-entropy of other rows, both logged, give the
+     * values of the two calls in order.
+     */
+    private static void loggedLossesOnBothStreams() {
+        CudaBackend cuda = (CudaBackend) gpu;
+        int rows = 300, cols = 40;
+        double[][] logged = new double[3][];
+        for (int mode = 0; mode < 3; mode++) {   // in order, forked eagerly, forked in a graph
+            try (Matrix y = gpu.matrix(rows, cols, random(51, rows * cols, -2, 2));
+                    Matrix t = gpu.matrix(rows, cols, random(52, rows * cols, 0, 1));
+                    Matrix z = gpu.matrix(rows, cols, random(53, rows * cols, -3, 3));
+                    Backend.LossLog log = gpu.lossLog(2)) {
+                boolean inOrder = mode == 0;
+                Runnable step = () -> {
+                    if (inOrder) {
+                        gpu.squaredError(y, t, null, log, 0);
+                        gpu.sigmoidCrossEntropy(z, t, null, null, log, 1);
+                    } else {
+                        Backend.Fork f = gpu.fork(() -> gpu.squaredError(y, t, null, log, 0));
+                        gpu.sigmoidCrossEntropy(z, t, null, null, log, 1);
+                        gpu.join(f);
+                    }
+                };
+                if (mode < 2) {
+                    step.run();
+                } else {
+                    try (CudaBackend.Graph g = cuda.capture(step)) {
+                        g.launch();
+                    }
+                }
+                logged[mode] = log.read(0, 2);
+            }
+        }
+        assertArrayEquals(logged[0], logged[1], "a logged loss on the second stream, eagerly");
+        assertArrayEquals(logged[0], logged[2], "a logged loss on the second stream, in a graph");
+        assertTrue(logged[0][0] > 0 && logged[0][1] > 0, java.util.Arrays.toString(logged[0]));
+    }
+
+    /**
      * Forks on the second stream ({@link Backend#fork}): a step whose column sums (into the same vector the main
      * stream later accumulates into) and a GEMM run as forks gives the bits of the same calls in order eagerly, and
      * them within a few ulps replayed from a graph (the forks its parallel branches), on 1500 rows (both streams'
@@ -653,6 +693,7 @@ class CudaKernelTest {
      */
     @Test
     void forksOnTheSecondStreamGiveTheBitsOfTheCallsInOrder() {
+        loggedLossesOnBothStreams();
         CudaBackend cuda = (CudaBackend) gpu;
         int rows = 1500, cols = 77, out = 40;
         float[] x0 = random(60, rows * cols, -2, 2);
