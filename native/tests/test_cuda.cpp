@@ -317,14 +317,18 @@ static void test_fused_sums() {
     CHECK(dbn4j_cuda_bias_sigmoid_sums(d.p, d.p + 8, 2, 4, e.p, 1.0f, 0.0f, nullptr, -1, g_stream) == DBN4J_EINVAL);
     CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums: workspace_bytes=-1 < 0") != nullptr);
     // The workspace shared with the rows, the bias or the sums: refused (the kernel would write over them).
-    CHECK(dbn4j_cuda_bias_sigmoid_sums(d.p, d.p + 8, 1, 4, e.p, 1.0f, 0.0f, d.p + 9, 8, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_bias_sigmoid_sums(d.p, d.p + 8, 1, 4, e.p, 1.0f, 0.0f, d.p + 10, 8, g_stream) == DBN4J_EINVAL);
     CHECK(strstr(dbn4j_cuda_last_error(), "dbn4j_cuda_bias_sigmoid_sums: the workspace overlaps an operand")
           != nullptr);
     CHECK(dbn4j_cuda_column_sums(d.p, e.p, 1, 4, 1.0f, 0.0f, e.p, 16, g_stream) == DBN4J_EINVAL);
     CHECK(strstr(dbn4j_cuda_last_error(), "the workspace overlaps an operand") != nullptr);
-    CHECK(dbn4j_cuda_sigmoid_bernoulli_sums(1, 0, d.p, nullptr, d.p, d.p + 4, 1, 4, e.p, 1.0f, 0.0f, d.p + 5, 4,
+    CHECK(dbn4j_cuda_sigmoid_bernoulli_sums(1, 0, d.p, nullptr, d.p, d.p + 4, 1, 4, e.p, 1.0f, 0.0f, d.p + 6, 8,
                                             g_stream) == DBN4J_EINVAL);
     CHECK(strstr(dbn4j_cuda_last_error(), "the workspace overlaps an operand") != nullptr);
+    // Its chunk sums are doubles: a workspace that is not 8-byte aligned would fault on a device.
+    CHECK(dbn4j_cuda_column_sums(d.p, e.p, 1, 4, 1.0f, 0.0f, d.p + 13, 8, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "workspace=") != nullptr
+          && strstr(dbn4j_cuda_last_error(), "is not 8-byte aligned") != nullptr);
 }
 
 // The sums followed by a step (the _sgd variants) against the CPU's column_sums / bias_sigmoid_sums followed by
@@ -654,6 +658,20 @@ static void test_batch_steps() {
           == DBN4J_EINVAL);
     CHECK(dbn4j_cuda_append_double(value.p, log.p, 4, nullptr, g_stream) == DBN4J_EINVAL);
     CHECK(dbn4j_cuda_add_u64(nullptr, 1, g_stream) == DBN4J_EINVAL);
+    // 8-byte words that are not 8-byte aligned would fault on a device: refused.
+    const uint64_t *odd = (const uint64_t *)((const char *)batch.p + 4);
+    CHECK(dbn4j_cuda_gather_rows_at(dx.p, S, N, dorder.p, L, odd, R, fl.p, g_stream) == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "batch=") != nullptr
+          && strstr(dbn4j_cuda_last_error(), "is not 8-byte aligned") != nullptr);
+    CHECK(dbn4j_cuda_append_double(value.p, (double *)((char *)log.p + 4), 3, batch.p, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_add_u64((uint64_t *)odd, 1, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_gather_rows_at(dx.p, S, N, (const int32_t *)fl.p, L, batch.p, R, fl.p, g_stream)
+          == DBN4J_EINVAL);
+    CHECK(strstr(dbn4j_cuda_last_error(), "dst overlaps the indices") != nullptr);
+    CHECK(dbn4j_cuda_set_u64((uint64_t *)odd, 1, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_random_uniform_at(1, odd, 0, fl.p, 4, g_stream) == DBN4J_EINVAL);
+    CHECK(dbn4j_cuda_squared_error(fl.p, cod.p, nullptr, R, N, (double *)((char *)log.p + 4), nullptr, 0, g_stream)
+          == DBN4J_EINVAL);
 }
 
 static void test_elementwise() {

@@ -32,6 +32,11 @@ inline bool overlap(const void *a, int64_t na, const void *b, int64_t nb) {
     return a && b && na > 0 && nb > 0 && a0 < b0 + (uintptr_t)nb * 4 && b0 < a0 + (uintptr_t)na * 4;
 }
 inline bool partial(const void *out, const void *in, int64_t n) { return out != in && overlap(out, n, in, n); }
+// A device uint64_t or double: 8-byte aligned, or a device faults (cudaErrorMisalignedAddress) where a host does not.
+inline int check_aligned8(const char *fn, const char *name, const void *p) {
+    if ((uintptr_t)p & 7) return fail(DBN4J_EINVAL, "%s: %s=%p is not 8-byte aligned", fn, name, p);
+    return DBN4J_OK;
+}
 inline int check_rows(const char *fn, int B, int N) {
     if (B < 0 || N < 0) return fail(DBN4J_EINVAL, "%s: negative size B=%d N=%d", fn, B, N);
     return DBN4J_OK;

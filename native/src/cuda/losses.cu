@@ -94,8 +94,8 @@ constexpr int FL_TILE = 1024;   // 8 KiB of doubles
 __global__ void k_finish_loss(const double *row_loss, int B, double denom, double *loss) {
     __shared__ double tile[FL_TILE];
     double total = 0.0;
-    for (int r0 = 0; r0 < B; r0 += FL_TILE) {
-        int rows = min(FL_TILE, B - r0);
+    for (int64_t r0 = 0; r0 < B; r0 += FL_TILE) {
+        int rows = (int)(B - r0 < FL_TILE ? B - r0 : FL_TILE);
         __syncthreads();   // thread 0 has finished the previous tile
         for (int r = threadIdx.x; r < rows; r += blockDim.x) tile[r] = row_loss[r0 + r];
         __syncthreads();
@@ -123,6 +123,8 @@ int check_loss(const char *fn, const char *const names[4], const float *in, cons
     *empty = false;
     if (int rc = check_rows(fn, B, N)) return rc;
     if (scratch_rows < 0) return fail(DBN4J_EINVAL, "%s: scratch_rows=%lld < 0", fn, (long long)scratch_rows);
+    if (int rc = check_aligned8(fn, "loss", loss)) return rc;
+    if (int rc = check_aligned8(fn, "scratch", scratch)) return rc;
     int64_t n = (int64_t)B * N;
     if (n == 0) {
         *empty = true;
@@ -204,7 +206,7 @@ int dbn4j_cuda_softmax_cross_entropy(const float *z, const float *t, float *p, f
     double *rows = nullptr;
     if (loss)
         if (int rc = scratch_alloc(fn, &rows, B, scratch, scratch_rows, &owned, stream)) return rc;
-    k_softmax_ce<<<(unsigned)((B + 63) / 64), 64, 0, as_stream(stream)>>>(z, t, p, dz, B, K, (float)B, rows);
+    k_softmax_ce<<<(unsigned)(((int64_t)B + 63) / 64), 64, 0, as_stream(stream)>>>(z, t, p, dz, B, K, (float)B, rows);
     int rc = check_launch(fn);
     if (loss) {
         if (rc != DBN4J_OK) {
@@ -273,6 +275,9 @@ int dbn4j_cuda_append_double(const double *value, double *log, int64_t slots, ui
         return fail(DBN4J_EINVAL, "%s: NULL pointer (value=%p log=%p next=%p)", fn, (const void *)value, (void *)log,
                     (void *)next);
     if (slots < 0) return fail(DBN4J_EINVAL, "%s: negative slots=%lld", fn, (long long)slots);
+    if (int rc = check_aligned8(fn, "value", value)) return rc;
+    if (int rc = check_aligned8(fn, "log", log)) return rc;
+    if (int rc = check_aligned8(fn, "next", next)) return rc;
     k_append_double<<<1, 1, 0, as_stream(stream)>>>(value, log, (uint64_t)slots, next);
     return check_launch(fn);
 }

@@ -288,6 +288,7 @@ int dbn4j_cuda_random_uniform_at(uint64_t seed, const uint64_t *base, uint64_t d
                                  void *stream) {
     const char *fn = "dbn4j_cuda_random_uniform_at";
     if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    if (int rc = check_aligned8(fn, "base", base)) return rc;
     return uniform(fn, seed, base, delta, out, n, stream);
 }
 
@@ -295,6 +296,7 @@ int dbn4j_cuda_random_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_t
                                    int64_t n, void *stream) {
     const char *fn = "dbn4j_cuda_random_bernoulli_at";
     if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    if (int rc = check_aligned8(fn, "base", base)) return rc;
     return bernoulli(fn, seed, base, delta, p, out, n, stream);
 }
 
@@ -302,6 +304,7 @@ int dbn4j_cuda_random_gaussian_at(uint64_t seed, const uint64_t *base, uint64_t 
                                   float stddev, float *out, int64_t n, void *stream) {
     const char *fn = "dbn4j_cuda_random_gaussian_at";
     if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    if (int rc = check_aligned8(fn, "base", base)) return rc;
     return gaussian(fn, seed, base, delta, mean, stddev, out, n, stream);
 }
 
@@ -314,17 +317,20 @@ int dbn4j_cuda_sigmoid_bernoulli_at(uint64_t seed, const uint64_t *base, uint64_
                                     const float *b, float *p, float *s, int B, int N, void *stream) {
     const char *fn = "dbn4j_cuda_sigmoid_bernoulli_at";
     if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    if (int rc = check_aligned8(fn, "base", base)) return rc;
     return sigmoid_bernoulli(fn, seed, base, delta, x, b, p, s, B, N, stream);
 }
 
 int dbn4j_cuda_set_u64(uint64_t *p, uint64_t value, void *stream) {
     if (!p) return fail(DBN4J_EINVAL, "dbn4j_cuda_set_u64: p is NULL");
+    if (int rc = check_aligned8("dbn4j_cuda_set_u64", "p", p)) return rc;
     k_set_u64<<<1, 1, 0, as_stream(stream)>>>(p, value);
     return check_launch("dbn4j_cuda_set_u64");
 }
 
 int dbn4j_cuda_add_u64(uint64_t *p, uint64_t delta, void *stream) {
     if (!p) return fail(DBN4J_EINVAL, "dbn4j_cuda_add_u64: p is NULL");
+    if (int rc = check_aligned8("dbn4j_cuda_add_u64", "p", p)) return rc;
     k_add_u64<<<1, 1, 0, as_stream(stream)>>>(p, delta);
     return check_launch("dbn4j_cuda_add_u64");
 }

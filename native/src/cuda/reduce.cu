@@ -184,7 +184,8 @@ __global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, floa
     __shared__ double part[CS_WARPS][CS_COLS];
     __shared__ bool last;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int c = blockIdx.x * CS_COLS + lane;
+    // The column, or N past the last (in 64 bits: near 2^31 columns an int would wrap to a negative c < N).
+    const int c = (int)min((int64_t)blockIdx.x * CS_COLS + lane, (int64_t)N);
     op.prepare(c, c < N);
     const int chunks = (int)(((int64_t)B + CS_CHUNK - 1) / CS_CHUNK);
     const int groups = (chunks + CS_WARPS - 1) / CS_WARPS;
@@ -210,6 +211,7 @@ __global__ void k_column_sums(Op op, float *out, int B, int N, float alpha, floa
     __threadfence();   // the chunk sums are visible to the block that adds them before the counter says so
     __syncthreads();
     if (threadIdx.x == 0) {
+        __threadfence();   // and ordered before the count by the thread that makes it (release)
         last = atomicAdd(&counters[blockIdx.x], 1u) == gridDim.y - 1;
         if (last) __threadfence();   // acquire: the other blocks' chunk sums are read after their counts
     }
@@ -229,6 +231,7 @@ template <class Op>
 int launch_column_sums(const char *fn, const Op &op, float *out, int B, int N, float alpha, float beta,
                        const SgdStep &step, void *workspace, int64_t workspace_bytes, void *stream) {
     if (workspace_bytes < 0) return fail(DBN4J_EINVAL, "%s: workspace_bytes=%lld < 0", fn, (long long)workspace_bytes);
+    if (int rc = check_aligned8(fn, "workspace", workspace)) return rc;   // its chunk sums are doubles
     // The kernel writes the workspace (counters, chunk sums): shared with an operand it would corrupt both.
     const int64_t words = (workspace_bytes + 3) / 4;
     if (workspace && (op.touches(workspace, words, (int64_t)B * N, N) || overlap(workspace, words, out, N)
@@ -376,6 +379,7 @@ int dbn4j_cuda_sigmoid_bernoulli_sums_at(uint64_t seed, const uint64_t *base, ui
                                          float beta, void *workspace, int64_t workspace_bytes, void *stream) {
     const char *fn = "dbn4j_cuda_sigmoid_bernoulli_sums_at";
     if (!base) return fail(DBN4J_EINVAL, "%s: base is NULL", fn);
+    if (int rc = check_aligned8(fn, "base", base)) return rc;
     return sigmoid_bernoulli_sums(fn, seed, base, delta, x, b, p, s, B, N, sums, alpha, beta, workspace,
                                   workspace_bytes, stream);
 }
@@ -390,6 +394,8 @@ static int gather_rows(const char *fn, const float *src, int src_rows, int N, co
         return fail(DBN4J_EINVAL, "%s: NULL pointer (src=%p idx=%p dst=%p)", fn, (const void *)src,
                     (const void *)idx, (void *)dst);
     if (overlap(src, (int64_t)src_rows * N, dst, (int64_t)B * N)) return fail(DBN4J_EINVAL, "%s: dst overlaps src", fn);
+    if (overlap(idx, len, dst, (int64_t)B * N) || overlap(batch, 2, dst, (int64_t)B * N))
+        return fail(DBN4J_EINVAL, "%s: dst overlaps the indices", fn);
     int64_t n = (int64_t)B * N;
     k_gather_rows<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(src, src_rows, N, idx, len, batch, B, dst);
     return check_launch(fn);
@@ -409,6 +415,8 @@ static int gather_rows_u8(const char *fn, const uint8_t *codes, int src_rows, in
     const char *d0 = (const char *)dst, *d1 = d0 + (int64_t)B * N * sizeof(float);
     if ((c0 < d1 && d0 < c1) || (p0 < d1 && d0 < p1))
         return fail(DBN4J_EINVAL, "%s: dst overlaps %s", fn, c0 < d1 && d0 < c1 ? "codes" : "palette");
+    if (overlap(idx, len, dst, (int64_t)B * N) || overlap(batch, 2, dst, (int64_t)B * N))
+        return fail(DBN4J_EINVAL, "%s: dst overlaps the indices", fn);
     int64_t n = (int64_t)B * N;
     k_gather_rows_u8<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(codes, src_rows, N, palette, idx, len, batch, B,
                                                                     dst);
@@ -429,6 +437,7 @@ int dbn4j_cuda_gather_rows_at(const float *src, int src_rows, int N, const int32
                               const uint64_t *batch, int B, float *dst, void *stream) {
     const char *fn = "dbn4j_cuda_gather_rows_at";
     if (!batch) return fail(DBN4J_EINVAL, "%s: batch is NULL", fn);
+    if (int rc = check_aligned8(fn, "batch", batch)) return rc;
     return gather_rows(fn, src, src_rows, N, order, len, batch, B, dst, stream);
 }
 
@@ -437,6 +446,7 @@ int dbn4j_cuda_gather_rows_u8_at(const uint8_t *codes, int src_rows, int N, cons
                                  void *stream) {
     const char *fn = "dbn4j_cuda_gather_rows_u8_at";
     if (!batch) return fail(DBN4J_EINVAL, "%s: batch is NULL", fn);
+    if (int rc = check_aligned8(fn, "batch", batch)) return rc;
     return gather_rows_u8(fn, codes, src_rows, N, palette, order, len, batch, B, dst, stream);
 }
 

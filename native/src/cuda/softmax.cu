@@ -43,7 +43,7 @@ int rows1(const char *fn, RowsKernel k, const float *x, float *y, int B, int K, 
     if (!x || !y) return fail(DBN4J_EINVAL, "%s: %s is NULL with B=%d K=%d", fn, !x ? "x" : "y", B, K);
     if (partial(y, x, n)) return fail(DBN4J_EINVAL, "%s: y partially overlaps x (only y == x is allowed)", fn);
     // Small blocks: B is often only 32-512 rows, spread them over as many multiprocessors as possible.
-    k<<<(unsigned)((B + 63) / 64), 64, 0, as_stream(stream)>>>(x, y, B, K);
+    k<<<(unsigned)(((int64_t)B + 63) / 64), 64, 0, as_stream(stream)>>>(x, y, B, K);
     return check_launch(fn);
 }
 
