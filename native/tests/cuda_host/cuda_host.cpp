@@ -39,8 +39,16 @@ uint3 threadIdx, blockIdx;
 dim3 blockDim, gridDim;
 
 // ---- streams, events, graphs ----
+// A captured operation: its work, the stream that recorded it (its index in the capture, the origin 0) and what it
+// waits for besides that stream's earlier nodes: (stream index, node count) pairs, from the events it waited on.
+struct Node {
+    std::function<void()> work;
+    int stream;
+    std::vector<std::pair<int, int64_t>> after;
+};
 struct Recording {
-    std::vector<std::function<void()>> nodes;
+    std::vector<Node> nodes;
+    std::map<CUstream_st *, int> index;   // the capture's streams by the order they joined it (the origin 0)
     std::vector<void *> allocations;   // cudaMallocAsync in the capture: freed with the graph
     std::set<CUstream_st *> streams;   // the origin and the streams forked into the capture
     CUstream_st *origin = nullptr;
@@ -59,6 +67,7 @@ struct CUstream_st {
     std::shared_ptr<Recording> capture;   // the capture this stream records into, if any
     int64_t ops = 0;                       // work recorded by this stream in its capture
     int64_t joined = -1;                   // ops of this stream that a stream of the capture has waited for
+    std::vector<std::pair<int, int64_t>> waits;   // in a capture: what its next node waits for (Node::after)
     // Work queued outside a capture and not yet run (deferred streams): `submitted` ever queued, `done` ever run.
     std::deque<std::function<void()>> pending;
     uint64_t submitted = 0, done = 0;
@@ -472,7 +481,9 @@ namespace dbn4j_host {
 cudaError_t enqueue(cudaStream_t stream, std::function<void()> work) {
     std::lock_guard<std::recursive_mutex> lock(g_streams_lock);
     if (stream && stream->capture) {
-        stream->capture->nodes.push_back(std::move(work));
+        Recording &r = *stream->capture;
+        r.nodes.push_back(Node{std::move(work), r.index.at(stream), std::move(stream->waits)});
+        stream->waits.clear();
         stream->ops++;
         return cudaSuccess;
     }
@@ -712,14 +723,20 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
         stream->capture = recorded;
         stream->ops = 0;
         stream->joined = -1;
+        stream->waits.clear();
         recorded->streams.insert(stream);
+        recorded->index.emplace(stream, (int)recorded->index.size());
+        stream->waits.emplace_back(recorded->index.at(event->from), event->ops);
         return cudaSuccess;
     }
     if (stream->capture != recorded) {
         stream->capture->invalid = true;
         return set_error(cudaErrorStreamCaptureIsolation);
     }
-    if (event->from != stream && event->ops > event->from->joined) event->from->joined = event->ops;
+    if (event->from != stream) {
+        if (event->ops > event->from->joined) event->from->joined = event->ops;
+        stream->waits.emplace_back(recorded->index.at(event->from), event->ops);
+    }
     return cudaSuccess;
 }
 
@@ -806,8 +823,10 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode) {
     stream->capture->origin = stream;
     stream->capture->thread = std::this_thread::get_id();
     stream->capture->streams.insert(stream);
+    stream->capture->index.emplace(stream, 0);
     stream->ops = 0;
     stream->joined = -1;
+    stream->waits.clear();
     g_capturing.push_back(stream->capture);
     return cudaSuccess;
 }
@@ -828,6 +847,7 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t *graph) {
         s->capture.reset();
         s->ops = 0;
         s->joined = -1;
+        s->waits.clear();
     }
     g->streams.clear();
     g->ended = true;
@@ -849,13 +869,51 @@ cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
     return cudaSuccess;
 }
 
+namespace {
+// A replay runs the graph's nodes in an order its dependencies allow, picked as the streams' deferred work is
+// (DBN4J_HOST_STREAMS): others-first (and immediate) in recording order, where a fork's work comes when the fork was
+// made, before the main branch's later nodes; deferred with the origin's branch first, as far as it may, a forked
+// branch's nodes only once a node of the origin waits for them (or at the end); interleaved with the branches in
+// turn, one node each. So a forked branch that reads what the main branch writes before the join (or the other way
+// round) shows in one order or another, as it may on a device, where the branches run at once.
+void replay(const Recording &g) {
+    const Streams m = stream_mode();
+    if (m == Streams::OTHERS_FIRST || m == Streams::IMMEDIATE) {
+        for (const Node &n : g.nodes) n.work();
+        return;
+    }
+    const int streams = (int)g.index.size();
+    std::vector<std::vector<const Node *>> per(streams);
+    for (const Node &n : g.nodes) per[n.stream].push_back(&n);
+    std::vector<size_t> next(streams, 0);
+    auto ready = [&](int s) {
+        if (next[s] >= per[s].size()) return false;
+        for (const auto &d : per[s][next[s]]->after)
+            if ((int64_t)next[d.first] < d.second) return false;
+        return true;
+    };
+    int turn = 0;
+    for (size_t ran = 0; ran < g.nodes.size(); ran++) {
+        int pick = -1;
+        for (int k = 0; k < streams && pick < 0; k++) {
+            const int s = m == Streams::INTERLEAVED ? (turn + k) % streams : k;
+            if (ready(s)) pick = s;
+        }
+        if (pick < 0) {   // a capture's dependencies only point back: cannot happen
+            fprintf(stderr, "cuda_host: a graph's nodes wait for each other\n");
+            abort();
+        }
+        turn = pick + 1;
+        per[pick][next[pick]++]->work();
+    }
+}
+} // namespace
+
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
     if (cudaError_t sticky = poisoned()) return sticky;
     if (!exec) return set_error(cudaErrorInvalidResourceHandle);
     std::shared_ptr<Recording> g = exec->recording;
-    return dbn4j_host::enqueue(stream, [g]() {
-        for (auto &node : g->nodes) node();
-    });
+    return dbn4j_host::enqueue(stream, [g]() { replay(*g); });
 }
 
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {

@@ -21,12 +21,13 @@
  *     event orders (deferred: as late as it may; others-first; interleaved: the streams' work alternating item by
  *     item) or none of this (immediate), see cuda_host.cpp;
  *   - a stream capture records launches, memsets and copies (and the emulated cuBLAS GEMMs) into a graph that a
- *     launch replays in recording order; events fork other streams into a capture and join them back, and ending a
- *     capture with a stream not joined fails as CUDA does;
+ *     launch replays in an order its dependencies allow, picked by DBN4J_HOST_STREAMS (recording order, the main
+ *     branch first, or the branches in turn); events fork other streams into a capture and join them back, and
+ *     ending a capture with a stream not joined fails as CUDA does;
  *   - while a thread captures (thread-local mode), its cudaMalloc, cudaFree, cudaMemcpy, device synchronization
  *     and synchronization of the capturing stream fail and invalidate its captures; only it may end them.
  * What it does not: concurrency between streams or blocks (deferred work runs in queue order when waited for, one
- * kernel at a time; interleaved, the streams' kernels alternate; a graph replays its nodes in recording order),
+ * kernel at a time; interleaved, the streams' kernels alternate; a graph's branches in one of three orders),
  * memory faults other than the pointers above as CUDA errors (an index past an array is a crash or an
  * AddressSanitizer report here), timing. Lenient where CUDA is undefined: threads that have exited count as arrived
  * at __syncthreads, and work on the legacy stream (nullptr) runs at once.
