@@ -237,7 +237,7 @@ int launch_column_sums(const char *fn, const Op &op, float *out, int B, int N, f
     if (workspace && (op.touches(workspace, words, (int64_t)B * N, N) || overlap(workspace, words, out, N)
                       || overlap(workspace, words, step.w, N) || overlap(workspace, words, step.v, N)))
         return fail(DBN4J_EINVAL, "%s: the workspace overlaps an operand", fn);
-    const int64_t tiles = (N + CS_COLS - 1) / CS_COLS;
+    const int64_t tiles = ((int64_t)N + CS_COLS - 1) / CS_COLS;
     const int64_t chunks = ((int64_t)B + CS_CHUNK - 1) / CS_CHUNK;
     const int64_t groups = (chunks + CS_WARPS - 1) / CS_WARPS;
     unsigned *counters = nullptr;

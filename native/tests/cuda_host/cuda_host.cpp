@@ -76,6 +76,7 @@ struct CUevent_st {
     std::weak_ptr<Recording> capture;   // recorded in a capture: the work of `from` up to `ops`
     CUstream_st *from = nullptr;
     int64_t ops = 0;
+    std::vector<std::pair<int, int64_t>> waits;   // recorded in a capture: what `from` waited for after its last node
     uint64_t position = 0;   // recorded outside a capture: the work of `from` queued before it (its `submitted`)
 };
 
@@ -139,7 +140,7 @@ void run_pending(CUstream_st *s, uint64_t position) {
 // Runs the work of `s` queued before `position`; interleaved: with every other stream's pending work, one item of
 // each stream in turn.
 void run_until(CUstream_st *s, uint64_t position) {
-    if (stream_mode() != Streams::INTERLEAVED) {
+    if (stream_mode() != Streams::INTERLEAVED || !is_stream(s)) {
         run_pending(s, position);
         return;
     }
@@ -691,6 +692,9 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
     event->capture = stream ? stream->capture : std::shared_ptr<Recording>();
     event->from = stream;
     event->ops = stream ? stream->ops : 0;
+    // A stream's waits since its last node hold back its next node; the event marks them too (a stream waiting on it
+    // waits for what they waited for).
+    event->waits = stream && stream->capture ? stream->waits : std::vector<std::pair<int, int64_t>>();
     event->position = stream ? stream->submitted : 0;
     return cudaSuccess;
 }
@@ -726,6 +730,7 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
         stream->waits.clear();
         recorded->streams.insert(stream);
         recorded->index.emplace(stream, (int)recorded->index.size());
+        stream->waits = event->waits;
         stream->waits.emplace_back(recorded->index.at(event->from), event->ops);
         return cudaSuccess;
     }
@@ -735,6 +740,7 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
     }
     if (event->from != stream) {
         if (event->ops > event->from->joined) event->from->joined = event->ops;
+        stream->waits.insert(stream->waits.end(), event->waits.begin(), event->waits.end());
         stream->waits.emplace_back(recorded->index.at(event->from), event->ops);
     }
     return cudaSuccess;

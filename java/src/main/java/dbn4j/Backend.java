@@ -457,7 +457,7 @@ public abstract class Backend {
      * each replay writes the next slot, with nothing sent from the host ({@link Counter}).
      *
      * @throws IndexOutOfBoundsException where {@code next} is past the slots of {@code to} (in a recorded step: at the
-     *     replay that would write there)
+     *     replay that would write there; see {@link Counter} for what a refused replay leaves)
      */
     public final void appendLoss(LossLog from, int fromSlot, LossLog to, Counter next) {
         outsideFork("appendLoss");
@@ -526,9 +526,10 @@ public abstract class Backend {
      * a parallel branch of its graph), on the CPU at once. The work starts after everything queued before the fork.
      * The caller keeps the two apart: the calls between fork and join neither read what the work writes nor write
      * what it reads, and the work's results are used after the join. Inside the work, returned losses (logged ones
-     * are allowed), sampling, host copies, row gathers, allocations and another fork are refused
-     * ({@link IllegalStateException}): it queues kernels only. A recorded step joins all its forks, and starts with none open. A device backend holds a fixed number of
-     * forks open at once (16 on CUDA): join each as soon as its results are needed.
+     * are allowed), sampling, host copies, row gathers, allocations, counters and their appends, and another fork are
+     * refused ({@link IllegalStateException}): it queues kernels only. A recorded step joins all its forks, and starts
+     * with none open. A device backend holds a fixed number of forks open at once (16 on CUDA): join each as soon as
+     * its results are needed.
      */
     public final Fork fork(Runnable work) {
         if (work == null) {
@@ -645,7 +646,7 @@ public abstract class Backend {
     protected final void outsideFork(String what) {
         if (forking.get()) {
             throw new IllegalStateException(what + " cannot run inside Backend.fork: a fork's work queues kernels "
-                    + "only (no returned losses, sampling, host copies, row gathers, allocations or forks)");
+                    + "only (no returned losses, sampling, host copies, row gathers, allocations, counters or forks)");
         }
     }
 
@@ -693,11 +694,12 @@ public abstract class Backend {
         return new Replay() {
             @Override
             public void run() {
+                boolean outer = replaying.get();
                 replaying.set(true);
                 try {
                     step.accept(rng);
                 } finally {
-                    replaying.set(false);
+                    replaying.set(outer);
                 }
             }
 
@@ -956,7 +958,7 @@ public abstract class Backend {
      * its copy in the backend's memory (a device backend's; null on the CPU), freed by {@link #close()} (a second
      * close does nothing).
      */
-    public abstract static class Held implements AutoCloseable {
+    public abstract static sealed class Held implements AutoCloseable permits RowOrder, Counter {
         final Backend owner;
         /** The copy in the backend's memory (a float allocation), or null. */
         final Matrix device;
@@ -1143,8 +1145,9 @@ public abstract class Backend {
      * ({@link Backend#appendLoss}). Each replay of such a step then works on the next batch with nothing sent from the
      * host: one graph launch per mini-batch on CUDA. A device backend keeps the count in device memory (8 bytes), the
      * CPU in this object. {@link #value()} is the count once the work queued so far has run, the replays of recorded
-     * steps included; they are checked against it before they are queued. Made by {@link Backend#counter()}; closed by
-     * the caller (idempotent).
+     * steps included. A backend that records checks a replay's counters before it queues it, so a refused replay does
+     * nothing; where the step itself runs again (the CPU), each call checks as it runs, so the calls before a refused
+     * one have run (and moved the counter). Made by {@link Backend#counter()}; closed by the caller (idempotent).
      */
     public static final class Counter extends Held {
         private long value;
@@ -1181,8 +1184,8 @@ public abstract class Backend {
         }
 
         /**
-         * The count that the backend holds, once the work queued so far has run (waits for the device): the same as
-         * {@link #value()}, which tests check.
+         * A diagnostic that waits for the device: the count that the backend holds once the work queued so far has
+         * run, which is {@link #value()} (tests check the one against the other).
          */
         public long read() {
             owner.outsideFork("Counter.read");
@@ -1276,7 +1279,7 @@ public abstract class Backend {
         counterArg(batch, "batch");
         order.checkOwner(this);
         if ((order.device == null) != (batch.device == null)) {
-            throw new IllegalStateException("the row order and the counter are not held in the same memory");
+            throw new IllegalArgumentException("the row order and the counter are not held in the same memory");
         }
         onCounters(batch, () -> batchStart(this, order, batch, dst.rows(), srcRows));
         if (dst.size() == 0) {

@@ -742,8 +742,8 @@ public final class CudaBackend extends Backend {
             // The step drew from rng itself (at the recording's offset, so the capture let it): its replays would
             // not draw the words rng gives them.
             dbn4j_cuda_graph_destroy(exec);
-            throw new IllegalStateException("the recorded step drew from the stream given to capture (now at offset "
-                    + rng.offset() + ", was " + start + "): a step samples from the stream it receives");
+            throw new IllegalStateException("the recorded step drew from the stream given to capture (moved by that "
+                    + "to offset " + rng.offset() + " from " + start + "): a step samples from the stream it receives");
         }
         return new Graph(exec, rng, words[0], rec);
     }

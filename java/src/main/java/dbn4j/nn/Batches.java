@@ -11,10 +11,11 @@ import java.util.SplittableRandom;
  * {@link Backend#gathersPerBatch} (the CPU and CUDA backends) the epoch's order is set once on the backend
  * ({@link Backend.RowOrder}) and each batch is gathered into one batch buffer when it is asked for (or, by a recorded
  * step, at the batch a {@link Backend.Counter} holds: {@link #gather}), so that there is no second copy of the data
- * set; elsewhere the epoch is gathered at once into a shuffled copy whose consecutive rows are the batches. Both give the same batches. Per batch, inputs of at most 256 distinct values (8-bit pixels) are
- * held as byte codes ({@link Backend#encodeRows}): a quarter of the memory, and a quarter of the memory traffic of
- * each gather, which otherwise moves a mini-batch of rows scattered over the whole data set every step. The row views
- * of every batch are made once, so that the training loop allocates nothing. The order of epoch e depends only on
+ * set; elsewhere the epoch is gathered at once into a shuffled copy whose consecutive rows are the batches. Both
+ * give the same batches. Per batch, inputs of at most 256 distinct values (8-bit pixels) are held as byte codes
+ * ({@link Backend#encodeRows}): a quarter of the memory, and a quarter of the memory traffic of each gather, which
+ * otherwise moves a mini-batch of rows scattered over the whole data set every step. The row views of every batch are
+ * made once, so that the training loop allocates nothing. The order of epoch e depends only on
  * (seed, e), so a run resumed at epoch e sees the same batches as an uninterrupted one. {@link StreamedBatches} does
  * the same for data read from disk a chunk at a time.
  *
