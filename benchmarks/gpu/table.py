@@ -11,9 +11,14 @@ results = {}
 breakdown = {}  # op -> {workload: microseconds}
 workloads = []
 failed = []  # GpuBench's "FAILED what: exception" lines: the measurements that did not give a number
+graphs = []  # (peer, workload, work nodes, the most of them on one path) of the CUDA graphs measured
 for line in sys.stdin:
     if line.startswith("FAILED "):
         failed.append(line.strip())
+        continue
+    g = re.match(r"GRAPH peer=(\S+) workload=(\S+) nodes=(\S+) depth=(\S+)", line.strip())
+    if g:
+        graphs.append(g.groups())
         continue
     b = re.match(r"BREAKDOWN workload=(\S+) op=(\S+) us=(\S+)", line.strip())
     if b:
@@ -60,6 +65,15 @@ if breakdown:
     print("|---" * (len(workloads) + 1) + "|")
     for op, r in breakdown.items():
         print(f"| {op} | " + " | ".join(f"{r[w]:.1f}" if w in r else "-" for w in workloads) + " |")
+
+if graphs:
+    # The graphs' sizes: their work nodes (kernels, copies, memsets; a GEMM may be more than one kernel) and the
+    # most of them on one path, which a replay runs one after another.
+    print()
+    print("| graph | workload | work nodes | longest path |")
+    print("|---|---|---|---|")
+    for peer, workload, nodes, depth in graphs:
+        print(f"| {peer} | {workload} | {nodes} | {depth} |")
 
 if failed:
     print()

@@ -615,8 +615,11 @@ static void test_batch_steps() {
     CHECK_CUDA(dbn4j_cuda_append_double(value.p, log.p, 4, batch.p, g_stream));
     CHECK_CUDA(dbn4j_cuda_add_u64(offset.p, 1000, g_stream));
     void *exec = nullptr;
-    CHECK_CUDA(dbn4j_cuda_graph_end(g_stream, &exec));
+    int64_t counts[2] = {0, 0};
+    CHECK_CUDA(dbn4j_cuda_graph_end_counted(g_stream, &exec, counts));
     CHECK(exec != nullptr);
+    CHECK_MSG(counts[0] == 4 && counts[1] == 4, "graph of 4 kernels in a row: %lld nodes, %lld deep",
+              (long long)counts[0], (long long)counts[1]);
     for (uint64_t k = 1; k <= 4 && exec; k++) {
         value.put(std::vector<double>{0.5 + (double)k});
         CHECK_CUDA(dbn4j_cuda_graph_launch(exec, g_stream));

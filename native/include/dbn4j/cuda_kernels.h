@@ -219,6 +219,10 @@ int dbn4j_cuda_add_u64(uint64_t *p, uint64_t delta, void *stream);
 int dbn4j_cuda_graph_begin(void *stream);
 /* Ends the capture (always) and instantiates the recorded graph into *exec (NULL on failure). */
 int dbn4j_cuda_graph_end(void *stream, void **exec);
+/* As dbn4j_cuda_graph_end, and counts[0] = the graph's work nodes (kernels, copies, memsets: a GEMM may be more than
+ * one kernel), counts[1] = the most of them on one path (what a replay runs one after another: its critical path);
+ * both -1 where the runtime cannot say. */
+int dbn4j_cuda_graph_end_counted(void *stream, void **exec, int64_t counts[2]);
 /* Queues one replay of exec on stream. */
 int dbn4j_cuda_graph_launch(void *exec, void *stream);
 /* NULL is a no-op. */

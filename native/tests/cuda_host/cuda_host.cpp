@@ -876,6 +876,56 @@ cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
 }
 
 namespace {
+// A node's handle: its address in the recording.
+cudaGraphNode_t handle(const Node &n) { return reinterpret_cast<cudaGraphNode_t>(const_cast<Node *>(&n)); }
+
+// Each node's dependencies: its stream's previous node and the last node of each (stream, count) it waited for.
+std::vector<std::pair<size_t, size_t>> edges(const Recording &g) {
+    std::vector<std::vector<size_t>> per(g.index.size());
+    std::vector<std::pair<size_t, size_t>> out;
+    for (size_t i = 0; i < g.nodes.size(); i++) {
+        const Node &n = g.nodes[i];
+        std::set<size_t> from;
+        if (!per[n.stream].empty()) from.insert(per[n.stream].back());
+        for (const auto &d : n.after)
+            if (d.second > 0) from.insert(per[d.first][(size_t)d.second - 1]);
+        for (size_t f : from) out.emplace_back(f, i);
+        per[n.stream].push_back(i);
+    }
+    return out;
+}
+} // namespace
+
+cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t *nodes, size_t *count) {
+    if (!graph || !count) return set_error(cudaErrorInvalidValue);
+    const std::vector<Node> &all = graph->recording->nodes;
+    if (nodes)
+        for (size_t i = 0; i < *count && i < all.size(); i++) nodes[i] = handle(all[i]);
+    *count = all.size();
+    return cudaSuccess;
+}
+
+cudaError_t cudaGraphGetEdges(cudaGraph_t graph, cudaGraphNode_t *from, cudaGraphNode_t *to, cudaGraphEdgeData *data,
+                              size_t *count) {
+    if (!graph || !count || (from == nullptr) != (to == nullptr)) return set_error(cudaErrorInvalidValue);
+    const Recording &g = *graph->recording;
+    const std::vector<std::pair<size_t, size_t>> all = edges(g);
+    for (size_t i = 0; from && i < *count && i < all.size(); i++) {
+        from[i] = handle(g.nodes[all[i].first]);
+        to[i] = handle(g.nodes[all[i].second]);
+        if (data) memset(&data[i], 0, sizeof data[i]);
+    }
+    *count = all.size();
+    return cudaSuccess;
+}
+
+cudaError_t cudaGraphNodeGetType(cudaGraphNode_t node, cudaGraphNodeType *type) {
+    if (!node || !type) return set_error(cudaErrorInvalidValue);
+    *type = cudaGraphNodeTypeKernel;
+    return cudaSuccess;
+}
+
+namespace {
 // A replay runs the graph's nodes in an order its dependencies allow, picked as the streams' deferred work is
 // (DBN4J_HOST_STREAMS): others-first (and immediate) in recording order, where a fork's work comes when the fork was
 // made, before the main branch's later nodes; deferred with the origin's branch first, as far as it may, a forked

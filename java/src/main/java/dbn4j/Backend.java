@@ -666,6 +666,14 @@ public abstract class Backend {
         /** Runs the recorded step once more: what the step would do now, the next numbers of its stream included. */
         void run();
 
+        /**
+         * The recorded work's size where the backend can say (a CUDA graph: its work nodes and the most of them on
+         * one path, {@code {nodes, depth}}); else null.
+         */
+        default long[] size() {
+            return null;
+        }
+
         @Override
         void close();
     }

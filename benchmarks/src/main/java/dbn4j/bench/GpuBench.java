@@ -73,6 +73,7 @@ public final class GpuBench {
                 result("dbn4j", workload, batch / s[0], "samples/s");
                 if (!Double.isNaN(s[1])) {
                     result("dbn4j-graph", workload, batch / s[1], "samples/s");
+                    graphLine("dbn4j-graph", workload, s);
                 }
             });
             if (gpu != null) {
@@ -82,6 +83,7 @@ public final class GpuBench {
                     result("dbn4j-unfused", workload, batch / u[0], "samples/s");
                     if (!Double.isNaN(u[1])) {
                         result("dbn4j-unfused-graph", workload, batch / u[1], "samples/s");
+                        graphLine("dbn4j-unfused-graph", workload, u);
                     }
                 });
                 // And with the forks run in order on one stream: what the overlap gains.
@@ -90,6 +92,7 @@ public final class GpuBench {
                     result("dbn4j-serial", workload, batch / q[0], "samples/s");
                     if (!Double.isNaN(q[1])) {
                         result("dbn4j-serial-graph", workload, batch / q[1], "samples/s");
+                        graphLine("dbn4j-serial-graph", workload, q);
                     }
                 });
             }
@@ -117,6 +120,7 @@ public final class GpuBench {
             result("dbn4j", mlp, 100 / t[0], "samples/s");
             if (!Double.isNaN(t[1])) {
                 result("dbn4j-graph", mlp, 100 / t[1], "samples/s");
+                graphLine("dbn4j-graph", mlp, t);
             }
         });
         int rows = smoke ? 2_000 : quick ? 20_000 : 60_000;
@@ -213,6 +217,17 @@ public final class GpuBench {
 
     static Map.Entry<String, Runnable> op(String name, Runnable r) {
         return Map.entry(name, r);
+    }
+
+    /**
+     * {@code GRAPH peer=... workload=... nodes=N depth=D}: the measured graph's work nodes and the most of them on one
+     * path (measured[2] and [3], where the runtime said).
+     */
+    static void graphLine(String peer, String workload, double[] measured) {
+        if (measured.length > 3 && measured[2] >= 0) {
+            System.out.printf(Locale.ROOT, "GRAPH peer=%s workload=%s nodes=%d depth=%d%n", peer, workload,
+                    (long) measured[2], (long) measured[3]);
+        }
     }
 
     static void result(String peer, String workload, double value, String unit) {
@@ -324,14 +339,16 @@ public final class GpuBench {
                 }
             }
             double replayed = Double.NaN;
+            long[] size = {-1, -1};
             if (graph && be instanceof CudaBackend) {
                 try (CudaBackend.Graph replay = ((CudaBackend) be).capture(rng, step)) {
+                    size = new long[] {replay.nodes(), replay.depth()};
                     replayed = timed(be, replay::launch, steps, reps);
                 } catch (RuntimeException e) {
                     System.out.println("# CUDA graph of the RBM step failed: " + e);
                 }
             }
-            return new double[] {eager, replayed};
+            return new double[] {eager, replayed, size[0], size[1]};
         }
     }
 
@@ -426,14 +443,16 @@ public final class GpuBench {
                 };
                 double eager = timed(be, step, steps, reps);
                 double graph = Double.NaN;
+                long[] size = {-1, -1};
                 if (be instanceof CudaBackend) {
                     try (CudaBackend.Graph g = ((CudaBackend) be).capture(step)) {
+                        size = new long[] {g.nodes(), g.depth()};
                         graph = timed(be, g::launch, steps, reps);
                     } catch (RuntimeException e) {
                         System.out.println("# CUDA graph of the MLP step failed: " + e);
                     }
                 }
-                return new double[] {eager, graph};
+                return new double[] {eager, graph, size[0], size[1]};
             } finally {
                 Matrix.closeAll(owned);
             }

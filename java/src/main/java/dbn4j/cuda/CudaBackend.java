@@ -351,6 +351,8 @@ public final class CudaBackend extends Backend {
     private static final class Recorded {
         final Set<Object> uses = Collections.newSetFromMap(new IdentityHashMap<>());
         final List<CounterWork> counters = new ArrayList<>();
+        /** The graph's work nodes and the most of them on one path (-1 where the runtime cannot say). */
+        final long[] counts = {-1, -1};
     }
 
     /** The stream the calling thread's work goes to: the main one, or the side one in a fork's work. */
@@ -576,11 +578,15 @@ public final class CudaBackend extends Backend {
         private final Backend.LossLog[] logs;
         /** The recorded calls' work on counters, redone at each replay before it is queued. */
         private final CounterWork[] counters;
+        private final long nodes;
+        private final long depth;
 
         private Graph(long exec, RandomStream rng, long words, Recorded rec) {
             this.exec = exec;
             this.rng = rng;
             this.words = words;
+            nodes = rec.counts[0];
+            depth = rec.counts[1];
             matrices = rec.uses.stream().filter(u -> u instanceof Matrix).toArray(Matrix[]::new);
             logs = rec.uses.stream().filter(u -> u instanceof Backend.LossLog).toArray(Backend.LossLog[]::new);
             counters = rec.counters.toArray(new CounterWork[0]);
@@ -667,6 +673,27 @@ public final class CudaBackend extends Backend {
                 offsetOnDevice = start + words;
                 offsetKnown = true;
             }
+        }
+
+        /**
+         * The graph's work nodes: its kernels (a GEMM may be more than one), copies and memsets; -1 where the
+         * runtime cannot say.
+         */
+        public long nodes() {
+            return nodes;
+        }
+
+        /**
+         * The most work nodes on one path of the graph: what a replay must run one after another (its critical path;
+         * forks are parallel branches); -1 where the runtime cannot say.
+         */
+        public long depth() {
+            return depth;
+        }
+
+        @Override
+        public long[] size() {
+            return nodes < 0 ? null : new long[] {nodes, depth};
         }
 
         /** {@link #launch()}: a step recorded by {@link CudaBackend#recordStep}, run once more. */
@@ -797,7 +824,7 @@ public final class CudaBackend extends Backend {
                 throw e;
             }
             try {
-                recordStepAndEnd(step, sideBefore, exec);
+                recordStepAndEnd(step, sideBefore, exec, rec.counts);
             } finally {
                 // Only once the capture has ended: until then another thread's call would be recorded.
                 capturer = null;
@@ -811,7 +838,7 @@ public final class CudaBackend extends Backend {
      * The capture's body (begun on the main stream with no fork of this thread open): runs step, ends the capture
      * into exec[0].
      */
-    private void recordStepAndEnd(Runnable step, long sideBefore, long[] exec) {
+    private void recordStepAndEnd(Runnable step, long sideBefore, long[] exec, long[] counts) {
         try {
             step.run();
             if (openForks() != 0) {
@@ -833,7 +860,7 @@ public final class CudaBackend extends Backend {
             dbn4j_cuda_graph_destroy(exec[0]);
             throw e;
         }
-        check(dbn4j_cuda_graph_end(mainStream, exec), "dbn4j_cuda_graph_end");
+        check(dbn4j_cuda_graph_end_counted(mainStream, exec, counts), "dbn4j_cuda_graph_end");
     }
 
     /**

@@ -66,6 +66,8 @@ public final class CudaKernels {
 
     public static native int dbn4j_cuda_graph_begin(@Cast("void*") long stream);
     public static native int dbn4j_cuda_graph_end(@Cast("void*") long stream, @Cast("void**") long[] exec);
+    public static native int dbn4j_cuda_graph_end_counted(@Cast("void*") long stream, @Cast("void**") long[] exec,
+            @Cast("int64_t*") long[] counts);
     public static native int dbn4j_cuda_graph_launch(@Cast("void*") long exec, @Cast("void*") long stream);
     public static native int dbn4j_cuda_graph_destroy(@Cast("void*") long exec);
 

@@ -30,6 +30,9 @@ final class StepRecording implements AutoCloseable {
     /** Why a step was last refused in this process, or null (tests on a device check that their steps recorded). */
     static volatile String lastRefusal;
 
+    /** The size ({@link Backend.Replay#size}) of the step last recorded in this process, by what it is of. */
+    static final java.util.Map<String, long[]> SIZES = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Replays run in this process (tests check that the recorded path ran). */
     static final AtomicLong REPLAYS = new AtomicLong();
 
@@ -132,11 +135,22 @@ final class StepRecording implements AutoCloseable {
                     + ": it cannot be recorded (" + e.getMessage() + ")");
             return null;
         }
+        long[] size = replay.size();
+        if (size != null) {
+            SIZES.put(what, size);
+            LOG.fine(() -> "dbn4j: the " + what + " step recorded on " + be.name() + ": " + size[0] + " work nodes, "
+                    + size[1] + " on its longest path");
+        }
         return new Backend.Replay() {
             @Override
             public void run() {
                 replay.run();
                 REPLAYS.incrementAndGet();
+            }
+
+            @Override
+            public long[] size() {
+                return size;
             }
 
             @Override

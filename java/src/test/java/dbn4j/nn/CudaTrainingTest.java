@@ -184,6 +184,7 @@ class CudaTrainingTest {
             assertSame(a.weights(), b.weights(), "RBM weights");
             assertSame(a.hiddenBias(), b.hiddenBias(), "RBM hidden bias");
             assertSame(a.visibleBias(), b.visibleBias(), "RBM visible bias");
+            assertGraph("RBM", 15, 11);
         }
         try (Mlp a = Mlp.create(CPU, new int[] {V, 12, K}, Activation.SIGMOID, Activation.SOFTMAX,
                         Loss.CROSS_ENTROPY, 7);
@@ -194,8 +195,30 @@ class CudaTrainingTest {
                 assertSame(a.weights(l), b.weights(l), "MLP weights " + l);
                 assertSame(a.bias(l), b.bias(l), "MLP bias " + l);
             }
+            assertGraph("supervised", 17, 15);
         }
         assertRecorded();
+    }
+
+    /**
+     * The graph of the step last recorded for what: its forks are branches beside its longest path, and on the
+     * emulated device, where a GEMM is one node (cuBLAS may launch more), that path is {@code depth} of {@code nodes}
+     * work nodes. The CD-1 step's 15: the gather, 5 GEMMs, the sampler and two activations with their sums and bias
+     * steps, the data's column sums, the weight step, the reconstruction error's two kernels, the append of its loss
+     * and the stream offset's move; 11 in a row, since the data's sums, the positive GEMM and the error run beside. The
+     * 2-layer MLP's 17: two gathers, 2 GEMMs forward, the loss's 2 kernels, and per layer the backward GEMMs, maps and
+     * forked bias steps, then the append.
+     */
+    static void assertGraph(String what, int nodes, int depth) {
+        long[] size = StepRecording.SIZES.get(what);
+        assertTrue(size != null && size[0] > 0, what + ": the recorded graph's nodes are counted");
+        assertTrue(size[1] < size[0], what + ": forks run beside the longest path: " + size[1] + " of " + size[0]);
+        System.out.println("# " + what + " step graph on " + gpu.describe() + ": " + size[0] + " work nodes, " + size[1]
+                + " on its longest path");
+        if (gpu.describe().contains("emulation")) {
+            assertEquals(nodes, size[0], what + ": work nodes");
+            assertEquals(depth, size[1], what + ": work nodes on the longest path");
+        }
     }
 
     /**
