@@ -2,8 +2,8 @@
 """Reads the RESULT (and BREAKDOWN) lines of torch_reference.py and dbn4j.bench.GpuBench (stdin) and prints one
 table: per workload PyTorch eager, PyTorch + CUDA graph, dbn4j (FP32 eager; a CUDA graph, TF32, BF16, the models'
 fit() loops and the RBM step with unfused column sums or serial forks where measured) and the ratios of dbn4j's best
-FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'; the measurements that failed are listed
-below the table."""
+FP32 number (eager or graph) to PyTorch's. A missing measurement is '-'; GpuBench's GRAPH lines (the CUDA graphs'
+work nodes and longest paths) follow as a table, and the measurements that failed are listed below it."""
 import re
 import sys
 

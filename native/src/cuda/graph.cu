@@ -12,19 +12,30 @@ using namespace dbn4j_cuda;
 
 namespace {
 
+// cudaGraphGetEdges with edge data: CUDA 13's (CUDA 12.3 to 12.9 named it cudaGraphGetEdges_v2). True on failure.
+bool get_edges(cudaGraph_t graph, cudaGraphNode_t *from, cudaGraphNode_t *to, cudaGraphEdgeData *data, size_t *m) {
+#if CUDART_VERSION >= 13000
+    return cudaGraphGetEdges(graph, from, to, data, m) != cudaSuccess;
+#else
+    return cudaGraphGetEdges_v2(graph, from, to, data, m) != cudaSuccess;
+#endif
+}
+
 // counts[0] = the work nodes (kernels, copies, memsets) of graph, counts[1] = the most of them on one path; -1 and -1
 // where a query fails (the counts are a diagnostic: the graph is fine either way).
 void count_nodes(cudaGraph_t graph, int64_t counts[2]) {
     counts[0] = counts[1] = -1;
     size_t n = 0, m = 0;
-    if (cudaGraphGetNodes(graph, nullptr, &n) != cudaSuccess
-        || cudaGraphGetEdges(graph, nullptr, nullptr, nullptr, &m) != cudaSuccess) {
+    if (cudaGraphGetNodes(graph, nullptr, &n) != cudaSuccess || get_edges(graph, nullptr, nullptr, nullptr, &m)) {
         cudaGetLastError();
         return;
     }
     std::vector<cudaGraphNode_t> nodes(n), from(m), to(m);
+    // The edges' data too: a query without it fails where an edge has other than default data (a programmatic
+    // dependency, which a library's kernels may use); any edge is a dependency here.
+    std::vector<cudaGraphEdgeData> data(m);
     if ((n > 0 && cudaGraphGetNodes(graph, nodes.data(), &n) != cudaSuccess)
-        || (m > 0 && cudaGraphGetEdges(graph, from.data(), to.data(), nullptr, &m) != cudaSuccess)) {
+        || (m > 0 && get_edges(graph, from.data(), to.data(), data.data(), &m))) {
         cudaGetLastError();
         return;
     }
@@ -100,7 +111,13 @@ int dbn4j_cuda_graph_end_counted(void *stream, void **exec, int64_t counts[2]) {
         cudaGetLastError();   // an invalidated capture is not sticky: the stream is usable again
         return fail_cuda(err, "cudaStreamEndCapture");
     }
-    if (counts) count_nodes(graph, counts);
+    if (counts) {
+        try {
+            count_nodes(graph, counts);
+        } catch (...) {   // out of host memory for the counting: no counts, the graph is fine
+            counts[0] = counts[1] = -1;
+        }
+    }
     cudaGraphExec_t e = nullptr;
     err = cudaGraphInstantiate(&e, graph, 0);
     cudaGraphDestroy(graph);

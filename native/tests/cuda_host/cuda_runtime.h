@@ -35,6 +35,8 @@
 #ifndef DBN4J_HOST_CUDA_RUNTIME_H
 #define DBN4J_HOST_CUDA_RUNTIME_H
 
+#define CUDART_VERSION 13000   // the runtime API it stands in for
+
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * ({@link CudaBackend#capture}; the RBM's replays draw new random numbers each time). Each measurement: warm-up, then
  * the median of a few repetitions of N steps, each repetition ended by {@link Backend#synchronize()}. Prints
  * {@code RESULT peer=dbn4j[-graph|-tf32|-bf16|-fit|-unfused[-graph]|-serial[-graph]] workload=...} lines in the
- * format of the PyTorch reference.
+ * format of the PyTorch reference, and for each graph measured a {@code GRAPH} line with its work nodes and the most
+ * of them on one path.
  *
  * <pre>java -Ddbn4j.backend=cuda -cp benchmarks.jar dbn4j.bench.GpuBench [--steps N] [--quick] [--smoke]</pre>
  */

@@ -860,7 +860,7 @@ public final class CudaBackend extends Backend {
             dbn4j_cuda_graph_destroy(exec[0]);
             throw e;
         }
-        check(dbn4j_cuda_graph_end_counted(mainStream, exec, counts), "dbn4j_cuda_graph_end");
+        check(dbn4j_cuda_graph_end_counted(mainStream, exec, counts), "dbn4j_cuda_graph_end_counted");
     }
 
     /**

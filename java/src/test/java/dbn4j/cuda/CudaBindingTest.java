@@ -91,6 +91,10 @@ class CudaBindingTest {
         assertInvalid(dbn4j_cuda_graph_begin(0),
                 "dbn4j_cuda_graph_begin: stream is NULL (the legacy stream: no capture)");
         assertInvalid(dbn4j_cuda_graph_end(P1, null), "dbn4j_cuda_graph_end: exec is NULL");
+        long[] counts = {7, 7};
+        assertInvalid(dbn4j_cuda_graph_end_counted(P1, null, counts), "dbn4j_cuda_graph_end: exec is NULL");
+        assertEquals(-1, counts[0], "no counts without a graph");
+        assertEquals(-1, counts[1], "no counts without a graph");
         assertInvalid(dbn4j_cuda_graph_launch(0, P1), "dbn4j_cuda_graph_launch: exec is NULL");
         assertEquals(0, dbn4j_cuda_graph_destroy(0), "destroying NULL is a no-op");
         assertInvalid(dbn4j_cuda_sigmoid_bernoulli_at(1, 0, 2, P1, 0, P2, P3, 3, 5, 0),

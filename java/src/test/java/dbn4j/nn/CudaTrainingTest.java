@@ -47,6 +47,7 @@ class CudaTrainingTest {
     void open() {
         gpu = CudaTestSupport.cudaOrSkip();
         StepRecording.lastRefusal = null;
+        StepRecording.SIZES.clear();
         replaysSeen = StepRecording.REPLAYS.get();
         copiesSeen = StepRecording.COPIES.get();
     }
@@ -206,8 +207,9 @@ class CudaTrainingTest {
      * work nodes. The CD-1 step's 15: the gather, 5 GEMMs, the sampler and two activations with their sums and bias
      * steps, the data's column sums, the weight step, the reconstruction error's two kernels, the append of its loss
      * and the stream offset's move; 11 in a row, since the data's sums, the positive GEMM and the error run beside. The
-     * 2-layer MLP's 17: two gathers, 2 GEMMs forward, the loss's 2 kernels, and per layer the backward GEMMs, maps and
-     * forked bias steps, then the append.
+     * 2-layer MLP's 17: two gathers; forward 2 GEMMs, the hidden bias and sigmoid, the output bias; the loss's 2
+     * kernels; backward per layer the forked bias step and the weight GEMM and step, between them the hidden delta's
+     * GEMM and sigmoid derivative; the append. On a device only the counts' presence and the forks are checked.
      */
     static void assertGraph(String what, int nodes, int depth) {
         long[] size = StepRecording.SIZES.get(what);
