@@ -1109,15 +1109,10 @@ public abstract class Backend {
     public final void gatherRows(Matrix src, RowOrder order, int from, Matrix dst) {
         outsideFork("gatherRows");
         gatherArgs(src, dst);
-        if (order == null) {
-            throw new IllegalArgumentException("order is null");
-        }
-        order.checkSlice(this, from, dst.rows(), src.rows());
-        if (dst.size() == 0) {
+        if (!atSlice(order, from, dst, src.rows())) {
             return;
         }
         if (order.device != null) {
-            using(order.device);
             gatherOrderedRowsK(src.address(), src.rows(), src.cols(), order.device.address() + (long) from
                     * Integer.BYTES, dst.rows(), dst.address());
         } else {
@@ -1130,15 +1125,10 @@ public abstract class Backend {
     public final void gatherRows(CodedRows src, RowOrder order, int from, Matrix dst) {
         outsideFork("gatherRows");
         gatherArgs(src, dst);
-        if (order == null) {
-            throw new IllegalArgumentException("order is null");
-        }
-        order.checkSlice(this, from, dst.rows(), src.rows());
-        if (dst.size() == 0) {
+        if (!atSlice(order, from, dst, src.rows())) {
             return;
         }
         if (order.device != null) {
-            using(order.device);
             gatherOrderedCodedRowsK(src.codes.address(), src.rows(), src.cols(), src.palette.address(),
                     order.device.address() + (long) from * Integer.BYTES, dst.rows(), dst.address());
         } else {
@@ -1349,6 +1339,24 @@ public abstract class Backend {
     protected void gatherOrderedCodedRowsAtK(long codes, int srcRows, int cols, long palette, long order, int len,
             long batch, int count, long dst) {
         throw new UnsupportedOperationException(name() + " holds no counters");
+    }
+
+    /**
+     * A gather from a slice of an order, once its source and dst are checked: the order not null and the slice
+     * [from, from + dst.rows()) checked; whether there is anything to gather.
+     */
+    private boolean atSlice(RowOrder order, int from, Matrix dst, int srcRows) {
+        if (order == null) {
+            throw new IllegalArgumentException("order is null");
+        }
+        order.checkSlice(this, from, dst.rows(), srcRows);
+        if (dst.size() == 0) {
+            return false;
+        }
+        if (order.device != null) {
+            using(order.device);
+        }
+        return true;
     }
 
     /** out(B, 1) = sum over columns of softplus(x(B, N)) = log(1 + exp(x)): the hidden term of an RBM's free energy. */

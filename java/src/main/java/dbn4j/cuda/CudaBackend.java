@@ -578,6 +578,8 @@ public final class CudaBackend extends Backend {
         private final Backend.LossLog[] logs;
         /** The recorded calls' work on counters, redone at each replay before it is queued. */
         private final CounterWork[] counters;
+        /** The counters' values before a launch (reused: a launch allocates nothing). */
+        private final long[] before;
         private final long nodes;
         private final long depth;
 
@@ -590,6 +592,7 @@ public final class CudaBackend extends Backend {
             matrices = rec.uses.stream().filter(u -> u instanceof Matrix).toArray(Matrix[]::new);
             logs = rec.uses.stream().filter(u -> u instanceof Backend.LossLog).toArray(Backend.LossLog[]::new);
             counters = rec.counters.toArray(new CounterWork[0]);
+            before = new long[counters.length];
         }
 
         /**
@@ -621,7 +624,6 @@ public final class CudaBackend extends Backend {
             }
             outsideFork("a graph launch");
             long main = stream();   // refuses a thread other than one recording a step
-            long[] before = new long[counters.length];
             for (int i = 0; i < counters.length; i++) {
                 before[i] = counters[i].counter().value();
             }
