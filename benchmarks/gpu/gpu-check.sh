@@ -119,7 +119,8 @@ PY
   if timeout 150 $java -Ddbn4j.backend=auto -Ddbn4j.cuda.required=$required \
       -jar "$run/jars/junit-platform-console-standalone.jar" execute --disable-banner --details=tree \
       --class-path "$cp" --select-class dbn4j.cuda.CudaKernelTest --select-class dbn4j.cuda.GemmCallTest \
-      --select-class dbn4j.cuda.CudaBindingTest --select-class dbn4j.nn.CudaTrainingTest \
+      --select-class dbn4j.cuda.CudaBindingTest --select-class dbn4j.cuda.CudaThreadsTest \
+      --select-class dbn4j.nn.CudaTrainingTest \
       --select-class dbn4j.BackendsTest > "$out/java-tests.log" 2>&1; then
     java_tests="$(grep -E "tests (successful|aborted|failed)" "$out/java-tests.log" | tr -s ' ' | paste -sd, -)"
   else

@@ -15,8 +15,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -36,6 +39,9 @@ import org.bytedeco.javacpp.Loader;
  * since the API returns it as a double), {@link #synchronize()} and freeing memory ({@code cudaFree} waits for the
  * device). A fault inside a kernel is reported at the next of these as a {@link Dbn4jException} naming the call;
  * after such a fault the CUDA context is unusable and the process should stop using this backend.
+ *
+ * <p>Threads may share the backend (two trainings at once, say): their calls queue on the one stream in the order
+ * they are made. While a thread records a step ({@link #capture}), the other threads' calls wait for it to end.
  *
  * <p>GEMM precision: FP32 by default; {@code -Ddbn4j.cuda.math=tf32} or {@link #setMathMode(MathMode)} lets cuBLAS
  * use TF32 tensor cores (10-bit mantissa inputs, FP32 accumulation), {@code bf16} BF16 tensor cores (7-bit mantissa
@@ -107,11 +113,31 @@ public final class CudaBackend extends Backend {
     private static CudaBackend instance; // guarded by CudaBackend.class
 
     /**
-     * The thread whose fork's work is being queued now ({@link #fork}): its calls go to the side stream, with the
-     * side cuBLAS handle and column-sum workspace; every other thread's calls go to the main stream.
+     * How long a call waits for another thread ({@link #enter}): for a step being recorded, for a fork's work being
+     * queued, for a fork open when a capture starts.
      */
-    private final AtomicReference<Thread> forkWorker = new AtomicReference<>();
-    /** The thread recording a step ({@link #capture}), or null: another thread's calls are refused meanwhile. */
+    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /**
+     * Threads sharing the backend. Every call that queues work or touches device memory holds the gate shared
+     * ({@link #enter}); a capture holds it alone for the whole recording ({@link #record}). So another thread's calls
+     * wait while a step is recorded (they would be recorded into its graph), and a capture starts once the calls in
+     * progress have ended. Taken before {@link #lock}, never while holding it.
+     */
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    /** Gives back the gate that {@link #enter} took. */
+    private final Backend.Cleanup leave = () -> gate.readLock().unlock();
+    /**
+     * Held by the thread whose fork's work is being queued now ({@link #fork}): its calls go to the side stream, with
+     * the side cuBLAS handle and column-sum workspace; every other thread's calls go to the main stream, and another
+     * thread's fork waits.
+     */
+    private final ReentrantLock forkQueue = new ReentrantLock();
+    /** The wait limit of {@link #enter}, forks and captures (tests shorten it). */
+    private volatile long waitNanos = WAIT_NANOS;
+    /** A thread whose capture waits for another thread's fork to be joined (tests watch it). */
+    private volatile Thread awaitingJoin;
+    /** The thread recording a step ({@link #capture}), or null: another thread's calls wait meanwhile. */
     private volatile Thread capturer;
     /** While a thread records a step: what the step uses and does to counters (only that thread touches it). */
     private Recorded recorded;
@@ -287,18 +313,13 @@ public final class CudaBackend extends Backend {
         math = mathMode;
     }
 
-    /**
-     * Whether the calling thread queues a fork's work now (then on the side stream). Refuses a thread other than
-     * the one recording a step: its work would be recorded into that step's graph.
-     */
+    /** Whether the calling thread queues a fork's work now (then on the side stream). */
     private boolean onSide() {
-        notDuringAnotherCapture();
-        return forkWorker.get() == Thread.currentThread();
+        return forkQueue.isHeldByCurrentThread();
     }
 
-    /** Refuses a capture while one is recorded: by another thread (as any call), or nested in this thread's step. */
+    /** Refuses a capture nested in this thread's step. */
     private void notRecording() {
-        notDuringAnotherCapture();
         if (capturer == Thread.currentThread()) {
             throw new IllegalStateException("this thread is already recording a step: a recorded step cannot record "
                     + "another");
@@ -306,15 +327,75 @@ public final class CudaBackend extends Backend {
     }
 
     /**
-     * Refuses a thread other than the one recording a step. Called before the backend's lock is taken too: the
-     * recording thread holds it for the whole step, and a step that waited for a thread blocked on it would never end.
+     * Takes the gate shared for a call (give it back by closing the result: try-with-resources). Waits while another
+     * thread records a step, at most the wait limit: a recorded step that waits for this thread would never end, and
+     * the call then fails with an {@link IllegalStateException} naming the recording thread. An interrupt does not
+     * end the wait (it is kept for the caller), as it ends no other call.
      */
-    private void notDuringAnotherCapture() {
-        Thread c = capturer;
-        if (c != null && c != Thread.currentThread()) {
-            throw new IllegalStateException("thread " + c.getName() + " is recording a step on the CUDA backend: "
-                    + "no other thread may use it meanwhile");
+    private Backend.Cleanup enter() {
+        if (!await(gate.readLock())) {
+            Thread c = capturer;
+            throw new IllegalStateException((c == null ? "a step recording" : "thread " + c.getName()
+                    + " recording a step") + " on the CUDA backend has kept this thread waiting for "
+                    + waitNanos / 1_000_000 + " ms: does the recorded step wait for this thread?");
         }
+        return leave;
+    }
+
+    /** Takes l, waiting at most the wait limit; false if the wait ran out. */
+    private boolean await(java.util.concurrent.locks.Lock l) {
+        boolean interrupted = false;
+        try {
+            long deadline = System.nanoTime() + waitNanos;
+            while (true) {
+                try {
+                    return l.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;   // tried again with the flag cleared
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Takes the gate alone for a capture: waits for the other threads' calls in progress and for their forks to be
+     * joined (the calling thread has none open), so that only this thread's work is recorded and no fork's work runs
+     * on the side stream that the graph's branches will use.
+     */
+    private void lockExclusive() {
+        if (gate.getReadHoldCount() > 0) {
+            throw new IllegalStateException("a capture cannot start inside another call on the CUDA backend");
+        }
+        long deadline = System.nanoTime() + waitNanos;
+        gate.writeLock().lock();   // the calls in progress end without waiting for this thread
+        try {
+            while (sideOpen.get() > 0) {
+                gate.writeLock().unlock();   // for the join
+                awaitingJoin = Thread.currentThread();
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("a capture cannot start while another thread's fork is open: "
+                            + "waited " + waitNanos / 1_000_000 + " ms for its join");
+                }
+                LockSupport.parkNanos(100_000);
+                gate.writeLock().lock();
+            }
+        } finally {
+            awaitingJoin = null;
+        }
+    }
+
+    /** Sets the wait limit of calls, forks and captures (tests). */
+    void setWaitLimit(long millis) {
+        waitNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    /** Whether thread t waits for a recording, a fork being queued or another thread's join (tests). */
+    boolean waiting(Thread t) {
+        return gate.hasQueuedThread(t) || forkQueue.hasQueuedThread(t) || awaitingJoin == t;
     }
 
     @Override
@@ -357,6 +438,10 @@ public final class CudaBackend extends Backend {
 
     /** The stream the calling thread's work goes to: the main one, or the side one in a fork's work. */
     private long stream() {
+        if (gate.getReadHoldCount() == 0 && !gate.isWriteLockedByCurrentThread()) {
+            // A call queued without the gate could be recorded into another thread's step.
+            throw new IllegalStateException("internal error: a CUDA call queued without the backend's gate");
+        }
         return onSide() ? sideStream : mainStream;
     }
 
@@ -410,17 +495,18 @@ public final class CudaBackend extends Backend {
     }
 
     /**
-     * The GEMMs' math mode from now on (queued work keeps the mode it was queued with). Refused, like every call,
+     * The GEMMs' math mode from now on (queued work keeps the mode it was queued with). Waits, like every call,
      * while another thread records a step.
      */
     public void setMathMode(MathMode mode) {
         if (mode == null) {
             throw new IllegalArgumentException("mode is null");
         }
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            blasMathMode(mode);
-            math = mode;
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                blasMathMode(mode);
+                math = mode;
+            }
         }
     }
 
@@ -490,30 +576,32 @@ public final class CudaBackend extends Backend {
             work.run();
             return 0;
         }
-        Thread self = Thread.currentThread();
-        // One thread queues fork work at a time (the side stream's handle and workspaces are shared).
-        if (!forkWorker.compareAndSet(null, self)) {
-            throw new IllegalStateException("thread " + forkWorker.get().getName() + " is queuing a fork's work on "
-                    + "the CUDA backend: forks of two threads at once are not supported");
-        }
-        // Counted open before the capture check, as record() marks its capture before checking for open forks:
-        // a fork and a capture starting at once cannot both pass.
-        sideOpen.incrementAndGet();
-        long done;
-        try {
-            onSide();   // refuses a thread other than one recording a step
-            synchronized (freeEvents) {
-                if (freeCount == 0) {
-                    throw new IllegalStateException("more than " + FORK_EVENTS + " forks are open: join them "
-                            + "(Backend.join)");
-                }
-                done = freeEvents[--freeCount];
+        // The gate for the whole fork: a capture starts before it or after its work is queued.
+        try (Backend.Cleanup in = enter()) {
+            // One thread queues fork work at a time (the side stream's handle and workspaces are shared).
+            if (!await(forkQueue)) {
+                throw new IllegalStateException("another thread's fork has kept this thread waiting for "
+                        + waitNanos / 1_000_000 + " ms: does its work wait for this thread?");
             }
-        } catch (RuntimeException e) {
-            sideOpen.decrementAndGet();
-            forkWorker.set(null);
-            throw e;
+            try {
+                return queueFork(work);
+            } finally {
+                forkQueue.unlock();
+            }
         }
+    }
+
+    /** The fork's work on the side stream, after the main stream's work so far; holds the gate and forkQueue. */
+    private long queueFork(Runnable work) {
+        long done;
+        synchronized (freeEvents) {
+            if (freeCount == 0) {
+                throw new IllegalStateException("more than " + FORK_EVENTS + " forks are open: join them "
+                        + "(Backend.join)");
+            }
+            done = freeEvents[--freeCount];
+        }
+        sideOpen.incrementAndGet();
         sideForks++;
         try {
             check(dbn4j_cuda_event_record(forkEvent, mainStream), "dbn4j_cuda_event_record (fork)");
@@ -526,8 +614,6 @@ public final class CudaBackend extends Backend {
             dbn4j_cuda_stream_wait_event(mainStream, done);
             releaseEvent(done);
             throw e;
-        } finally {
-            forkWorker.set(null);
         }
         return done;
     }
@@ -545,23 +631,26 @@ public final class CudaBackend extends Backend {
         if (token == 0) {
             return;   // ran on the main stream
         }
-        int status = dbn4j_cuda_stream_wait_event(mainStream, token);
-        if (status != 0) {
-            // The main stream is not ordered after the fork: wait for the side stream here instead (its own status
-            // is the failure's, reported below).
-            dbn4j_cuda_synchronize(sideStream);
+        try (Backend.Cleanup in = enter()) {
+            int status = dbn4j_cuda_stream_wait_event(mainStream, token);
+            if (status != 0) {
+                // The main stream is not ordered after the fork: wait for the side stream here instead (its own
+                // status is the failure's, reported below).
+                dbn4j_cuda_synchronize(sideStream);
+            }
+            releaseEvent(token);
+            check(status, "dbn4j_cuda_stream_wait_event (join)");
         }
-        releaseEvent(token);
-        check(status, "dbn4j_cuda_stream_wait_event (join)");
     }
 
     /** Waits until every queued kernel and copy (of forks too) has run, and reports a fault of any of them. */
     @Override
     public void synchronize() {
         outsideFork("synchronize");
-        onSide();   // refuses a thread other than one recording a step (a wait would end its capture)
-        check(dbn4j_cuda_synchronize(sideStream), "dbn4j_cuda_synchronize (fork stream)");
-        check(dbn4j_cuda_synchronize(mainStream), "dbn4j_cuda_synchronize");
+        try (Backend.Cleanup in = enter()) {   // (in a recorded step the wait fails: it would end the capture)
+            check(dbn4j_cuda_synchronize(sideStream), "dbn4j_cuda_synchronize (fork stream)");
+            check(dbn4j_cuda_synchronize(mainStream), "dbn4j_cuda_synchronize");
+        }
     }
 
     /**
@@ -623,26 +712,27 @@ public final class CudaBackend extends Backend {
                 }
             }
             outsideFork("a graph launch");
-            long main = stream();   // refuses a thread other than one recording a step
-            for (int i = 0; i < counters.length; i++) {
-                before[i] = counters[i].counter().value();
-            }
-            boolean queued = false;
-            try {
-                for (CounterWork w : counters) {
-                    w.work().run();
+            try (Backend.Cleanup in = enter()) {
+                for (int i = 0; i < counters.length; i++) {
+                    before[i] = counters[i].counter().value();
                 }
-                queue(main);
-                queued = true;
-            } finally {
-                if (!queued) {   // refused, or failed to queue: the counters as they were
-                    for (int i = counters.length - 1; i >= 0; i--) {
-                        restoreCounter(counters[i].counter(), before[i]);
+                boolean queued = false;
+                try {
+                    for (CounterWork w : counters) {
+                        w.work().run();
+                    }
+                    queue(mainStream);
+                    queued = true;
+                } finally {
+                    if (!queued) {   // refused, or failed to queue: the counters as they were
+                        for (int i = counters.length - 1; i >= 0; i--) {
+                            restoreCounter(counters[i].counter(), before[i]);
+                        }
                     }
                 }
-            }
-            if (rng != null) {
-                rng.take(words);   // only once the replay is queued: a failed one leaves the stream where it was
+                if (rng != null) {
+                    rng.take(words);   // only once the replay is queued: a failed one leaves the stream where it was
+                }
             }
         }
 
@@ -709,7 +799,9 @@ public final class CudaBackend extends Backend {
             long e = exec;
             exec = 0;
             if (e != 0) {
-                check(dbn4j_cuda_graph_destroy(e), "dbn4j_cuda_graph_destroy");
+                try (Backend.Cleanup in = enter()) {
+                    check(dbn4j_cuda_graph_destroy(e), "dbn4j_cuda_graph_destroy");
+                }
             }
         }
     }
@@ -721,8 +813,10 @@ public final class CudaBackend extends Backend {
      * replay. A step that samples is refused with an {@link IllegalStateException} (its replays would draw the same
      * numbers): record it with its stream, {@link #capture(RandomStream, Consumer)}. Nothing in the step may wait for
      * the device or allocate (a copy to the host, a loss value, {@link #synchronize()}, a new matrix): that fails with
-     * a {@link Dbn4jException} and no graph is made. Another thread's calls on this backend are refused
-     * ({@link IllegalStateException}) while it captures (they would be recorded too). The caller closes the graph.
+     * a {@link Dbn4jException} and no graph is made. The capture starts once other threads' calls in progress have
+     * ended and their forks are joined; other threads' calls on this backend then wait until it ends (they would be
+     * recorded too), at most a minute: a step that waits for another thread's call on this backend fails that call
+     * with an {@link IllegalStateException}. The caller closes the graph.
      */
     public Graph capture(Runnable step) {
         Recorded rec = new Recorded();
@@ -745,32 +839,30 @@ public final class CudaBackend extends Backend {
         long start = rng.offset();
         long[] words = new long[1];
         Recorded rec = new Recorded();
-        long exec;
-        notRecording();
-        synchronized (lock) {
+        // The capture's sampling state, set and read by the recording thread alone (the gate held).
+        long exec = record(() -> {
             captureSeed = recording.seed();
             captureStart = recording.offset();
             captureRng = recording;
             captureNext = captureStart;
             randomCapture = true;
             try {
-                exec = record(() -> {
-                    step.accept(recording);
-                    words[0] = recording.offset() - start;
-                    if (words[0] > 0) {
-                        check(dbn4j_cuda_add_u64(offsetBase, words[0], mainStream),
-                                "dbn4j_cuda_add_u64 (graph offset)");
-                    }
-                }, rec);
+                step.accept(recording);
             } finally {
                 randomCapture = false;
                 captureRng = null;
             }
-        }
+            words[0] = recording.offset() - start;
+            if (words[0] > 0) {
+                check(dbn4j_cuda_add_u64(offsetBase, words[0], mainStream), "dbn4j_cuda_add_u64 (graph offset)");
+            }
+        }, rec);
         if (rng.offset() != start) {
             // The step drew from rng itself (at the recording's offset, so the capture let it): its replays would
             // not draw the words rng gives them.
-            dbn4j_cuda_graph_destroy(exec);
+            try (Backend.Cleanup in = enter()) {
+                dbn4j_cuda_graph_destroy(exec);
+            }
             throw new IllegalStateException("the recorded step drew from the stream given to capture (moved by that "
                     + "to offset " + rng.offset() + " from " + start + "): a step samples from the stream it receives");
         }
@@ -810,28 +902,22 @@ public final class CudaBackend extends Backend {
         }
         long[] exec = new long[1];
         notRecording();
-        synchronized (lock) {
-            long sideBefore = sideForks;
-            recorded = rec;
-            // Marked before the check for open forks, as forkK counts its fork before checking for a capture.
-            capturer = Thread.currentThread();
-            try {
-                if (sideOpen.get() > 0) {
-                    throw new IllegalStateException("a capture cannot start while another thread's fork is open");
-                }
+        lockExclusive();   // other threads' calls wait from now until the capture has ended
+        try {
+            synchronized (lock) {
+                long sideBefore = sideForks;
                 check(dbn4j_cuda_graph_begin(mainStream), "dbn4j_cuda_graph_begin");
-            } catch (RuntimeException e) {
-                capturer = null;
-                recorded = null;
-                throw e;
+                recorded = rec;
+                capturer = Thread.currentThread();
+                try {
+                    recordStepAndEnd(step, sideBefore, exec, rec.counts);
+                } finally {
+                    capturer = null;
+                    recorded = null;
+                }
             }
-            try {
-                recordStepAndEnd(step, sideBefore, exec, rec.counts);
-            } finally {
-                // Only once the capture has ended: until then another thread's call would be recorded.
-                capturer = null;
-                recorded = null;
-            }
+        } finally {
+            gate.writeLock().unlock();
         }
         return exec[0];
     }
@@ -879,7 +965,9 @@ public final class CudaBackend extends Backend {
     public long[] memoryInfo() {
         long[] free = new long[1];
         long[] total = new long[1];
-        check(dbn4j_cuda_mem_info(free, total), "dbn4j_cuda_mem_info");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_mem_info(free, total), "dbn4j_cuda_mem_info");
+        }
         return new long[] {free[0], total[0]};
     }
 
@@ -903,21 +991,25 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected long allocateK(long bytes) {
-        long[] out = new long[1];
-        long s = stream();   // (refuses another thread during a capture before anything is allocated)
-        check(dbn4j_cuda_malloc(bytes, out), "dbn4j_cuda_malloc");
-        // allocate() promises zeroed memory; queued on the stream like everything that will use it.
-        int status = dbn4j_cuda_memset_async(out[0], 0, bytes, s);
-        if (status != 0) {
-            dbn4j_cuda_free(out[0]);
-            check(status, "dbn4j_cuda_memset_async");
+        try (Backend.Cleanup in = enter()) {
+            long[] out = new long[1];
+            long s = stream();
+            check(dbn4j_cuda_malloc(bytes, out), "dbn4j_cuda_malloc");
+            // allocate() promises zeroed memory; queued on the stream like everything that will use it.
+            int status = dbn4j_cuda_memset_async(out[0], 0, bytes, s);
+            if (status != 0) {
+                dbn4j_cuda_free(out[0]);
+                check(status, "dbn4j_cuda_memset_async");
+            }
+            return out[0];
         }
-        return out[0];
     }
 
     @Override
     protected void freeK(long address) {
-        check(dbn4j_cuda_free(address), "dbn4j_cuda_free");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_free(address), "dbn4j_cuda_free");
+        }
     }
 
     /**
@@ -926,46 +1018,51 @@ public final class CudaBackend extends Backend {
      */
     @Override
     protected void copyFromHostK(float[] src, int srcOffset, long dst, int count) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
-            Address view = new Address();
-            int half = 0;
-            for (int done = 0; done < count; done += chunk, half ^= 1) {
-                int n = Math.min(chunk, count - done);
-                long buffer = staging + half * (STAGING_BYTES / 2);
-                view.at(buffer, n).asBuffer().put(src, srcOffset + done, n);
-                if (done > 0) {
-                    // Waits for last round's copy out of the other half, which the next round refills (this half's
-                    // own earlier copy was waited for in the previous round).
-                    check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (host to device copy)");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
+                Address view = new Address();
+                int half = 0;
+                for (int done = 0; done < count; done += chunk, half ^= 1) {
+                    int n = Math.min(chunk, count - done);
+                    long buffer = staging + half * (STAGING_BYTES / 2);
+                    view.at(buffer, n).asBuffer().put(src, srcOffset + done, n);
+                    if (done > 0) {
+                        // Waits for last round's copy out of the other half, which the next round refills (this half's
+                        // own earlier copy was waited for in the previous round).
+                        check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (host to device copy)");
+                    }
+                    check(dbn4j_cuda_memcpy_async(dst + (long) done * Float.BYTES, buffer, (long) n * Float.BYTES, H2D,
+                            stream()), "dbn4j_cuda_memcpy_async (host to device)");
                 }
-                check(dbn4j_cuda_memcpy_async(dst + (long) done * Float.BYTES, buffer, (long) n * Float.BYTES, H2D,
-                        stream()), "dbn4j_cuda_memcpy_async (host to device)");
+                // The caller's array and the staging buffer are free again only when the last copy has run.
+                check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (host to device copy)");
             }
-            // The caller's array and the staging buffer are free again only when the last copy has run.
-            check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (host to device copy)");
         }
     }
 
     @Override
     protected void copyToHostK(long src, float[] dst, int dstOffset, int count) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            int chunk = (int) (STAGING_BYTES / Float.BYTES);
-            Address view = new Address();
-            for (int done = 0; done < count; done += chunk) {
-                int n = Math.min(chunk, count - done);
-                check(dbn4j_cuda_copy_to_host(staging, src + (long) done * Float.BYTES, (long) n * Float.BYTES,
-                        stream()), "dbn4j_cuda_copy_to_host");
-                view.at(staging, n).asBuffer().get(dst, dstOffset + done, n);
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                int chunk = (int) (STAGING_BYTES / Float.BYTES);
+                Address view = new Address();
+                for (int done = 0; done < count; done += chunk) {
+                    int n = Math.min(chunk, count - done);
+                    check(dbn4j_cuda_copy_to_host(staging, src + (long) done * Float.BYTES, (long) n * Float.BYTES,
+                            stream()), "dbn4j_cuda_copy_to_host");
+                    view.at(staging, n).asBuffer().get(dst, dstOffset + done, n);
+                }
             }
         }
     }
 
     @Override
     protected void copyK(long src, long dst, long bytes) {
-        check(dbn4j_cuda_memcpy_async(dst, src, bytes, D2D, stream()), "dbn4j_cuda_memcpy_async (device to device)");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_memcpy_async(dst, src, bytes, D2D, stream()),
+                    "dbn4j_cuda_memcpy_async (device to device)");
+        }
     }
 
     // ---- GEMM ----
@@ -973,22 +1070,24 @@ public final class CudaBackend extends Backend {
     @Override
     protected void gemmK(Transpose ta, Transpose tb, int m, int n, int k, float alphaValue, long a, int lda, long b,
             int ldb, float betaValue, long c, int ldc) {
-        GemmCall g = new GemmCall(ta, tb, m, n, k, lda, ldb, ldc);
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            // Host-side scalars (cuBLAS's default pointer mode): read during the call, so reusable right after.
-            alpha.put(0, alphaValue);
-            beta.put(0, betaValue);
-            int status = math == MathMode.BF16
-                    ? cublas.cublasGemmEx(blas(), g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
-                            cudart.CUDA_R_32F, g.ldFirst, second.at(a), cudart.CUDA_R_32F, g.ldSecond, beta,
-                            product.at(c), cudart.CUDA_R_32F, g.ldc, cublas.CUBLAS_COMPUTE_32F_FAST_16BF,
-                            cublas.CUBLAS_GEMM_DEFAULT)
-                    : cublas.cublasSgemm_v2(blas(), g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
-                            g.ldFirst, second.at(a), g.ldSecond, beta, product.at(c), g.ldc);
-            if (status != cublas.CUBLAS_STATUS_SUCCESS) {
-                checkBlas(status, math == MathMode.BF16
-                        ? g.toString().replace("cublasSgemm", "cublasGemmEx[COMPUTE_32F_FAST_16BF]") : g.toString());
+        try (Backend.Cleanup in = enter()) {
+            GemmCall g = new GemmCall(ta, tb, m, n, k, lda, ldb, ldc);
+            synchronized (lock) {
+                // Host-side scalars (cuBLAS's default pointer mode): read during the call, so reusable right after.
+                alpha.put(0, alphaValue);
+                beta.put(0, betaValue);
+                int status = math == MathMode.BF16
+                        ? cublas.cublasGemmEx(blas(), g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
+                                cudart.CUDA_R_32F, g.ldFirst, second.at(a), cudart.CUDA_R_32F, g.ldSecond, beta,
+                                product.at(c), cudart.CUDA_R_32F, g.ldc, cublas.CUBLAS_COMPUTE_32F_FAST_16BF,
+                                cublas.CUBLAS_GEMM_DEFAULT)
+                        : cublas.cublasSgemm_v2(blas(), g.transFirst, g.transSecond, g.m, g.n, g.k, alpha, first.at(b),
+                                g.ldFirst, second.at(a), g.ldSecond, beta, product.at(c), g.ldc);
+                if (status != cublas.CUBLAS_STATUS_SUCCESS) {
+                    checkBlas(status, math == MathMode.BF16
+                            ? g.toString().replace("cublasSgemm", "cublasGemmEx[COMPUTE_32F_FAST_16BF]")
+                            : g.toString());
+                }
             }
         }
     }
@@ -997,90 +1096,115 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void addRowBiasK(long x, long b, int rows, int cols) {
-        check(dbn4j_cuda_add_row_bias(x, b, rows, cols, stream()), "dbn4j_cuda_add_row_bias");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_add_row_bias(x, b, rows, cols, stream()), "dbn4j_cuda_add_row_bias");
+        }
     }
 
     @Override
     protected void biasSigmoidK(long x, long b, int rows, int cols) {
-        check(dbn4j_cuda_bias_sigmoid(x, b, rows, cols, stream()), "dbn4j_cuda_bias_sigmoid");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_bias_sigmoid(x, b, rows, cols, stream()), "dbn4j_cuda_bias_sigmoid");
+        }
     }
 
     @Override
     protected void sigmoidK(long x, long y, long n) {
-        check(dbn4j_cuda_sigmoid_forward(x, y, n, stream()), "dbn4j_cuda_sigmoid_forward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_sigmoid_forward(x, y, n, stream()), "dbn4j_cuda_sigmoid_forward");
+        }
     }
 
     @Override
     protected void sigmoidBackwardK(long y, long dy, long dx, long n) {
-        check(dbn4j_cuda_sigmoid_backward(y, dy, dx, n, stream()), "dbn4j_cuda_sigmoid_backward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_sigmoid_backward(y, dy, dx, n, stream()), "dbn4j_cuda_sigmoid_backward");
+        }
     }
 
     @Override
     protected void tanhK(long x, long y, long n) {
-        check(dbn4j_cuda_tanh_forward(x, y, n, stream()), "dbn4j_cuda_tanh_forward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_tanh_forward(x, y, n, stream()), "dbn4j_cuda_tanh_forward");
+        }
     }
 
     @Override
     protected void tanhBackwardK(long y, long dy, long dx, long n) {
-        check(dbn4j_cuda_tanh_backward(y, dy, dx, n, stream()), "dbn4j_cuda_tanh_backward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_tanh_backward(y, dy, dx, n, stream()), "dbn4j_cuda_tanh_backward");
+        }
     }
 
     @Override
     protected void reluK(long x, long y, long n) {
-        check(dbn4j_cuda_relu_forward(x, y, n, stream()), "dbn4j_cuda_relu_forward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_relu_forward(x, y, n, stream()), "dbn4j_cuda_relu_forward");
+        }
     }
 
     @Override
     protected void reluBackwardK(long y, long dy, long dx, long n) {
-        check(dbn4j_cuda_relu_backward(y, dy, dx, n, stream()), "dbn4j_cuda_relu_backward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_relu_backward(y, dy, dx, n, stream()), "dbn4j_cuda_relu_backward");
+        }
     }
 
     @Override
     protected void softmaxK(long x, long y, int rows, int cols) {
-        check(dbn4j_cuda_softmax_forward(x, y, rows, cols, stream()), "dbn4j_cuda_softmax_forward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_softmax_forward(x, y, rows, cols, stream()), "dbn4j_cuda_softmax_forward");
+        }
     }
 
     @Override
     protected void logSoftmaxK(long x, long y, int rows, int cols) {
-        check(dbn4j_cuda_log_softmax_forward(x, y, rows, cols, stream()), "dbn4j_cuda_log_softmax_forward");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_log_softmax_forward(x, y, rows, cols, stream()), "dbn4j_cuda_log_softmax_forward");
+        }
     }
 
     // ---- losses: the kernel writes a device double; the API returns a double, so it is read back here ----
 
     @Override
     protected double softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
-                    stream()), "dbn4j_cuda_softmax_cross_entropy");
-            return readLoss("dbn4j_cuda_softmax_cross_entropy");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
+                        stream()), "dbn4j_cuda_softmax_cross_entropy");
+                return readLoss("dbn4j_cuda_softmax_cross_entropy");
+            }
         }
     }
 
     /** No loss pointer: the kernel then needs no scratch and nothing waits for the device. */
     @Override
     protected void softmaxCrossEntropyGradientK(long z, long t, long p, long dz, int rows, int cols) {
-        check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, 0, 0, stream()),
-                "dbn4j_cuda_softmax_cross_entropy");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, 0, 0, 0, stream()),
+                    "dbn4j_cuda_softmax_cross_entropy");
+        }
     }
 
     @Override
     protected double sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
-                    stream()), "dbn4j_cuda_sigmoid_cross_entropy");
-            return readLoss("dbn4j_cuda_sigmoid_cross_entropy");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, lossScratch, lossRows, LOSS_ROWS,
+                        stream()), "dbn4j_cuda_sigmoid_cross_entropy");
+                return readLoss("dbn4j_cuda_sigmoid_cross_entropy");
+            }
         }
     }
 
     @Override
     protected double squaredErrorK(long y, long t, long dy, int rows, int cols) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, lossRows, LOSS_ROWS, stream()),
-                    "dbn4j_cuda_squared_error");
-            return readLoss("dbn4j_cuda_squared_error");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, lossScratch, lossRows, LOSS_ROWS, stream()),
+                        "dbn4j_cuda_squared_error");
+                return readLoss("dbn4j_cuda_squared_error");
+            }
         }
     }
 
@@ -1091,7 +1215,9 @@ public final class CudaBackend extends Backend {
         DeviceLossLog(int capacity) {
             super(CudaBackend.this, capacity, false);
             long[] out = new long[1];
-            check(dbn4j_cuda_malloc((long) capacity * Double.BYTES, out), "dbn4j_cuda_malloc (loss log)");
+            try (Backend.Cleanup in = enter()) {
+                check(dbn4j_cuda_malloc((long) capacity * Double.BYTES, out), "dbn4j_cuda_malloc (loss log)");
+            }
             slots = out[0];
         }
 
@@ -1107,12 +1233,13 @@ public final class CudaBackend extends Backend {
             int chunk = (int) (STAGING_BYTES / Double.BYTES); // through the staging buffer, a buffer-full at a time
             for (int at = 0; at < v.length; at += chunk) {
                 int n = Math.min(chunk, v.length - at);
-                notDuringAnotherCapture();
-                synchronized (lock) {
-                    check(dbn4j_cuda_copy_to_host(staging, slot(from + at), (long) n * Double.BYTES, stream()),
-                            "dbn4j_cuda_copy_to_host (loss log)");
-                    new Address().at(staging, 2L * n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder())
-                            .asDoubleBuffer().get(v, at, n);
+                try (Backend.Cleanup in = enter()) {
+                    synchronized (lock) {
+                        check(dbn4j_cuda_copy_to_host(staging, slot(from + at), (long) n * Double.BYTES, stream()),
+                                "dbn4j_cuda_copy_to_host (loss log)");
+                        new Address().at(staging, 2L * n).asByteBuffer().order(java.nio.ByteOrder.nativeOrder())
+                                .asDoubleBuffer().get(v, at, n);
+                    }
                 }
             }
             return v;
@@ -1124,7 +1251,9 @@ public final class CudaBackend extends Backend {
                 super.close();
                 long p = slots;
                 slots = 0;
-                check(dbn4j_cuda_free(p), "dbn4j_cuda_free (loss log)");
+                try (Backend.Cleanup in = enter()) {
+                    check(dbn4j_cuda_free(p), "dbn4j_cuda_free (loss log)");
+                }
             }
         }
     }
@@ -1137,34 +1266,39 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void appendLossK(LossLog from, int fromSlot, LossLog to, Counter next) {
-        check(dbn4j_cuda_append_double(((DeviceLossLog) from).slot(fromSlot), ((DeviceLossLog) to).slot(0),
-                to.capacity(), counterAddress(next), stream()), "dbn4j_cuda_append_double");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_append_double(((DeviceLossLog) from).slot(fromSlot), ((DeviceLossLog) to).slot(0),
+                    to.capacity(), counterAddress(next), stream()), "dbn4j_cuda_append_double");
+        }
     }
 
     @Override
     protected void softmaxCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
-        notDuringAnotherCapture();
-        synchronized (lock) { // the row scratch is shared: its kernels queued together
-            check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                    rowScratch(), LOSS_ROWS, stream()), "dbn4j_cuda_softmax_cross_entropy");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) { // the row scratch is shared: its kernels queued together
+                check(dbn4j_cuda_softmax_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
+                        rowScratch(), LOSS_ROWS, stream()), "dbn4j_cuda_softmax_cross_entropy");
+            }
         }
     }
 
     @Override
     protected void sigmoidCrossEntropyK(long z, long t, long p, long dz, int rows, int cols, LossLog log, int slot) {
-        notDuringAnotherCapture();
-        synchronized (lock) { // the row scratch is shared: its kernels queued together
-            check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
-                    rowScratch(), LOSS_ROWS, stream()), "dbn4j_cuda_sigmoid_cross_entropy");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) { // the row scratch is shared: its kernels queued together
+                check(dbn4j_cuda_sigmoid_cross_entropy(z, t, p, dz, rows, cols, ((DeviceLossLog) log).slot(slot),
+                        rowScratch(), LOSS_ROWS, stream()), "dbn4j_cuda_sigmoid_cross_entropy");
+            }
         }
     }
 
     @Override
     protected void squaredErrorK(long y, long t, long dy, int rows, int cols, LossLog log, int slot) {
-        notDuringAnotherCapture();
-        synchronized (lock) { // the row scratch is shared: its kernels queued together
-            check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), rowScratch(),
-                    LOSS_ROWS, stream()), "dbn4j_cuda_squared_error");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) { // the row scratch is shared: its kernels queued together
+                check(dbn4j_cuda_squared_error(y, t, dy, rows, cols, ((DeviceLossLog) log).slot(slot), rowScratch(),
+                        LOSS_ROWS, stream()), "dbn4j_cuda_squared_error");
+            }
         }
     }
 
@@ -1184,58 +1318,72 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void columnSumsK(long x, long out, int rows, int cols, float alphaValue, float betaValue) {
-        check(dbn4j_cuda_column_sums(x, out, rows, cols, alphaValue, betaValue, sumsWorkspace(),
-                COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_column_sums");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_column_sums(x, out, rows, cols, alphaValue, betaValue, sumsWorkspace(),
+                    COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_column_sums");
+        }
     }
 
     @Override
     protected void biasSigmoidSumsK(long x, long b, int rows, int cols, long sums, float alphaValue, float betaValue) {
-        if (!fusedSums) {
-            super.biasSigmoidSumsK(x, b, rows, cols, sums, alphaValue, betaValue);
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (!fusedSums) {
+                super.biasSigmoidSumsK(x, b, rows, cols, sums, alphaValue, betaValue);
+                return;
+            }
+            check(dbn4j_cuda_bias_sigmoid_sums(x, b, rows, cols, sums, alphaValue, betaValue, sumsWorkspace(),
+                    COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_bias_sigmoid_sums");
         }
-        check(dbn4j_cuda_bias_sigmoid_sums(x, b, rows, cols, sums, alphaValue, betaValue, sumsWorkspace(),
-                COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_bias_sigmoid_sums");
     }
 
     @Override
     protected void columnSumsK(long x, long out, int rows, int cols, float alphaValue, float betaValue, SgdStep step) {
-        if (!fusedSums) {
-            super.columnSumsK(x, out, rows, cols, alphaValue, betaValue, step);
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (!fusedSums) {
+                super.columnSumsK(x, out, rows, cols, alphaValue, betaValue, step);
+                return;
+            }
+            check(dbn4j_cuda_column_sums_sgd(x, out, rows, cols, alphaValue, betaValue, step.w().address(),
+                    step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
+                    sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_column_sums_sgd");
         }
-        check(dbn4j_cuda_column_sums_sgd(x, out, rows, cols, alphaValue, betaValue, step.w().address(),
-                step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
-                sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_column_sums_sgd");
     }
 
     @Override
     protected void biasSigmoidSumsK(long x, long b, int rows, int cols, long sums, float alphaValue, float betaValue,
             SgdStep step) {
-        if (!fusedSums) {
-            super.biasSigmoidSumsK(x, b, rows, cols, sums, alphaValue, betaValue, step);
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (!fusedSums) {
+                super.biasSigmoidSumsK(x, b, rows, cols, sums, alphaValue, betaValue, step);
+                return;
+            }
+            check(dbn4j_cuda_bias_sigmoid_sums_sgd(x, b, rows, cols, sums, alphaValue, betaValue, step.w().address(),
+                    step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
+                    sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_bias_sigmoid_sums_sgd");
         }
-        check(dbn4j_cuda_bias_sigmoid_sums_sgd(x, b, rows, cols, sums, alphaValue, betaValue, step.w().address(),
-                step.v().address(), step.lr(), step.momentum(), step.weightDecay(), step.nesterov() ? 1 : 0,
-                sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_bias_sigmoid_sums_sgd");
     }
 
     @Override
     protected void axpyK(float alphaValue, long x, long y, long n) {
-        check(dbn4j_cuda_axpy(alphaValue, x, y, n, stream()), "dbn4j_cuda_axpy");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_axpy(alphaValue, x, y, n, stream()), "dbn4j_cuda_axpy");
+        }
     }
 
     @Override
     protected void scaleK(float alphaValue, long x, long n) {
-        check(dbn4j_cuda_scale(alphaValue, x, n, stream()), "dbn4j_cuda_scale");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_scale(alphaValue, x, n, stream()), "dbn4j_cuda_scale");
+        }
     }
 
     @Override
     protected void sgdMomentumK(long w, long g, long v, long n, float lr, float momentum, float weightDecay,
             boolean nesterov) {
-        check(dbn4j_cuda_sgd_momentum(w, g, v, n, lr, momentum, weightDecay, nesterov ? 1 : 0, stream()),
-                "dbn4j_cuda_sgd_momentum");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_sgd_momentum(w, g, v, n, lr, momentum, weightDecay, nesterov ? 1 : 0, stream()),
+                    "dbn4j_cuda_sgd_momentum");
+        }
     }
 
     // ---- rows ----
@@ -1252,19 +1400,21 @@ public final class CudaBackend extends Backend {
     /** Uploads the (already validated) indices through the staging buffer, then gathers on the device. */
     @Override
     protected void gatherRowsK(long src, int srcRows, int cols, int[] rows, int count, long dst) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            check(dbn4j_cuda_gather_rows(src, srcRows, cols, uploadIndices(rows, count), count, dst, stream()),
-                    "dbn4j_cuda_gather_rows");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                check(dbn4j_cuda_gather_rows(src, srcRows, cols, uploadIndices(rows, count), count, dst, stream()),
+                        "dbn4j_cuda_gather_rows");
+            }
         }
     }
 
     @Override
     protected void gatherCodedRowsK(long codes, int srcRows, int cols, long palette, int[] rows, int count, long dst) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            check(dbn4j_cuda_gather_rows_u8(codes, srcRows, cols, palette, uploadIndices(rows, count), count, dst,
-                    stream()), "dbn4j_cuda_gather_rows_u8");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                check(dbn4j_cuda_gather_rows_u8(codes, srcRows, cols, palette, uploadIndices(rows, count), count, dst,
+                        stream()), "dbn4j_cuda_gather_rows_u8");
+            }
         }
     }
 
@@ -1289,31 +1439,36 @@ public final class CudaBackend extends Backend {
     /** Through the staging buffer, a buffer-full at a time, each copy waited for (the buffer is refilled next). */
     @Override
     protected void copyIndicesK(int[] rows, int n, long dst) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            int chunk = (int) (STAGING_BYTES / Integer.BYTES);
-            Address view = new Address();
-            for (int done = 0; done < n; done += chunk) {
-                int count = Math.min(chunk, n - done);
-                view.at(staging, count).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asIntBuffer()
-                        .put(rows, done, count);
-                check(dbn4j_cuda_memcpy_async(dst + (long) done * Integer.BYTES, staging,
-                        (long) count * Integer.BYTES, H2D, stream()), "dbn4j_cuda_memcpy_async (row indices)");
-                check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (row indices)");
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                int chunk = (int) (STAGING_BYTES / Integer.BYTES);
+                Address view = new Address();
+                for (int done = 0; done < n; done += chunk) {
+                    int count = Math.min(chunk, n - done);
+                    view.at(staging, count).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asIntBuffer()
+                            .put(rows, done, count);
+                    check(dbn4j_cuda_memcpy_async(dst + (long) done * Integer.BYTES, staging,
+                            (long) count * Integer.BYTES, H2D, stream()), "dbn4j_cuda_memcpy_async (row indices)");
+                    check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (row indices)");
+                }
             }
         }
     }
 
     @Override
     protected void gatherOrderedRowsK(long src, int srcRows, int cols, long indices, int count, long dst) {
-        check(dbn4j_cuda_gather_rows(src, srcRows, cols, indices, count, dst, stream()), "dbn4j_cuda_gather_rows");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_gather_rows(src, srcRows, cols, indices, count, dst, stream()), "dbn4j_cuda_gather_rows");
+        }
     }
 
     @Override
     protected void gatherOrderedCodedRowsK(long codes, int srcRows, int cols, long palette, long indices, int count,
             long dst) {
-        check(dbn4j_cuda_gather_rows_u8(codes, srcRows, cols, palette, indices, count, dst, stream()),
-                "dbn4j_cuda_gather_rows_u8");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_gather_rows_u8(codes, srcRows, cols, palette, indices, count, dst, stream()),
+                    "dbn4j_cuda_gather_rows_u8");
+        }
     }
 
     @Override
@@ -1328,33 +1483,42 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void setCounterK(long counter, long value) {
-        if (capturer == Thread.currentThread()) {
-            throw new IllegalStateException("Counter.set cannot be recorded: each replay would set the counter again");
+        try (Backend.Cleanup in = enter()) {
+            if (capturer == Thread.currentThread()) {
+                throw new IllegalStateException("Counter.set cannot be recorded: each replay would set the counter "
+                        + "again");
+            }
+            check(dbn4j_cuda_set_u64(counter, value, stream()), "dbn4j_cuda_set_u64 (counter)");
         }
-        check(dbn4j_cuda_set_u64(counter, value, stream()), "dbn4j_cuda_set_u64 (counter)");
     }
 
     @Override
     protected long readCounterK(long counter) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            check(dbn4j_cuda_copy_to_host(staging, counter, Long.BYTES, stream()), "dbn4j_cuda_copy_to_host (counter)");
-            return new Address().at(staging, 2).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).getLong(0);
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                check(dbn4j_cuda_copy_to_host(staging, counter, Long.BYTES, stream()),
+                        "dbn4j_cuda_copy_to_host (counter)");
+                return new Address().at(staging, 2).asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).getLong(0);
+            }
         }
     }
 
     @Override
     protected void gatherOrderedRowsAtK(long src, int srcRows, int cols, long order, int len, long batch, int count,
             long dst) {
-        check(dbn4j_cuda_gather_rows_at(src, srcRows, cols, order, len, batch, count, dst, stream()),
-                "dbn4j_cuda_gather_rows_at");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_gather_rows_at(src, srcRows, cols, order, len, batch, count, dst, stream()),
+                    "dbn4j_cuda_gather_rows_at");
+        }
     }
 
     @Override
     protected void gatherOrderedCodedRowsAtK(long codes, int srcRows, int cols, long palette, long order, int len,
             long batch, int count, long dst) {
-        check(dbn4j_cuda_gather_rows_u8_at(codes, srcRows, cols, palette, order, len, batch, count, dst, stream()),
-                "dbn4j_cuda_gather_rows_u8_at");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_gather_rows_u8_at(codes, srcRows, cols, palette, order, len, batch, count, dst, stream()),
+                    "dbn4j_cuda_gather_rows_u8_at");
+        }
     }
 
     /**
@@ -1364,40 +1528,41 @@ public final class CudaBackend extends Backend {
      */
     @Override
     protected int encodeRowsK(long src, long n, long codes, long palette) {
-        notDuringAnotherCapture();
-        synchronized (lock) {
-            int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
-            long up = staging + STAGING_BYTES / 2;
-            float[] values = new float[chunk];
-            byte[] coded = new byte[chunk];
-            float[] table = new float[CodedRows.PALETTE_SIZE];
-            ValueCodes known = new ValueCodes();
-            Address view = new Address();
-            for (long done = 0; done < n; done += chunk) {
-                int count = (int) Math.min(chunk, n - done);
-                // Waits for the stream: also for the last round's upload out of the second half.
-                check(dbn4j_cuda_copy_to_host(staging, src + done * Float.BYTES, (long) count * Float.BYTES,
-                        stream()), "dbn4j_cuda_copy_to_host (rows to code)");
-                view.at(staging, count).asBuffer().get(values, 0, count);
-                for (int i = 0; i < count; i++) {
-                    int code = known.code(Float.floatToRawIntBits(values[i]));
-                    if (code < 0) {
-                        if (known.size == CodedRows.PALETTE_SIZE) {
-                            check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (rows to code)");
-                            return -1;
+        try (Backend.Cleanup in = enter()) {
+            synchronized (lock) {
+                int chunk = (int) (STAGING_BYTES / 2 / Float.BYTES);
+                long up = staging + STAGING_BYTES / 2;
+                float[] values = new float[chunk];
+                byte[] coded = new byte[chunk];
+                float[] table = new float[CodedRows.PALETTE_SIZE];
+                ValueCodes known = new ValueCodes();
+                Address view = new Address();
+                for (long done = 0; done < n; done += chunk) {
+                    int count = (int) Math.min(chunk, n - done);
+                    // Waits for the stream: also for the last round's upload out of the second half.
+                    check(dbn4j_cuda_copy_to_host(staging, src + done * Float.BYTES, (long) count * Float.BYTES,
+                            stream()), "dbn4j_cuda_copy_to_host (rows to code)");
+                    view.at(staging, count).asBuffer().get(values, 0, count);
+                    for (int i = 0; i < count; i++) {
+                        int code = known.code(Float.floatToRawIntBits(values[i]));
+                        if (code < 0) {
+                            if (known.size == CodedRows.PALETTE_SIZE) {
+                                check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (rows to code)");
+                                return -1;
+                            }
+                            code = known.add(Float.floatToRawIntBits(values[i]));
+                            table[code] = values[i];
                         }
-                        code = known.add(Float.floatToRawIntBits(values[i]));
-                        table[code] = values[i];
+                        coded[i] = (byte) code;
                     }
-                    coded[i] = (byte) code;
+                    view.at(up, count).asByteBuffer().put(coded, 0, count);
+                    check(dbn4j_cuda_memcpy_async(codes + done, up, count, H2D, stream()),
+                            "dbn4j_cuda_memcpy_async (codes)");
                 }
-                view.at(up, count).asByteBuffer().put(coded, 0, count);
-                check(dbn4j_cuda_memcpy_async(codes + done, up, count, H2D, stream()),
-                        "dbn4j_cuda_memcpy_async (codes)");
+                check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (codes)");
+                copyFromHostK(table, 0, palette, CodedRows.PALETTE_SIZE);
+                return known.size;
             }
-            check(dbn4j_cuda_synchronize(stream()), "dbn4j_cuda_synchronize (codes)");
-            copyFromHostK(table, 0, palette, CodedRows.PALETTE_SIZE);
-            return known.size;
         }
     }
 
@@ -1447,7 +1612,9 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void softplusRowSumsK(long x, long out, int rows, int cols) {
-        check(dbn4j_cuda_softplus_row_sums(x, out, rows, cols, stream()), "dbn4j_cuda_softplus_row_sums");
+        try (Backend.Cleanup in = enter()) {
+            check(dbn4j_cuda_softplus_row_sums(x, out, rows, cols, stream()), "dbn4j_cuda_softplus_row_sums");
+        }
     }
 
     // ---- random ----
@@ -1457,60 +1624,72 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected void uniformK(long seed, long offset, long out, long n) {
-        if (sampledInCapture(seed, offset)) {
-            check(dbn4j_cuda_random_uniform_at(seed, offsetBase, offset - captureStart, out, n, stream()),
-                    "dbn4j_cuda_random_uniform_at");
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (sampledInCapture(seed, offset)) {
+                check(dbn4j_cuda_random_uniform_at(seed, offsetBase, offset - captureStart, out, n, stream()),
+                        "dbn4j_cuda_random_uniform_at");
+                return;
+            }
+            check(dbn4j_cuda_random_uniform(seed, offset, out, n, stream()), "dbn4j_cuda_random_uniform");
         }
-        check(dbn4j_cuda_random_uniform(seed, offset, out, n, stream()), "dbn4j_cuda_random_uniform");
     }
 
     @Override
     protected void bernoulliK(long seed, long offset, long p, long out, long n) {
-        if (sampledInCapture(seed, offset)) {
-            check(dbn4j_cuda_random_bernoulli_at(seed, offsetBase, offset - captureStart, p, out, n, stream()),
-                    "dbn4j_cuda_random_bernoulli_at");
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (sampledInCapture(seed, offset)) {
+                check(dbn4j_cuda_random_bernoulli_at(seed, offsetBase, offset - captureStart, p, out, n, stream()),
+                        "dbn4j_cuda_random_bernoulli_at");
+                return;
+            }
+            check(dbn4j_cuda_random_bernoulli(seed, offset, p, out, n, stream()), "dbn4j_cuda_random_bernoulli");
         }
-        check(dbn4j_cuda_random_bernoulli(seed, offset, p, out, n, stream()), "dbn4j_cuda_random_bernoulli");
     }
 
     @Override
     protected void gaussianK(long seed, long offset, long mean, float stddev, long out, long n) {
-        if (sampledInCapture(seed, offset)) {
-            check(dbn4j_cuda_random_gaussian_at(seed, offsetBase, offset - captureStart, mean, stddev, out, n,
-                    stream()), "dbn4j_cuda_random_gaussian_at");
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (sampledInCapture(seed, offset)) {
+                check(dbn4j_cuda_random_gaussian_at(seed, offsetBase, offset - captureStart, mean, stddev, out, n,
+                        stream()), "dbn4j_cuda_random_gaussian_at");
+                return;
+            }
+            check(dbn4j_cuda_random_gaussian(seed, offset, mean, stddev, out, n, stream()),
+                    "dbn4j_cuda_random_gaussian");
         }
-        check(dbn4j_cuda_random_gaussian(seed, offset, mean, stddev, out, n, stream()), "dbn4j_cuda_random_gaussian");
     }
 
     @Override
     protected void sigmoidBernoulliK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols) {
-        if (sampledInCapture(seed, offset)) {
-            check(dbn4j_cuda_sigmoid_bernoulli_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows, cols,
-                    stream()), "dbn4j_cuda_sigmoid_bernoulli_at");
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (sampledInCapture(seed, offset)) {
+                check(dbn4j_cuda_sigmoid_bernoulli_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows,
+                        cols, stream()), "dbn4j_cuda_sigmoid_bernoulli_at");
+                return;
+            }
+            check(dbn4j_cuda_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols, stream()),
+                    "dbn4j_cuda_sigmoid_bernoulli");
         }
-        check(dbn4j_cuda_sigmoid_bernoulli(seed, offset, x, bias, p, s, rows, cols, stream()),
-                "dbn4j_cuda_sigmoid_bernoulli");
     }
 
     @Override
     protected void sigmoidBernoulliSumsK(long seed, long offset, long x, long bias, long p, long s, int rows, int cols,
             long sums, float alphaValue, float betaValue) {
-        if (!fusedSums || (long) rows * cols > fusedSamplerLimit) {
-            super.sigmoidBernoulliSumsK(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue, betaValue);
-            return;
+        try (Backend.Cleanup in = enter()) {
+            if (!fusedSums || (long) rows * cols > fusedSamplerLimit) {
+                super.sigmoidBernoulliSumsK(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue, betaValue);
+                return;
+            }
+            if (sampledInCapture(seed, offset)) {
+                check(dbn4j_cuda_sigmoid_bernoulli_sums_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows,
+                        cols, sums, alphaValue, betaValue, sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()),
+                        "dbn4j_cuda_sigmoid_bernoulli_sums_at");
+                return;
+            }
+            check(dbn4j_cuda_sigmoid_bernoulli_sums(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue,
+                    betaValue, sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()),
+                    "dbn4j_cuda_sigmoid_bernoulli_sums");
         }
-        if (sampledInCapture(seed, offset)) {
-            check(dbn4j_cuda_sigmoid_bernoulli_sums_at(seed, offsetBase, offset - captureStart, x, bias, p, s, rows,
-                    cols, sums, alphaValue, betaValue, sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()),
-                    "dbn4j_cuda_sigmoid_bernoulli_sums_at");
-            return;
-        }
-        check(dbn4j_cuda_sigmoid_bernoulli_sums(seed, offset, x, bias, p, s, rows, cols, sums, alphaValue, betaValue,
-                sumsWorkspace(), COLUMN_SUMS_WORKSPACE_BYTES, stream()), "dbn4j_cuda_sigmoid_bernoulli_sums");
     }
 
     /**
