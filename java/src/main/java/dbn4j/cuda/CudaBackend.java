@@ -122,7 +122,8 @@ public final class CudaBackend extends Backend {
      * Threads sharing the backend. Every call that queues work or touches device memory holds the gate shared
      * ({@link #enter}); a capture holds it alone for the whole recording ({@link #record}). So another thread's calls
      * wait while a step is recorded (they would be recorded into its graph), and a capture starts once the calls in
-     * progress have ended. Taken before {@link #lock}, never while holding it.
+     * progress have ended. Taken before {@link #lock} (while holding it only again, by a call nested in one that holds
+     * it already).
      */
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     /** Gives back the gate that {@link #enter} took. */
@@ -135,8 +136,12 @@ public final class CudaBackend extends Backend {
     private final ReentrantLock forkQueue = new ReentrantLock();
     /** The wait limit of {@link #enter}, forks and captures (tests shorten it). */
     private volatile long waitNanos = WAIT_NANOS;
-    /** A thread whose capture waits for another thread's fork to be joined (tests watch it). */
-    private volatile Thread awaitingJoin;
+    /** Threads waiting in {@link #lockExclusive} or {@link #yieldToCaptures} (tests watch them). */
+    private final Set<Thread> parked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Captures waiting for other threads' forks to be joined: a thread with none open waits before forking. */
+    private final AtomicInteger pendingCaptures = new AtomicInteger();
+    /** Calls that waited for the gate or for another thread's fork (tests: that two threads met). */
+    private final java.util.concurrent.atomic.AtomicLong waits = new java.util.concurrent.atomic.AtomicLong();
     /** The thread recording a step ({@link #capture}), or null: another thread's calls wait meanwhile. */
     private volatile Thread capturer;
     /** While a thread records a step: what the step uses and does to counters (only that thread touches it). */
@@ -333,22 +338,30 @@ public final class CudaBackend extends Backend {
      * end the wait (it is kept for the caller), as it ends no other call.
      */
     private Backend.Cleanup enter() {
-        if (!await(gate.readLock())) {
+        if (!await(gate.readLock(), System.nanoTime() + waitNanos)) {
             Thread c = capturer;
-            throw new IllegalStateException((c == null ? "a step recording" : "thread " + c.getName()
-                    + " recording a step") + " on the CUDA backend has kept this thread waiting for "
-                    + waitNanos / 1_000_000 + " ms: does the recorded step wait for this thread?");
+            throw new IllegalStateException((c == null ? "a step recording about to start (waiting for a call in "
+                    + "progress)" : "thread " + c.getName() + " recording a step") + " on the CUDA backend has kept "
+                    + "this thread waiting for " + waitNanos / 1_000_000 + " ms: does the recorded step wait for this "
+                    + "thread?");
         }
         return leave;
     }
 
-    /** Takes l, waiting at most the wait limit; false if the wait ran out. */
-    private boolean await(java.util.concurrent.locks.Lock l) {
+    /**
+     * Takes l by the deadline (of {@link System#nanoTime()}); false if the wait ran out. Waits only where l is taken,
+     * or a thread queued for it before (a capture's write lock is not passed by new calls). Interrupts are kept for
+     * the caller.
+     */
+    private boolean await(java.util.concurrent.locks.Lock l, long deadline) {
         boolean interrupted = false;
         try {
-            long deadline = System.nanoTime() + waitNanos;
             while (true) {
                 try {
+                    if (l.tryLock(0, TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                    waits.incrementAndGet();
                     return l.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
                     interrupted = true;   // tried again with the flag cleared
@@ -361,31 +374,86 @@ public final class CudaBackend extends Backend {
         }
     }
 
+    /** Takes forkQueue: no other thread's fork is being queued until it is given back. */
+    private void lockForks() {
+        if (!await(forkQueue, System.nanoTime() + waitNanos)) {
+            throw new IllegalStateException("another thread's fork has kept this thread waiting for "
+                    + waitNanos / 1_000_000 + " ms: does its work wait for this thread?");
+        }
+    }
+
+    /** Parks for a tenth of a millisecond; true if the thread was interrupted (flag cleared: the caller sets it). */
+    private static boolean pause() {
+        LockSupport.parkNanos(100_000);
+        return Thread.interrupted();
+    }
+
     /**
      * Takes the gate alone for a capture: waits for the other threads' calls in progress and for their forks to be
      * joined (the calling thread has none open), so that only this thread's work is recorded and no fork's work runs
-     * on the side stream that the graph's branches will use.
+     * on the side stream that the graph's branches will use. Meanwhile a thread with no fork open waits before it
+     * forks ({@link #forkK}), so that the open forks get joined.
      */
     private void lockExclusive() {
         if (gate.getReadHoldCount() > 0) {
             throw new IllegalStateException("a capture cannot start inside another call on the CUDA backend");
         }
         long deadline = System.nanoTime() + waitNanos;
-        gate.writeLock().lock();   // the calls in progress end without waiting for this thread
+        boolean interrupted = false;
+        pendingCaptures.incrementAndGet();
         try {
-            while (sideOpen.get() > 0) {
-                gate.writeLock().unlock();   // for the join
-                awaitingJoin = Thread.currentThread();
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("a capture cannot start while another thread's fork is open: "
-                            + "waited " + waitNanos / 1_000_000 + " ms for its join");
+            while (true) {
+                while (sideOpen.get() > 0) {   // waited for without the gate: the forks' threads join them
+                    parked.add(Thread.currentThread());
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("a capture cannot start while another thread's fork is "
+                                + "open: waited " + waitNanos / 1_000_000 + " ms for its join");
+                    }
+                    interrupted |= pause();
                 }
-                LockSupport.parkNanos(100_000);
-                gate.writeLock().lock();
+                if (!await(gate.writeLock(), deadline)) {
+                    throw new IllegalStateException("a capture waited " + waitNanos / 1_000_000 + " ms for other "
+                            + "threads' calls on the CUDA backend to end");
+                }
+                if (sideOpen.get() == 0) {
+                    return;
+                }
+                gate.writeLock().unlock();   // a thread with a fork open forked again meanwhile
             }
         } finally {
-            awaitingJoin = null;
+            parked.remove(Thread.currentThread());
+            pendingCaptures.decrementAndGet();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /**
+     * Before a fork of a thread that holds no fork open and no call: while another thread's capture waits for open
+     * forks to be joined, waits for it (at most the wait limit, then forks anyway), so that forks opened one after
+     * another cannot hold a capture off.
+     */
+    private void yieldToCaptures() {
+        if (pendingCaptures.get() == 0 || openForks() > 0 || gate.getReadHoldCount() > 0
+                || gate.isWriteLockedByCurrentThread()) {
+            return;
+        }
+        long deadline = System.nanoTime() + waitNanos;
+        boolean interrupted = false;
+        parked.add(Thread.currentThread());
+        while (pendingCaptures.get() > 0 && System.nanoTime() - deadline < 0) {
+            interrupted |= pause();
+        }
+        parked.remove(Thread.currentThread());
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Calls so far that waited for the gate or for another thread's fork (tests). */
+    long waits() {
+        return waits.get();
     }
 
     /** Sets the wait limit of calls, forks and captures (tests). */
@@ -393,9 +461,9 @@ public final class CudaBackend extends Backend {
         waitNanos = TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
-    /** Whether thread t waits for a recording, a fork being queued or another thread's join (tests). */
+    /** Whether thread t waits for a recording, a fork being queued, another thread's join or a capture (tests). */
     boolean waiting(Thread t) {
-        return gate.hasQueuedThread(t) || forkQueue.hasQueuedThread(t) || awaitingJoin == t;
+        return gate.hasQueuedThread(t) || forkQueue.hasQueuedThread(t) || parked.contains(t);
     }
 
     @Override
@@ -576,13 +644,10 @@ public final class CudaBackend extends Backend {
             work.run();
             return 0;
         }
+        yieldToCaptures();
         // The gate for the whole fork: a capture starts before it or after its work is queued.
         try (Backend.Cleanup in = enter()) {
-            // One thread queues fork work at a time (the side stream's handle and workspaces are shared).
-            if (!await(forkQueue)) {
-                throw new IllegalStateException("another thread's fork has kept this thread waiting for "
-                        + waitNanos / 1_000_000 + " ms: does its work wait for this thread?");
-            }
+            lockForks();   // one thread queues fork work at a time (the side stream's handle and workspaces are shared)
             try {
                 return queueFork(work);
             } finally {
@@ -631,7 +696,16 @@ public final class CudaBackend extends Backend {
         if (token == 0) {
             return;   // ran on the main stream
         }
-        try (Backend.Cleanup in = enter()) {
+        Backend.Cleanup in;
+        try {
+            in = enter();
+        } catch (IllegalStateException e) {
+            // Backend.join has marked the fork joined: its event back to the pool, or no capture would start again.
+            // (The main stream is not ordered after the fork's work, queued at least the wait limit ago.)
+            releaseEvent(token);
+            throw e;
+        }
+        try (in) {
             int status = dbn4j_cuda_stream_wait_event(mainStream, token);
             if (status != 0) {
                 // The main stream is not ordered after the fork: wait for the side stream here instead (its own
@@ -721,7 +795,13 @@ public final class CudaBackend extends Backend {
                     for (CounterWork w : counters) {
                         w.work().run();
                     }
-                    queue(mainStream);
+                    // No other thread's fork half queued: the replay's branches would overlap its later kernels.
+                    lockForks();
+                    try {
+                        queue(mainStream);
+                    } finally {
+                        forkQueue.unlock();
+                    }
                     queued = true;
                 } finally {
                     if (!queued) {   // refused, or failed to queue: the counters as they were
@@ -796,10 +876,10 @@ public final class CudaBackend extends Backend {
 
         @Override
         public void close() {
-            long e = exec;
-            exec = 0;
-            if (e != 0) {
-                try (Backend.Cleanup in = enter()) {
+            if (exec != 0) {
+                try (Backend.Cleanup in = enter()) {   // (a wait that ran out leaves the graph open)
+                    long e = exec;
+                    exec = 0;
                     check(dbn4j_cuda_graph_destroy(e), "dbn4j_cuda_graph_destroy");
                 }
             }
@@ -852,20 +932,18 @@ public final class CudaBackend extends Backend {
                 randomCapture = false;
                 captureRng = null;
             }
+            if (rng.offset() != start) {
+                // The step drew from rng itself (at the recording's offset, so the capture let it): its replays would
+                // not draw the words rng gives them. The capture ends without a graph.
+                throw new IllegalStateException("the recorded step drew from the stream given to capture (moved by "
+                        + "that to offset " + rng.offset() + " from " + start + "): a step samples from the stream it "
+                        + "receives");
+            }
             words[0] = recording.offset() - start;
             if (words[0] > 0) {
                 check(dbn4j_cuda_add_u64(offsetBase, words[0], mainStream), "dbn4j_cuda_add_u64 (graph offset)");
             }
         }, rec);
-        if (rng.offset() != start) {
-            // The step drew from rng itself (at the recording's offset, so the capture let it): its replays would
-            // not draw the words rng gives them.
-            try (Backend.Cleanup in = enter()) {
-                dbn4j_cuda_graph_destroy(exec);
-            }
-            throw new IllegalStateException("the recorded step drew from the stream given to capture (moved by that "
-                    + "to offset " + rng.offset() + " from " + start + "): a step samples from the stream it receives");
-        }
         return new Graph(exec, rng, words[0], rec);
     }
 

@@ -33,6 +33,11 @@ public final class CudaTestSupport {
         }
     }
 
+    /** Calls on the CUDA backend so far that waited for another thread (a recording, a fork being queued). */
+    public static long waits(Backend cuda) {
+        return ((CudaBackend) cuda).waits();
+    }
+
     /**
      * True when |a - b| <= atol + rtol |ref| for every element, else a message naming the first element outside.
      */

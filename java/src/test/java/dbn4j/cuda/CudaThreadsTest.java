@@ -71,7 +71,7 @@ class CudaThreadsTest {
 
     static void joinAll(Thread... threads) throws InterruptedException {
         for (Thread t : threads) {
-            t.join(PATIENCE_MS);
+            t.join(2 * PATIENCE_MS);   // longer than a wait inside it, so that the wait names the failure
             assertFalse(t.isAlive(), t.getName() + " ended");
         }
     }
@@ -196,6 +196,90 @@ class CudaThreadsTest {
             }
             assertArrayEquals(new float[] {2f, 4f}, m.toArray());
             assertArrayEquals(new float[] {5f, 7f, 9f}, sums.toArray());
+        }
+    }
+
+    /**
+     * A replay waits while another thread's fork is being queued: ordered after the side stream's work queued so far,
+     * it would overlap the fork's later kernels, which use the side stream's workspaces as the graph's branches do.
+     */
+    @Test
+    void aReplayWaitsForAForkBeingQueued() throws Exception {
+        try (Matrix a = cuda.matrix(2, 3, 1, 2, 3, 4, 5, 6); Matrix s1 = cuda.allocate(1, 3);
+                Matrix s2 = cuda.allocate(1, 3); Matrix m = cuda.matrix(1, 2, 1f, 2f)) {
+            try (CudaBackend.Graph g = cuda.capture(() -> {
+                Backend.Fork f = cuda.fork(() -> cuda.scale(3f, m));
+                cuda.join(f);
+            })) {
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                Thread replayer = thread("replayer", failure, g::launch);
+                boolean[] waited = new boolean[1];
+                Thread forker = thread("forker", failure, () -> cuda.join(cuda.fork(() -> {
+                    cuda.columnSums(a, s1, 1f, 0f);
+                    replayer.start();
+                    waited[0] = eventually(() -> cuda.waiting(replayer));
+                    cuda.columnSums(a, s2, 1f, 0f);
+                })));
+                forker.start();
+                joinAll(forker, replayer);
+                assertNull(failure.get(), "the fork and the replay both ran");
+                assertTrue(waited[0], "the replay waited for the fork's work to be queued");
+                cuda.synchronize();
+                assertArrayEquals(new float[] {3f, 6f}, m.toArray());
+                assertArrayEquals(new float[] {5f, 7f, 9f}, s1.toArray());
+                assertArrayEquals(new float[] {5f, 7f, 9f}, s2.toArray());
+            }
+        }
+    }
+
+    /**
+     * While a capture waits for another thread's open forks, that thread may still fork (its open forks need it to go
+     * on), but a third thread with no fork open waits before forking until the capture has the backend: forks opened
+     * one after another by several threads cannot hold a capture off.
+     */
+    @Test
+    void aWaitingCaptureHoldsOffNewForksOfThreadsWithNoneOpen() throws Exception {
+        try (Matrix a = cuda.matrix(2, 3, 1, 2, 3, 4, 5, 6); Matrix s1 = cuda.allocate(1, 3);
+                Matrix s2 = cuda.allocate(1, 3); Matrix s3 = cuda.allocate(1, 3);
+                Matrix m = cuda.matrix(1, 2, 1f, 2f)) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicReference<CudaBackend.Graph> graph = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean recorded = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread recorder = thread("recorder", failure, () -> graph.set(cuda.capture(() -> {
+                recorded.set(true);
+                cuda.scale(2f, m);
+            })));
+            boolean[] seen = new boolean[4];
+            Thread forker = thread("forker", failure, () -> {
+                cuda.join(cuda.fork(() -> cuda.columnSums(a, s3, 1f, 0f)));
+                seen[3] = recorded.get();
+            });
+            Thread holder = thread("holder", failure, () -> {
+                Backend.Fork f1 = cuda.fork(() -> cuda.columnSums(a, s1, 1f, 0f));
+                recorder.start();
+                seen[0] = eventually(() -> cuda.waiting(recorder));
+                Backend.Fork f2 = cuda.fork(() -> cuda.columnSums(a, s2, 1f, 0f));   // one open: at once
+                seen[1] = !recorded.get();
+                forker.start();
+                seen[2] = eventually(() -> cuda.waiting(forker));
+                cuda.join(f1);
+                cuda.join(f2);
+            });
+            holder.start();
+            joinAll(holder, recorder, forker);
+            assertNull(failure.get(), "the forks and the capture all ran");
+            assertTrue(seen[0], "the capture waited for the open forks");
+            assertTrue(seen[1], "a fork beside an open one did not wait for the capture");
+            assertTrue(seen[2], "another thread's first fork waited while the capture did");
+            assertTrue(seen[3], "and was queued once the capture had begun");
+            try (CudaBackend.Graph g = graph.get()) {
+                g.launch();
+            }
+            cuda.synchronize();
+            assertArrayEquals(new float[] {2f, 4f}, m.toArray());
+            for (Matrix s : new Matrix[] {s1, s2, s3}) {
+                assertArrayEquals(new float[] {5f, 7f, 9f}, s.toArray());
+            }
         }
     }
 }

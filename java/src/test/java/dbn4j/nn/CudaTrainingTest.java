@@ -265,8 +265,9 @@ class CudaTrainingTest {
      * Two trainings at once, on two threads, share the backend (its stream, scratch buffers and the graphs' offset
      * word): each records its step every epoch while the other replays its own, samples, forks, gathers and reads its
      * losses. Each model must come out bit for bit as trained alone: every kernel is deterministic, and each
-     * training's work keeps its own order on the shared stream. Three rounds, the two trainings started together each
-     * time, so that recordings meet the other thread's calls (which then wait; before, they failed).
+     * training's work keeps its own order on the shared stream. Three rounds or more, the two trainings started
+     * together each time, until a call of one has waited for the other (a recording, a fork being queued): before,
+     * that call failed.
      */
     @Test
     void twoTrainingsAtOnceGiveTheModelsOfEachAlone() throws Exception {
@@ -287,7 +288,9 @@ class CudaTrainingTest {
         for (int i = 0; i < 2; i++) {
             alone[i] = trainings.get(i).get();
         }
-        for (int round = 0; round < 3; round++) {
+        long waitsBefore = CudaTestSupport.waits(gpu);
+        int round = 0;
+        for (; round < 3 || (round < 30 && CudaTestSupport.waits(gpu) == waitsBefore); round++) {
             float[][] shared = new float[2][];
             Throwable[] failures = new Throwable[2];
             java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
@@ -314,6 +317,9 @@ class CudaTrainingTest {
                         "training " + i + " of round " + round + " as trained alone");
             }
         }
+        long waited = CudaTestSupport.waits(gpu) - waitsBefore;
+        assertTrue(waited > 0, "in " + round + " rounds a call of one training waited for the other");
+        System.out.println("# two trainings at once: " + round + " rounds, " + waited + " calls waited for the other");
         assertRecorded();
     }
 
