@@ -123,24 +123,33 @@ public final class CudaBackend extends Backend {
      * ({@link #enter}); a capture holds it alone for the whole recording ({@link #record}). So another thread's calls
      * wait while a step is recorded (they would be recorded into its graph), and a capture starts once the calls in
      * progress have ended. Taken before {@link #lock} (while holding it only again, by a call nested in one that holds
-     * it already).
+     * it already) and before {@link #forkQueue}. A capture takes forkQueue for its own forks while it holds lock: safe,
+     * as holding the gate alone it shuts out every other holder of forkQueue.
      */
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     /** Gives back the gate that {@link #enter} took. */
     private final Backend.Cleanup leave = () -> gate.readLock().unlock();
     /**
-     * Held by the thread whose fork's work is being queued now ({@link #fork}): its calls go to the side stream, with
-     * the side cuBLAS handle and column-sum workspace; every other thread's calls go to the main stream, and another
-     * thread's fork waits.
+     * Held by the thread whose fork's work is being queued now ({@link #fork}), so that another thread's fork waits,
+     * and by a replay being queued ({@link Graph#launch}), so that no fork is half queued when it orders itself after
+     * the side stream.
      */
     private final ReentrantLock forkQueue = new ReentrantLock();
-    /** The wait limit of {@link #enter}, forks and captures (tests shorten it). */
+    /**
+     * The thread queuing a fork's work now (it holds forkQueue): its calls go to the side stream, with the side cuBLAS
+     * handle and column-sum workspace; every other thread's calls go to the main stream.
+     */
+    private volatile Thread forkWorker;
+    /** The wait limit of {@link #enter}, forks, replays, captures and a fork's yield to a capture (tests set it). */
     private volatile long waitNanos = WAIT_NANOS;
     /** Threads waiting in {@link #lockExclusive} or {@link #yieldToCaptures} (tests watch them). */
     private final Set<Thread> parked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Captures waiting for other threads' forks to be joined: a thread with none open waits before forking. */
     private final AtomicInteger pendingCaptures = new AtomicInteger();
-    /** Calls that waited for the gate or for another thread's fork (tests: that two threads met). */
+    /**
+     * Calls that waited for the gate (a recording, or a capture for calls in progress) or for forkQueue (a fork or a
+     * replay); not the parked waits of {@link #lockExclusive} and {@link #yieldToCaptures} (tests: two threads met).
+     */
     private final java.util.concurrent.atomic.AtomicLong waits = new java.util.concurrent.atomic.AtomicLong();
     /** The thread recording a step ({@link #capture}), or null: another thread's calls wait meanwhile. */
     private volatile Thread capturer;
@@ -320,7 +329,7 @@ public final class CudaBackend extends Backend {
 
     /** Whether the calling thread queues a fork's work now (then on the side stream). */
     private boolean onSide() {
-        return forkQueue.isHeldByCurrentThread();
+        return forkWorker == Thread.currentThread();
     }
 
     /** Refuses a capture nested in this thread's step. */
@@ -671,7 +680,12 @@ public final class CudaBackend extends Backend {
         try {
             check(dbn4j_cuda_event_record(forkEvent, mainStream), "dbn4j_cuda_event_record (fork)");
             check(dbn4j_cuda_stream_wait_event(sideStream, forkEvent), "dbn4j_cuda_stream_wait_event (fork)");
-            work.run();   // on the side stream (onSide())
+            forkWorker = Thread.currentThread();
+            try {
+                work.run();   // on the side stream (onSide())
+            } finally {
+                forkWorker = null;
+            }
             check(dbn4j_cuda_event_record(done, sideStream), "dbn4j_cuda_event_record (end of fork)");
         } catch (RuntimeException | Error e) {
             // Later work waits for whatever the side stream got, so a failed fork leaves nothing running unordered.
@@ -729,7 +743,9 @@ public final class CudaBackend extends Backend {
 
     /**
      * A recorded sequence of this backend's work, replayed by {@link #launch()} with one launch instead of one per
-     * kernel. Close it when done (idempotent); launching a closed graph throws {@link IllegalStateException}.
+     * kernel. Close it when done (idempotent; like any call it waits while another thread records a step, and fails
+     * with an {@link IllegalStateException}, the graph still open, if that wait runs out); launching a closed graph
+     * throws {@link IllegalStateException}.
      */
     public final class Graph implements Backend.Replay {
         private long exec;
@@ -798,6 +814,9 @@ public final class CudaBackend extends Backend {
                     // No other thread's fork half queued: the replay's branches would overlap its later kernels.
                     lockForks();
                     try {
+                        if (exec == 0) {
+                            throw new IllegalStateException("graph is closed");   // by another thread meanwhile
+                        }
                         queue(mainStream);
                     } finally {
                         forkQueue.unlock();
@@ -878,9 +897,16 @@ public final class CudaBackend extends Backend {
         public void close() {
             if (exec != 0) {
                 try (Backend.Cleanup in = enter()) {   // (a wait that ran out leaves the graph open)
-                    long e = exec;
-                    exec = 0;
-                    check(dbn4j_cuda_graph_destroy(e), "dbn4j_cuda_graph_destroy");
+                    lockForks();   // not while another thread queues a replay of it
+                    try {
+                        long e = exec;
+                        exec = 0;
+                        if (e != 0) {
+                            check(dbn4j_cuda_graph_destroy(e), "dbn4j_cuda_graph_destroy");
+                        }
+                    } finally {
+                        forkQueue.unlock();
+                    }
                 }
             }
         }

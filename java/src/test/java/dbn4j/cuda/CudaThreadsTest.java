@@ -34,9 +34,11 @@ class CudaThreadsTest {
 
     CudaBackend cuda;
 
+    /** The backend's waits shortened to PATIENCE_MS: a wait that runs out fails with the backend's message. */
     @BeforeEach
     void open() {
         cuda = (CudaBackend) CudaTestSupport.cudaOrSkip();
+        cuda.setWaitLimit(PATIENCE_MS);
     }
 
     @AfterEach
@@ -259,7 +261,7 @@ class CudaThreadsTest {
                 recorder.start();
                 seen[0] = eventually(() -> cuda.waiting(recorder));
                 Backend.Fork f2 = cuda.fork(() -> cuda.columnSums(a, s2, 1f, 0f));   // one open: at once
-                seen[1] = !recorded.get();
+                seen[1] = !recorded.get() && cuda.waiting(recorder);   // the capture still held off
                 forker.start();
                 seen[2] = eventually(() -> cuda.waiting(forker));
                 cuda.join(f1);
