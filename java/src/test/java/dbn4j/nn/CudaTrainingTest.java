@@ -272,71 +272,11 @@ class CudaTrainingTest {
     @Test
     void twoTrainingsAtOnceGiveTheModelsOfEachAlone() throws Exception {
         TrainConfig cfg = config().epochs(3).batchSize(5);   // per epoch: a recording, 3 replays, a last batch of 4
-        List<java.util.function.Supplier<float[]>> trainings = List.of(() -> {
-            try (Mlp m = Mlp.create(gpu, new int[] {V, 12, 10, K}, Activation.RELU, Activation.SOFTMAX,
-                    Loss.CROSS_ENTROPY, 5)) {
-                m.fit(data(), null, cfg);
-                return flat(m.weights(0), m.bias(0), m.weights(1), m.bias(1), m.weights(2), m.bias(2));
-            }
-        }, () -> {
-            try (Rbm r = Rbm.create(gpu, V, 8, Rbm.Visible.BERNOULLI, 9)) {
-                r.fit(data(), null, cfg, new RbmOptions().k(1).monitorRows(8));
-                return flat(r.weights(), r.hiddenBias(), r.visibleBias());
-            }
-        });
-        float[][] alone = new float[2][];
-        for (int i = 0; i < 2; i++) {
-            alone[i] = trainings.get(i).get();
-        }
-        long waitsBefore = CudaTestSupport.waits(gpu);
-        int round = 0;
-        for (; round < 3 || (round < 30 && CudaTestSupport.waits(gpu) == waitsBefore); round++) {
-            float[][] shared = new float[2][];
-            Throwable[] failures = new Throwable[2];
-            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
-            Thread[] threads = new Thread[2];
-            for (int i = 0; i < 2; i++) {
-                int which = i;
-                threads[i] = new Thread(() -> {
-                    try {
-                        start.await();
-                        shared[which] = trainings.get(which).get();
-                    } catch (Throwable e) {
-                        failures[which] = e;
-                    }
-                }, "training-" + i);
-                threads[i].start();
-            }
-            for (Thread t : threads) {
-                t.join(120_000);
-                assertTrue(!t.isAlive(), t.getName() + " ended");
-            }
-            for (int i = 0; i < 2; i++) {
-                assertNull(failures[i], "training " + i + " of round " + round + " failed: " + failures[i]);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(alone[i], shared[i],
-                        "training " + i + " of round " + round + " as trained alone");
-            }
-        }
-        long waited = CudaTestSupport.waits(gpu) - waitsBefore;
-        assertTrue(waited > 0, "in " + round + " rounds a call of one training waited for the other");
-        System.out.println("# two trainings at once: " + round + " rounds, " + waited + " calls waited for the other");
+        long[] met = SharedBackend.assertEachAsAlone(SharedBackend.trainings(gpu, CudaTrainingTest::data, cfg, V, K),
+                () -> CudaTestSupport.waits(gpu));
+        assertTrue(met[1] > 0, "in " + met[0] + " rounds a call of one training waited for the other");
+        System.out.println("# two trainings at once: " + met[0] + " rounds, " + met[1] + " calls waited for the other");
         assertRecorded();
-    }
-
-    /** The matrices' values one after the other. */
-    static float[] flat(Matrix... ms) {
-        int n = 0;
-        for (Matrix m : ms) {
-            n += (int) m.size();
-        }
-        float[] out = new float[n];
-        int at = 0;
-        for (Matrix m : ms) {
-            float[] v = m.toArray();
-            System.arraycopy(v, 0, out, at, v.length);
-            at += v.length;
-        }
-        return out;
     }
 
     @Test
