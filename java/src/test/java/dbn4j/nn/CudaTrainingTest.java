@@ -10,7 +10,6 @@ import dbn4j.Matrix;
 import dbn4j.cuda.CudaTestSupport;
 import dbn4j.data.Dataset;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -83,16 +82,7 @@ class CudaTrainingTest {
      * as byte codes) and labels from a rule on them, so there is a signal.
      */
     static Dataset data() {
-        SplittableRandom r = new SplittableRandom(3);
-        float[] x = new float[ROWS * V];
-        int[] y = new int[ROWS];
-        for (int i = 0; i < ROWS; i++) {
-            for (int j = 0; j < V; j++) {
-                x[i * V + j] = r.nextDouble() < 0.33 ? 1f : r.nextInt(52) / 255f;
-            }
-            y[i] = (x[i * V] > 0.5f ? 1 : 0) + (x[i * V + 1] > 0.5f ? 1 : 0);
-        }
-        return new Dataset(x, ROWS, V, y, K, "cuda-vs-cpu");
+        return SharedBackend.data(ROWS, V, K, 3, "cuda-vs-cpu");
     }
 
     static TrainConfig config() {
