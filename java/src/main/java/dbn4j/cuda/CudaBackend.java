@@ -15,8 +15,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -40,8 +43,8 @@ import org.bytedeco.javacpp.Loader;
  * device). A fault inside a kernel is reported at the next of these as a {@link Dbn4jException} naming the call;
  * after such a fault the CUDA context is unusable and the process should stop using this backend.
  *
- * <p>Threads may share the backend (two trainings at once, say): their calls queue on the one stream in the order
- * they are made. While a thread records a step ({@link #capture}), the other threads' calls wait for it to end.
+ * <p>Threads may share the backend (two trainings at once, say): their calls queue on its streams in the order they
+ * are made. While a thread records a step ({@link #capture}), the other threads' calls wait for it to end.
  *
  * <p>GEMM precision: FP32 by default; {@code -Ddbn4j.cuda.math=tf32} or {@link #setMathMode(MathMode)} lets cuBLAS
  * use TF32 tensor cores (10-bit mantissa inputs, FP32 accumulation), {@code bf16} BF16 tensor cores (7-bit mantissa
@@ -116,7 +119,7 @@ public final class CudaBackend extends Backend {
      * How long a call waits for another thread ({@link #enter}): for a step being recorded, for a fork's work being
      * queued, for a fork open when a capture starts.
      */
-    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long WAIT_MILLIS = 60_000;
 
     /**
      * Threads sharing the backend. Every call that queues work or touches device memory holds the gate shared
@@ -141,16 +144,16 @@ public final class CudaBackend extends Backend {
      */
     private volatile Thread forkWorker;
     /** The wait limit of {@link #enter}, forks, replays, captures and a fork's yield to a capture (tests set it). */
-    private volatile long waitNanos = WAIT_NANOS;
+    private volatile long waitNanos = TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
     /** Threads waiting in {@link #lockExclusive} or {@link #yieldToCaptures} (tests watch them). */
-    private final Set<Thread> parked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Thread> parked = ConcurrentHashMap.newKeySet();
     /** Captures waiting for other threads' forks to be joined: a thread with none open waits before forking. */
     private final AtomicInteger pendingCaptures = new AtomicInteger();
     /**
      * Calls that waited for the gate (a recording, or a capture for calls in progress) or for forkQueue (a fork or a
      * replay); not the parked waits of {@link #lockExclusive} and {@link #yieldToCaptures} (tests: two threads met).
      */
-    private final java.util.concurrent.atomic.AtomicLong waits = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong waits = new AtomicLong();
     /** The thread recording a step ({@link #capture}), or null: another thread's calls wait meanwhile. */
     private volatile Thread capturer;
     /** While a thread records a step: what the step uses and does to counters (only that thread touches it). */
@@ -362,7 +365,7 @@ public final class CudaBackend extends Backend {
      * or a thread queued for it before (a capture's write lock is not passed by new calls). Interrupts are kept for
      * the caller.
      */
-    private boolean await(java.util.concurrent.locks.Lock l, long deadline) {
+    private boolean await(Lock l, long deadline) {
         boolean interrupted = false;
         try {
             while (true) {

@@ -18,8 +18,10 @@ import java.util.logging.Logger;
  * batches left, and every batch on a backend that does not record run the step directly. A step that the backend
  * cannot record (a sampler without a device-side offset, for one) runs directly too, said once in the log.
  *
- * <p>On CUDA a recording captures everything queued on the backend's stream (and its forks): two training runs must
- * not use the CUDA backend at the same time (one process-wide backend; run them one after the other).
+ * <p>On CUDA a recording captures everything queued on the backend's streams: while one training records its step,
+ * another training's calls on the (process-wide) backend wait for the recording to end ({@code CudaBackend}). A
+ * recording that cannot start (it waited a minute for other threads' calls or forks) is a refused step: this
+ * training then runs its steps directly.
  */
 final class StepRecording implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StepRecording.class.getName());

@@ -11,6 +11,7 @@ import dbn4j.Backends;
 import dbn4j.Matrix;
 import dbn4j.RandomStream;
 import dbn4j.Transpose;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -44,7 +45,7 @@ class CudaThreadsTest {
     @AfterEach
     void restoreWaitLimit() {
         if (cuda != null) {
-            cuda.setWaitLimit(60_000);
+            cuda.setWaitLimit(CudaBackend.WAIT_MILLIS);
         }
     }
 
@@ -246,7 +247,7 @@ class CudaThreadsTest {
                 Matrix m = cuda.matrix(1, 2, 1f, 2f)) {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicReference<CudaBackend.Graph> graph = new AtomicReference<>();
-            java.util.concurrent.atomic.AtomicBoolean recorded = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean recorded = new AtomicBoolean();
             Thread recorder = thread("recorder", failure, () -> graph.set(cuda.capture(() -> {
                 recorded.set(true);
                 cuda.scale(2f, m);

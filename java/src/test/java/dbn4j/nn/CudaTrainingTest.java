@@ -261,7 +261,7 @@ class CudaTrainingTest {
      */
     @Test
     void twoTrainingsAtOnceGiveTheModelsOfEachAlone() throws Exception {
-        TrainConfig cfg = config().epochs(3).batchSize(5);   // per epoch: a recording, 3 replays, a last batch of 4
+        TrainConfig cfg = config().epochs(3).batchSize(5);   // per epoch: a recording, 4 replays, a last batch of 4
         long[] met = SharedBackend.assertEachAsAlone(SharedBackend.trainings(gpu, CudaTrainingTest::data, cfg, V, K),
                 () -> CudaTestSupport.waits(gpu));
         assertTrue(met[1] > 0, "in " + met[0] + " rounds a call of one training waited for the other");

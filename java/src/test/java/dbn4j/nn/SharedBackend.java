@@ -51,8 +51,9 @@ final class SharedBackend {
     /**
      * Runs the trainings alone, then all at once (started together) for at least 3 rounds and until they met (at
      * most 30): until meetings (a count of the times one thread waited for another) has moved, or without it until
-     * two of them ran at the same time. Asserts each shared run equals its run alone. Returns {rounds, how far meetings moved in them, rounds in which two of the trainings ran
-     * at the same time for a while (one started before the other ended, and the other way round)}.
+     * two of them ran at the same time. Asserts each shared run equals its run alone. Returns {rounds, how far
+     * meetings moved in them, rounds in which two of the trainings ran at the same time for a while (one started
+     * before the other ended, and the other way round)}.
      */
     static long[] assertEachAsAlone(List<Supplier<float[]>> trainings, LongSupplier meetings)
             throws InterruptedException {
