@@ -23,6 +23,7 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -350,7 +351,7 @@ public final class CudaBackend extends Backend {
      * end the wait (it is kept for the caller), as it ends no other call.
      */
     private Backend.Cleanup enter() {
-        if (!await(gate.readLock(), System.nanoTime() + waitNanos)) {
+        if (!await(gate.readLock())) {
             Thread c = capturer;
             throw new IllegalStateException((c == null ? "a step recording about to start (waiting for a call in "
                     + "progress)" : "thread " + c.getName() + " recording a step") + " on the CUDA backend has kept "
@@ -358,6 +359,18 @@ public final class CudaBackend extends Backend {
                     + "thread?");
         }
         return leave;
+    }
+
+    /** Takes l within the wait limit; false if the wait ran out. The usual case, l free, reads no clock. */
+    private boolean await(Lock l) {
+        try {
+            if (l.tryLock(0, TimeUnit.NANOSECONDS)) {   // (unlike tryLock(), does not pass a queued capture)
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();   // for the wait below, which keeps it
+        }
+        return await(l, System.nanoTime() + waitNanos);
     }
 
     /**
@@ -388,16 +401,34 @@ public final class CudaBackend extends Backend {
 
     /** Takes forkQueue: no other thread's fork is being queued until it is given back. */
     private void lockForks() {
-        if (!await(forkQueue, System.nanoTime() + waitNanos)) {
+        if (!await(forkQueue)) {
             throw new IllegalStateException("another thread's fork has kept this thread waiting for "
                     + waitNanos / 1_000_000 + " ms: does its work wait for this thread?");
         }
     }
 
-    /** Parks for a tenth of a millisecond; true if the thread was interrupted (flag cleared: the caller sets it). */
-    private static boolean pause() {
-        LockSupport.parkNanos(100_000);
-        return Thread.interrupted();
+    /**
+     * Parks a tenth of a millisecond at a time until done says so; false if the deadline came first. Listed in parked
+     * meanwhile; an interrupt does not end the wait and is kept for the caller.
+     */
+    private boolean parkUntil(BooleanSupplier done, long deadline) {
+        boolean interrupted = false;
+        parked.add(Thread.currentThread());
+        try {
+            while (!done.getAsBoolean()) {
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(100_000);
+                interrupted |= Thread.interrupted();   // (an interrupted thread's park returns at once)
+            }
+            return true;
+        } finally {
+            parked.remove(Thread.currentThread());
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -411,17 +442,13 @@ public final class CudaBackend extends Backend {
             throw new IllegalStateException("a capture cannot start inside another call on the CUDA backend");
         }
         long deadline = System.nanoTime() + waitNanos;
-        boolean interrupted = false;
         pendingCaptures.incrementAndGet();
         try {
             while (true) {
-                while (sideOpen.get() > 0) {   // waited for without the gate: the forks' threads join them
-                    parked.add(Thread.currentThread());
-                    if (System.nanoTime() - deadline > 0) {
-                        throw new IllegalStateException("a capture cannot start while another thread's fork is "
-                                + "open: waited " + waitNanos / 1_000_000 + " ms for its join");
-                    }
-                    interrupted |= pause();
+                // Waited for without the gate: the forks' threads join them.
+                if (!parkUntil(() -> sideOpen.get() == 0, deadline)) {
+                    throw new IllegalStateException("a capture cannot start while another thread's fork is open: "
+                            + "waited " + waitNanos / 1_000_000 + " ms for its join");
                 }
                 if (!await(gate.writeLock(), deadline)) {
                     throw new IllegalStateException("a capture waited " + waitNanos / 1_000_000 + " ms for other "
@@ -433,11 +460,7 @@ public final class CudaBackend extends Backend {
                 gate.writeLock().unlock();   // a thread with a fork open forked again meanwhile
             }
         } finally {
-            parked.remove(Thread.currentThread());
             pendingCaptures.decrementAndGet();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -451,16 +474,7 @@ public final class CudaBackend extends Backend {
                 || gate.isWriteLockedByCurrentThread()) {
             return;
         }
-        long deadline = System.nanoTime() + waitNanos;
-        boolean interrupted = false;
-        parked.add(Thread.currentThread());
-        while (pendingCaptures.get() > 0 && System.nanoTime() - deadline < 0) {
-            interrupted |= pause();
-        }
-        parked.remove(Thread.currentThread());
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        parkUntil(() -> pendingCaptures.get() == 0, System.nanoTime() + waitNanos);   // then forks anyway
     }
 
     /** Calls so far that waited for the gate or for another thread's fork (tests). */
