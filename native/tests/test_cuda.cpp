@@ -742,6 +742,20 @@ static void test_elementwise() {
         expect_bits(nesterov ? "sgd nesterov w" : "sgd w", dw.get(), w);
         expect_bits(nesterov ? "sgd nesterov v" : "sgd v", dv.get(), v);
     }
+    // Velocities that a step with a zero gradient leaves subnormal: +0 on both (kernels.h's flush).
+    for (int nesterov = 0; nesterov < 2; nesterov++) {
+        const int64_t m = 1001;
+        std::vector<float> w((size_t)m), g((size_t)m, 0.0f), v((size_t)m);
+        for (int64_t i = 0; i < m; i++) {
+            v[i] = k_flush_velocities[i % k_flush_count];
+            w[i] = 0.25f * (float)(i % 5);
+        }
+        Dev<float> dw(w), dg(g), dv(v);
+        CHECK_OK(dbn4j_sgd_momentum(w.data(), g.data(), v.data(), m, 0.1f, 0.9f, 0.0f, nesterov));
+        CHECK_CUDA(dbn4j_cuda_sgd_momentum(dw.p, dg.p, dv.p, m, 0.1f, 0.9f, 0.0f, nesterov, g_stream));
+        expect_bits("sgd w, velocities near FLT_MIN", dw.get(), w);
+        expect_bits("sgd v, velocities near FLT_MIN", dv.get(), v);
+    }
 }
 
 static void test_softmax_losses() {

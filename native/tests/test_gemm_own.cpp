@@ -154,6 +154,30 @@ void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int tb, int nes
     dbn4j_gemm_set_mode(DBN4J_GEMM_OWN);
 }
 
+// The fused step flushes a velocity that it leaves subnormal to +0, as dbn4j_sgd_momentum does (kernels.h): a zero
+// gradient (A1 all zeros) steps each velocity to 0.9 v exactly; 7 x 37 covers full tiles and both edges.
+void check_fused_flush(int level) {
+    CHECK_OK(dbn4j_isa_force(level));
+    const int M = 7, N = 37, K = 3;
+    const size_t n = (size_t)M * N;
+    std::vector<float> A(M * K, 0.0f), B(K * N, 1.0f), W(n), V(n), G(n);
+    for (size_t e = 0; e < n; e++) {
+        V[e] = k_flush_velocities[e % k_flush_count];
+        W[e] = 0.25f * (float)(e % 5);
+    }
+    for (int nesterov = 0; nesterov <= 1; nesterov++) {
+        std::vector<float> w = W, v = V, rw = W, rv = V;
+        for (size_t e = 0; e < n; e++) sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, 0.9f, 0.0f, nesterov);
+        CHECK(dbn4j_gemm_sgd_fused(M, N, K, 0) == 1);
+        CHECK_OK(dbn4j_gemm_sgd_momentum(0, 0, M, N, K, 0, 1.0f, A.data(), K, B.data(), N, nullptr, 0, nullptr, 0,
+                                         w.data(), v.data(), G.data(), 0.1f, 0.9f, 0.0f, nesterov));
+        int bad = step_differs(w.data(), v.data(), rw.data(), rv.data(), (int64_t)n);
+        CHECK_MSG(bad == 0, "fused step, level %d, nesterov %d, velocities near FLT_MIN: %d elements differ", level,
+                  nesterov, bad);
+    }
+    CHECK_OK(dbn4j_isa_force(-1));
+}
+
 // The sparse-A path (A not transposed) against the dense kernel: the same bits for any density, 0/1 or real
 // values (with -0 and a NaN among them), alpha and beta, padded leading dimensions, 1-3 threads, and AUTO.
 // Rows from dense_rows_from on are all nonzero (a slice of a large product that AUTO runs on the dense kernel).
@@ -361,8 +385,10 @@ int main() {
     dbn4j::set_grain_elements_for_tests(1); // split even small products between threads
     Rng rng(11);
     check_level(rng, DBN4J_ISA_AVX2);
+    check_fused_flush(DBN4J_ISA_AVX2);
     if (dbn4j_isa_supported() >= DBN4J_ISA_AVX512) {
         check_level(rng, DBN4J_ISA_AVX512);
+        check_fused_flush(DBN4J_ISA_AVX512);
         check_levels_agree(rng);
     } else {
         printf("no AVX-512 on this CPU: its build of the own kernel is not run\n");

@@ -5,6 +5,8 @@
 #ifndef DBN4J_TEST_UTIL_H
 #define DBN4J_TEST_UTIL_H
 
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,5 +54,31 @@ struct Rng {
 
 static inline uint32_t bits_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float float_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+// Velocities whose next step with a zero gradient and momentum 0.9 is subnormal (0.9 x: 1.08e-38, -1.17e-38, ...),
+// just above FLT_MIN (1.26e-38, -1.8e-38), zero or special: the cases of kernels.h's flush of a velocity to +0.
+static const float k_flush_velocities[] = {1.2e-38f, -1.3e-38f, 1.4e-38f, 1e-40f, -1e-45f, FLT_MIN, -2e-38f,
+                                           NAN,      INFINITY,  0.0f,     -0.0f, 0.5f};
+static const int k_flush_count = (int)(sizeof k_flush_velocities / sizeof k_flush_velocities[0]);
+
+// kernels.h's dbn4j_sgd_momentum on one parameter, its float operations in the header's order.
+static inline void sgd_step_ref(float *w, float g, float *v, float lr, float momentum, float wd, int nesterov) {
+    float gi = g + wd * *w;
+    float vi = momentum * *v - lr * gi;
+    vi = fabsf(vi) < FLT_MIN ? 0.0f : vi;
+    *w = nesterov ? *w + momentum * vi - lr * gi : *w + vi;
+    *v = vi;
+}
+
+// Elements of (w, v) that differ from (rw, rv) in their bits (NaNs of any payload alike).
+static inline int step_differs(const float *w, const float *v, const float *rw, const float *rv, int64_t n) {
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        bool same_w = bits_of(w[i]) == bits_of(rw[i]) || (w[i] != w[i] && rw[i] != rw[i]);
+        bool same_v = bits_of(v[i]) == bits_of(rv[i]) || (v[i] != v[i] && rv[i] != rv[i]);
+        bad += !same_w || !same_v;
+    }
+    return bad;
+}
 
 #endif

@@ -168,6 +168,7 @@ __device__ __forceinline__ void sgd_momentum1(float *w, float g, float *v, float
     float wi = *w;
     float gi = __fadd_rn(g, __fmul_rn(weight_decay, wi));
     float vi = __fsub_rn(__fmul_rn(momentum, *v), __fmul_rn(lr, gi));
+    vi = fabsf(vi) < 0x1p-126f ? 0.0f : vi;   // a subnormal velocity becomes +0, as on the CPU (kernels.h)
     *v = vi;
     *w = nesterov ? __fsub_rn(__fadd_rn(wi, __fmul_rn(momentum, vi)), __fmul_rn(lr, gi)) : __fadd_rn(wi, vi);
 }

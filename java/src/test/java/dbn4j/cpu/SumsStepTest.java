@@ -27,12 +27,13 @@ class SumsStepTest {
         return x;
     }
 
-    /** kernels.h's dbn4j_sgd_momentum in Java floats: w and v stepped in place with gradient g. */
+    /** kernels.h's dbn4j_sgd_momentum in Java floats: w and v stepped in place with gradient g (subnormal v to 0). */
     static void referenceStep(float[] w, float[] g, float[] v, float lr, float momentum, float decay,
             boolean nesterov) {
         for (int i = 0; i < w.length; i++) {
             float gi = g[i] + decay * w[i];
             float vi = momentum * v[i] - lr * gi;
+            vi = Math.abs(vi) < Float.MIN_NORMAL ? 0f : vi;
             v[i] = vi;
             w[i] = nesterov ? w[i] + momentum * vi - lr * gi : w[i] + vi;
         }
