@@ -2,7 +2,8 @@
  * The own GEMM's AVX-512 build checked on any AVX2 CPU: gemm_impl.inc is compiled here once more with 16-float
  * vectors and SIMDe emulating the AVX-512 intrinsics, and its products — dense (every transpose, edges, several K
  * blocks, alpha and beta), sparse A (0/1 and real values) and the fused SGD-momentum step — are compared bit for bit
- * with the library's AVX2 build on 1 and 2 threads. Built only when SIMDe is installed; exit 77 without AVX2 + FMA.
+ * with the library's AVX2 build on 1 and 2 threads (the step's flush of subnormal velocities with the formula).
+ * Built only when SIMDe is installed; exit 77 without AVX2 + FMA.
  * Run: ctest --test-dir <build> -R gemm_avx512_emulated
  */
 #define DBN4J_SIMDE_AVX512 1
@@ -70,6 +71,30 @@ void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int nesterov) {
               d);
 }
 
+// The fused step's flush of a velocity left subnormal (kernels.h), on the emulated build: a zero gradient steps each
+// velocity to momentum x v exactly, against the formula (test_util.h), bit for bit.
+void check_fused_flush() {
+    const int M = 7, N = 37, K = 3;
+    const size_t n = (size_t)M * N;
+    std::vector<float> A((size_t)M * K, 0.0f), B((size_t)K * N, 1.0f), W0(n), V0(n);
+    for (size_t e = 0; e < n; e++) {
+        V0[e] = k_flush_velocities[e % k_flush_count];
+        W0[e] = 0.25f * (float)(e % 5);
+    }
+    for (int c = 0; c < 4; c++) {
+        const int nesterov = c & 1;
+        const float mom = k_flush_momenta[c >> 1];
+        std::vector<float> w = W0, v = V0, rw = W0, rv = V0;
+        for (size_t e = 0; e < n; e++) sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, mom, 0.0f, nesterov);
+        CHECK_OK(dbn4j::avx512emu::own_gemm_sgd(0, 0, M, N, K, 0, 1.0f, A.data(), K, B.data(), N, nullptr, 0, nullptr,
+                                                0, w.data(), v.data(), 0.1f, mom, 0.0f, nesterov,
+                                                DBN4J_GEMM_SPARSE_AUTO));
+        int bad = step_differs(w.data(), v.data(), rw.data(), rv.data(), (int64_t)n);
+        CHECK_MSG(bad == 0, "fused, momentum %g, nesterov %d, velocities near FLT_MIN: %d elements differ", mom,
+                  nesterov, bad);
+    }
+}
+
 } // namespace
 
 int main() {
@@ -98,6 +123,7 @@ int main() {
     check_fused(rng, 78, 70, 60, 60, 1, 0);
     check_fused(rng, 50, 33, 100, 0, 0, 1);
     check_fused(rng, 13, 130, 20, 21, 1, 1);
+    check_fused_flush();
     dbn4j::set_grain_elements_for_tests(0);
     CHECK_OK(dbn4j_set_num_threads(1));
     return finish("test_gemm_avx512_emulated");

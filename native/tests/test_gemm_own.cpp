@@ -155,7 +155,7 @@ void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int tb, int nes
 }
 
 // The fused step flushes a velocity that it leaves subnormal to +0, as dbn4j_sgd_momentum does (kernels.h): a zero
-// gradient (A1 all zeros) steps each velocity to 0.9 v exactly; 7 x 37 covers full tiles and both edges.
+// gradient (A1 all zeros) steps each velocity to momentum x v exactly; 7 x 37 covers full tiles and both edges.
 void check_fused_flush(int level) {
     CHECK_OK(dbn4j_isa_force(level));
     const int M = 7, N = 37, K = 3;
@@ -165,15 +165,17 @@ void check_fused_flush(int level) {
         V[e] = k_flush_velocities[e % k_flush_count];
         W[e] = 0.25f * (float)(e % 5);
     }
-    for (int nesterov = 0; nesterov <= 1; nesterov++) {
+    for (int c = 0; c < 4; c++) {
+        const int nesterov = c & 1;
+        const float mom = k_flush_momenta[c >> 1];
         std::vector<float> w = W, v = V, rw = W, rv = V;
-        for (size_t e = 0; e < n; e++) sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, 0.9f, 0.0f, nesterov);
+        for (size_t e = 0; e < n; e++) sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, mom, 0.0f, nesterov);
         CHECK(dbn4j_gemm_sgd_fused(M, N, K, 0) == 1);
         CHECK_OK(dbn4j_gemm_sgd_momentum(0, 0, M, N, K, 0, 1.0f, A.data(), K, B.data(), N, nullptr, 0, nullptr, 0,
-                                         w.data(), v.data(), G.data(), 0.1f, 0.9f, 0.0f, nesterov));
+                                         w.data(), v.data(), G.data(), 0.1f, mom, 0.0f, nesterov));
         int bad = step_differs(w.data(), v.data(), rw.data(), rv.data(), (int64_t)n);
-        CHECK_MSG(bad == 0, "fused step, level %d, nesterov %d, velocities near FLT_MIN: %d elements differ", level,
-                  nesterov, bad);
+        CHECK_MSG(bad == 0, "fused step, level %d, momentum %g, nesterov %d, velocities near FLT_MIN: %d differ", level,
+                  mom, nesterov, bad);
     }
     CHECK_OK(dbn4j_isa_force(-1));
 }

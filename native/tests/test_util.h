@@ -55,11 +55,16 @@ struct Rng {
 static inline uint32_t bits_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float float_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
-// Velocities whose next step with a zero gradient and momentum 0.9 is subnormal (0.9 x: 1.08e-38, -1.17e-38, ...),
-// just above FLT_MIN (1.26e-38, -1.8e-38), zero or special: the cases of kernels.h's flush of a velocity to +0.
-static const float k_flush_velocities[] = {1.2e-38f, -1.3e-38f, 1.4e-38f, 1e-40f, -1e-45f, FLT_MIN, -2e-38f,
-                                           NAN,      INFINITY,  0.0f,     -0.0f, 0.5f};
+// Velocities for kernels.h's flush of a velocity to +0, stepped with a zero gradient by each of k_flush_momenta (an
+// exact product, halving or 0.9 x): with 0.9, subnormal (1.08e-38, -1.17e-38, ...) or just above FLT_MIN (1.26e-38,
+// -1.8e-38); with 0.5, exactly +-FLT_MIN from +-2^-125 (kept) and the largest subnormal 2^-126 - 2^-149 from
+// 2^-125 - 2^-148 (flushed); zeros, infinities and NaN.
+static const float k_flush_velocities[] = {1.2e-38f,  -1.3e-38f,          1.4e-38f,           1e-40f,   -1e-45f,
+                                           FLT_MIN,   -2e-38f,            0x1p-125f,          -0x1p-125f,
+                                           0x1p-125f - 0x1p-148f, -(0x1p-125f - 0x1p-148f), NAN, INFINITY, -INFINITY,
+                                           0.0f,      -0.0f,              0.5f};
 static const int k_flush_count = (int)(sizeof k_flush_velocities / sizeof k_flush_velocities[0]);
+static const float k_flush_momenta[] = {0.9f, 0.5f};
 
 // kernels.h's dbn4j_sgd_momentum on one parameter, its float operations in the header's order.
 static inline void sgd_step_ref(float *w, float g, float *v, float lr, float momentum, float wd, int nesterov) {

@@ -163,11 +163,11 @@ int dbn4j_scale(float alpha, float *x, int64_t n);
  *   g' = g + weight_decay * w;  v = momentum * v - lr * g';  v = 0 where |v| < 2^-126
  *   plain:    w = w + v
  *   nesterov: w = w + momentum * v - lr * g'
- * A velocity that decays into the subnormal range (below FLT_MIN = 2^-126: a weight whose gradient has been zero
- * for a thousand steps, such as a border pixel's or a dead ReLU unit's) becomes +0, NaN and infinities stay: x86
- * multiplies a subnormal through a microcode assist, and such velocities made the epochs of an MLP 784-500-500-10 at
- * batch 10 four times longer (TrainingBench --batch 10: 14.2-14.4 s against 3.6 s on one Xeon core). The CUDA
- * kernels flush the same way. */
+ * A velocity that decays into the subnormal range (below FLT_MIN = 2^-126: with momentum 0.9, some 800 steps after
+ * a weight's gradient became zero, such as a rarely lit pixel's or a dead ReLU unit's, without weight decay) becomes
+ * +0, as does -0; NaN and infinities stay. x86 multiplies a subnormal through a microcode assist, and such
+ * velocities made the epochs of an MLP 784-500-500-10 at batch 10 four times longer (TrainingBench --batch 10:
+ * 14.2-14.4 s against 3.6 s on one Xeon core). The CUDA kernels flush the same way. */
 int dbn4j_sgd_momentum(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
                        float weight_decay, int nesterov);
 

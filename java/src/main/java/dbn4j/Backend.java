@@ -772,9 +772,9 @@ public abstract class Backend {
     /**
      * One SGD step with momentum and L2 weight decay on parameters w with gradient g and velocity v (all the same
      * shape, disjoint): g' = g + weightDecay w; v = momentum v - lr g'; then w += v, or with Nesterov momentum
-     * w += momentum v - lr g'. A velocity element whose magnitude falls below {@link Float#MIN_NORMAL} (subnormal)
-     * becomes +0 before w is stepped (NaN and infinities stay): a velocity decaying towards zero, where a weight's
-     * gradient stays zero, would otherwise cost CPUs a slow microcode path on every step.
+     * w += momentum v - lr g'. A velocity element whose magnitude falls below {@link Float#MIN_NORMAL} (a subnormal,
+     * or a zero of either sign) becomes +0 before w is stepped (NaN and infinities stay): a velocity decaying towards
+     * zero, where a weight's gradient stays zero, would otherwise cost x86 CPUs a slow microcode path on every step.
      */
     public final void sgdMomentum(Matrix w, Matrix g, Matrix v, float lr, float momentum, float weightDecay,
             boolean nesterov) {

@@ -612,16 +612,19 @@ class KernelTest {
 
     /**
      * A velocity that a step leaves subnormal (below Float.MIN_NORMAL) becomes +0, through sgdMomentum and through
-     * gemmSgdMomentum's fused step alike; NaN, infinities and normal velocities stay as the formula makes them. The
-     * gradient is zero (a of zeros), so each velocity steps to exactly 0.9 v; the reference is the formula in Java
-     * floats, compared bit for bit (NaN with NaN).
+     * gemmSgdMomentum's fused step alike (the own GEMM forced, so that the fused step runs wherever the level has
+     * AVX2); Float.MIN_NORMAL itself, NaN, infinities and normal velocities stay as the formula makes them. The
+     * gradient is zero (a of zeros), so each velocity steps to exactly momentum v: with 0.9, to subnormals and just
+     * above Float.MIN_NORMAL; with 0.5, to exactly +-Float.MIN_NORMAL from +-2^-125 and to the largest subnormal from
+     * 2^-125 - 2^-148. The reference is the formula in Java floats, compared bit for bit (NaN with NaN).
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
     void subnormalVelocitiesBecomeZero(int isa) {
         CPU.forceIsa(isa);
-        float[] cases = {1.2e-38f, -1.3e-38f, 1.4e-38f, 1e-40f, -Float.MIN_VALUE, Float.MIN_NORMAL, -2e-38f, Float.NaN,
-            Float.POSITIVE_INFINITY, 0f, -0f, 0.5f};
+        float[] cases = {1.2e-38f, -1.3e-38f, 1.4e-38f, 1e-40f, -Float.MIN_VALUE, Float.MIN_NORMAL, -2e-38f, 0x1p-125f,
+            -0x1p-125f, 0x1p-125f - 0x1p-148f, -(0x1p-125f - 0x1p-148f), Float.NaN, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, 0f, -0f, 0.5f};
         int rows = 7, cols = 37, n = rows * cols;
         float[] w = new float[n];
         float[] v = new float[n];
@@ -629,34 +632,44 @@ class KernelTest {
             v[i] = cases[i % cases.length];
             w[i] = 0.25f * (i % 5);
         }
-        float lr = 0.1f, mom = 0.9f;
-        for (boolean nesterov : new boolean[] {false, true}) {
-            float[] ew = w.clone();
-            float[] ev = v.clone();
-            int flushed = 0;
-            for (int i = 0; i < n; i++) {
-                float vi = mom * v[i] - lr * 0f;
-                if (Math.abs(vi) < Float.MIN_NORMAL) {
-                    flushed += v[i] != 0f ? 1 : 0;
-                    vi = 0f;
+        float lr = 0.1f;
+        int mode = CPU.gemmMode();
+        CPU.setGemmMode(CpuBackend.GEMM_OWN);
+        try {
+            assertEquals(isa >= CpuBackend.ISA_AVX2, CPU.gemmSgdMomentumFused(rows, cols, 3, 0),
+                    "the fused step runs where the level has AVX2");
+            for (float mom : new float[] {0.9f, 0.5f}) {
+                for (boolean nesterov : new boolean[] {false, true}) {
+                    float[] ew = w.clone();
+                    float[] ev = v.clone();
+                    int flushed = 0;
+                    for (int i = 0; i < n; i++) {
+                        float vi = mom * v[i] - lr * 0f;
+                        if (Math.abs(vi) < Float.MIN_NORMAL) {
+                            flushed += v[i] != 0f ? 1 : 0;
+                            vi = 0f;
+                        }
+                        ev[i] = vi;
+                        ew[i] = nesterov ? w[i] + mom * vi - lr * 0f : w[i] + vi;
+                    }
+                    assertTrue(flushed > n / 4, "the cases flush " + flushed + " of " + n);
+                    try (Matrix mw = CPU.matrix(rows, cols, w); Matrix mg = CPU.allocate(rows, cols);
+                            Matrix mv = CPU.matrix(rows, cols, v); Matrix fw = CPU.matrix(rows, cols, w);
+                            Matrix fv = CPU.matrix(rows, cols, v); Matrix a = CPU.allocate(rows, 3);
+                            Matrix b = CPU.allocate(3, cols); Matrix g = CPU.allocate(rows, cols)) {
+                        CPU.sgdMomentum(mw, mg, mv, lr, mom, 0f, nesterov);
+                        CPU.gemmSgdMomentum(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, null, null, g,
+                                fw, fv, lr, mom, 0f, nesterov);
+                        String at = "isa " + isa + ", momentum " + mom + ", nesterov " + nesterov;
+                        assertArrayEquals(ev, mv.toArray(), "sgdMomentum velocities, " + at);
+                        assertArrayEquals(ew, mw.toArray(), "sgdMomentum weights, " + at);
+                        assertArrayEquals(ev, fv.toArray(), "gemmSgdMomentum velocities, " + at);
+                        assertArrayEquals(ew, fw.toArray(), "gemmSgdMomentum weights, " + at);
+                    }
                 }
-                ev[i] = vi;
-                ew[i] = nesterov ? w[i] + mom * vi - lr * 0f : w[i] + vi;
             }
-            assertTrue(flushed > n / 3, "the cases flush " + flushed + " of " + n);
-            try (Matrix mw = CPU.matrix(rows, cols, w); Matrix mg = CPU.allocate(rows, cols);
-                    Matrix mv = CPU.matrix(rows, cols, v); Matrix fw = CPU.matrix(rows, cols, w);
-                    Matrix fv = CPU.matrix(rows, cols, v); Matrix a = CPU.allocate(rows, 3);
-                    Matrix b = CPU.allocate(3, cols); Matrix g = CPU.allocate(rows, cols)) {
-                CPU.sgdMomentum(mw, mg, mv, lr, mom, 0f, nesterov);
-                CPU.gemmSgdMomentum(Transpose.NO_TRANSPOSE, Transpose.NO_TRANSPOSE, 1f, a, b, null, null, g, fw, fv,
-                        lr, mom, 0f, nesterov);
-                String at = "isa " + isa + ", nesterov " + nesterov;
-                assertArrayEquals(ev, mv.toArray(), "sgdMomentum velocities, " + at);
-                assertArrayEquals(ew, mw.toArray(), "sgdMomentum weights, " + at);
-                assertArrayEquals(ev, fv.toArray(), "gemmSgdMomentum velocities, " + at);
-                assertArrayEquals(ew, fw.toArray(), "gemmSgdMomentum weights, " + at);
-            }
+        } finally {
+            CPU.setGemmMode(mode);
         }
     }
 
