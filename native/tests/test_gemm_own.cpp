@@ -154,29 +154,17 @@ void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int tb, int nes
     dbn4j_gemm_set_mode(DBN4J_GEMM_OWN);
 }
 
-// The fused step flushes a velocity that it leaves subnormal to +0, as dbn4j_sgd_momentum does (kernels.h): a zero
-// gradient (A1 all zeros) steps each velocity to momentum x v exactly; 7 x 37 covers full tiles and both edges.
+// The fused step flushes a velocity that it leaves subnormal to +0, as dbn4j_sgd_momentum does (kernels.h).
 void check_fused_flush(int level) {
     CHECK_OK(dbn4j_isa_force(level));
-    const int M = 7, N = 37, K = 3;
-    const size_t n = (size_t)M * N;
-    std::vector<float> A(M * K, 0.0f), B(K * N, 1.0f), W(n), V(n), G(n);
-    for (size_t e = 0; e < n; e++) {
-        V[e] = k_flush_velocities[e % k_flush_count];
-        W[e] = 0.25f * (float)(e % 5);
-    }
-    for (int c = 0; c < 4; c++) {
-        const int nesterov = c & 1;
-        const float mom = k_flush_momenta[c >> 1];
-        std::vector<float> w = W, v = V, rw = W, rv = V;
-        for (size_t e = 0; e < n; e++) sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, mom, 0.0f, nesterov);
-        CHECK(dbn4j_gemm_sgd_fused(M, N, K, 0) == 1);
-        CHECK_OK(dbn4j_gemm_sgd_momentum(0, 0, M, N, K, 0, 1.0f, A.data(), K, B.data(), N, nullptr, 0, nullptr, 0,
-                                         w.data(), v.data(), G.data(), 0.1f, mom, 0.0f, nesterov));
-        int bad = step_differs(w.data(), v.data(), rw.data(), rv.data(), (int64_t)n);
-        CHECK_MSG(bad == 0, "fused step, level %d, momentum %g, nesterov %d, velocities near FLT_MIN: %d differ", level,
-                  mom, nesterov, bad);
-    }
+    char what[64];
+    snprintf(what, sizeof what, "fused step at level %d", level);
+    check_flush_step(what, [](const float *A, const float *B, float *w, float *v, float mom, int nesterov) {
+        float G[7 * 37];
+        CHECK(dbn4j_gemm_sgd_fused(7, 37, 3, 0) == 1);
+        CHECK_OK(dbn4j_gemm_sgd_momentum(0, 0, 7, 37, 3, 0, 1.0f, A, 3, B, 37, nullptr, 0, nullptr, 0, w, v, G, 0.1f,
+                                         mom, 0.0f, nesterov));
+    });
     CHECK_OK(dbn4j_isa_force(-1));
 }
 

@@ -75,6 +75,12 @@ static inline void sgd_step_ref(float *w, float g, float *v, float lr, float mom
     *v = vi;
 }
 
+// A fused weight step's flush (kernels.h): step(A, B, w, v, momentum, nesterov) runs W(7 x 37) += a step with the
+// gradient op(A) op(B) = A(7 x 3, zeros) B(3 x 37), lr 0.1, no weight decay, on velocities k_flush_velocities; w and
+// v must equal sgd_step_ref's bit for bit, for each of k_flush_momenta, plain and Nesterov. 7 x 37 covers full
+// tiles and both edges of the own GEMM's.
+template <class Step> void check_flush_step(const char *what, Step step);
+
 // Elements of (w, v) that differ from (rw, rv) in their bits (NaNs of any payload alike).
 static inline int step_differs(const float *w, const float *v, const float *rw, const float *rv, int64_t n) {
     int bad = 0;
@@ -84,6 +90,28 @@ static inline int step_differs(const float *w, const float *v, const float *rw, 
         bad += !same_w || !same_v;
     }
     return bad;
+}
+
+template <class Step> void check_flush_step(const char *what, Step step) {
+    const int M = 7, N = 37, K = 3;
+    const int64_t n = (int64_t)M * N;
+    float A[M * K] = {}, B[K * N], W[M * N], V[M * N];
+    for (float &b : B) b = 1.0f;
+    for (int64_t e = 0; e < n; e++) {
+        V[e] = k_flush_velocities[e % k_flush_count];
+        W[e] = 0.25f * (float)(e % 5);
+    }
+    for (int c = 0; c < 4; c++) {
+        const int nesterov = c & 1;
+        const float mom = k_flush_momenta[c >> 1];
+        float w[M * N], v[M * N], rw[M * N], rv[M * N];
+        memcpy(w, W, sizeof W), memcpy(rw, W, sizeof W), memcpy(v, V, sizeof V), memcpy(rv, V, sizeof V);
+        for (int64_t e = 0; e < n; e++) sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, mom, 0.0f, nesterov);
+        step(A, B, w, v, mom, nesterov);
+        int bad = step_differs(w, v, rw, rv, n);
+        CHECK_MSG(bad == 0, "%s, momentum %g, nesterov %d, velocities near FLT_MIN: %d elements differ", what, mom,
+                  nesterov, bad);
+    }
 }
 
 #endif
