@@ -55,9 +55,9 @@ struct Rng {
 static inline uint32_t bits_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float float_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
-// Velocities for kernels.h's flush of a velocity to +0, stepped with a zero gradient by each of k_flush_momenta (an
-// exact product, halving or 0.9 x): with 0.9, subnormal (1.08e-38, -1.17e-38, ...) or just above FLT_MIN (1.26e-38,
-// -1.8e-38); with 0.5, exactly +-FLT_MIN from +-2^-125 (kept) and the largest subnormal 2^-126 - 2^-149 from
+// Velocities for kernels.h's flush of a velocity to +0, stepped with a zero gradient by each of k_flush_momenta
+// (v = momentum x v): with 0.9, to subnormals (1.08e-38, -1.17e-38, ...) or just above FLT_MIN (1.26e-38, -1.8e-38);
+// with 0.5 (exact), to exactly +-FLT_MIN from +-2^-125 (kept) and to the largest subnormal 2^-126 - 2^-149 from
 // 2^-125 - 2^-148 (flushed); zeros, infinities and NaN.
 static const float k_flush_velocities[] = {1.2e-38f,  -1.3e-38f,          1.4e-38f,           1e-40f,   -1e-45f,
                                            FLT_MIN,   -2e-38f,            0x1p-125f,          -0x1p-125f,
@@ -75,12 +75,6 @@ static inline void sgd_step_ref(float *w, float g, float *v, float lr, float mom
     *v = vi;
 }
 
-// A fused weight step's flush (kernels.h): step(A, B, w, v, momentum, nesterov) runs W(7 x 37) += a step with the
-// gradient op(A) op(B) = A(7 x 3, zeros) B(3 x 37), lr 0.1, no weight decay, on velocities k_flush_velocities; w and
-// v must equal sgd_step_ref's bit for bit, for each of k_flush_momenta, plain and Nesterov. 7 x 37 covers full
-// tiles and both edges of the own GEMM's.
-template <class Step> void check_flush_step(const char *what, Step step);
-
 // Elements of (w, v) that differ from (rw, rv) in their bits (NaNs of any payload alike).
 static inline int step_differs(const float *w, const float *v, const float *rw, const float *rv, int64_t n) {
     int bad = 0;
@@ -92,6 +86,10 @@ static inline int step_differs(const float *w, const float *v, const float *rw, 
     return bad;
 }
 
+// A fused weight step's flush (kernels.h): step(A, B, w, v, momentum, nesterov) runs W(7 x 37) += a step with the
+// gradient op(A) op(B) = A(7 x 3, zeros) B(3 x 37), lr 0.1, no weight decay, on velocities k_flush_velocities; w and
+// v must equal sgd_step_ref's bit for bit, for each of k_flush_momenta, plain and Nesterov. 7 x 37 covers full
+// tiles and both edges of the own GEMM's.
 template <class Step> void check_flush_step(const char *what, Step step) {
     const int M = 7, N = 37, K = 3;
     const int64_t n = (int64_t)M * N;
