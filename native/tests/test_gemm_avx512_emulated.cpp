@@ -73,12 +73,12 @@ void check_fused(Rng &rng, int M, int N, int K1, int K2, int ta, int nesterov) {
 
 // The fused step's flush of a velocity left subnormal (kernels.h), on the emulated build, against the formula.
 void check_fused_flush() {
-    check_flush_step("emulated AVX-512 fused step",
-                     [](const float *A, const float *B, float *w, float *v, float mom, int nesterov) {
-                         CHECK_OK(dbn4j::avx512emu::own_gemm_sgd(0, 0, 7, 37, 3, 0, 1.0f, A, 3, B, 37, nullptr, 0,
-                                                                 nullptr, 0, w, v, 0.1f, mom, 0.0f, nesterov,
-                                                                 DBN4J_GEMM_SPARSE_AUTO));
-                     });
+    check_flush_step("emulated AVX-512 fused step", [](float *w, float *v, float mom, int nesterov) {
+        static const float A[k_flush_rows * 3] = {}, B[3 * k_flush_cols] = {};   // the gradient A B: zero
+        CHECK_OK(dbn4j::avx512emu::own_gemm_sgd(0, 0, k_flush_rows, k_flush_cols, 3, 0, 1.0f, A, 3, B, k_flush_cols,
+                                                nullptr, 0, nullptr, 0, w, v, 0.1f, mom, 0.0f, nesterov,
+                                                DBN4J_GEMM_SPARSE_AUTO));
+    });
 }
 
 } // namespace

@@ -159,11 +159,12 @@ void check_fused_flush(int level) {
     CHECK_OK(dbn4j_isa_force(level));
     char what[64];
     snprintf(what, sizeof what, "fused step at level %d", level);
-    check_flush_step(what, [](const float *A, const float *B, float *w, float *v, float mom, int nesterov) {
-        float G[7 * 37];
-        CHECK(dbn4j_gemm_sgd_fused(7, 37, 3, 0) == 1);
-        CHECK_OK(dbn4j_gemm_sgd_momentum(0, 0, 7, 37, 3, 0, 1.0f, A, 3, B, 37, nullptr, 0, nullptr, 0, w, v, G, 0.1f,
-                                         mom, 0.0f, nesterov));
+    check_flush_step(what, [](float *w, float *v, float mom, int nesterov) {
+        static const float A[k_flush_rows * 3] = {}, B[3 * k_flush_cols] = {};   // the gradient A B: zero
+        float G[k_flush_n];
+        CHECK(dbn4j_gemm_sgd_fused(k_flush_rows, k_flush_cols, 3, 0) == 1);
+        CHECK_OK(dbn4j_gemm_sgd_momentum(0, 0, k_flush_rows, k_flush_cols, 3, 0, 1.0f, A, 3, B, k_flush_cols, nullptr,
+                                         0, nullptr, 0, w, v, G, 0.1f, mom, 0.0f, nesterov));
     });
     CHECK_OK(dbn4j_isa_force(-1));
 }

@@ -86,27 +86,31 @@ static inline int step_differs(const float *w, const float *v, const float *rw, 
     return bad;
 }
 
-// A fused weight step's flush (kernels.h): step(A, B, w, v, momentum, nesterov) runs W(7 x 37) += a step with the
-// gradient op(A) op(B) = A(7 x 3, zeros) B(3 x 37), lr 0.1, no weight decay, on velocities k_flush_velocities; w and
-// v must equal sgd_step_ref's bit for bit, for each of k_flush_momenta, plain and Nesterov. 7 x 37 covers full
-// tiles and both edges of the own GEMM's.
+// kernels.h's flush of a velocity, through one implementation of the step: step(w, v, momentum, nesterov) must
+// step the k_flush_n parameters w with velocities v (k_flush_velocities over and over) by a zero gradient, lr 0.1
+// and no weight decay. w and v must then equal sgd_step_ref's bit for bit, for each of k_flush_momenta, plain and
+// Nesterov. k_flush_n = 7 x 37: full vectors and a tail of an elementwise kernel, full tiles and both edges of the own
+// GEMM's (as a 7 x 37 matrix).
+static const int k_flush_rows = 7, k_flush_cols = 37, k_flush_n = k_flush_rows * k_flush_cols;
 template <class Step> void check_flush_step(const char *what, Step step) {
-    const int M = 7, N = 37, K = 3;
-    const int64_t n = (int64_t)M * N;
-    float A[M * K] = {}, B[K * N], W[M * N], V[M * N];
-    for (float &b : B) b = 1.0f;
-    for (int64_t e = 0; e < n; e++) {
+    float W[k_flush_n], V[k_flush_n];
+    for (int e = 0; e < k_flush_n; e++) {
         V[e] = k_flush_velocities[e % k_flush_count];
         W[e] = 0.25f * (float)(e % 5);
     }
     for (int c = 0; c < 4; c++) {
         const int nesterov = c & 1;
         const float mom = k_flush_momenta[c >> 1];
-        float w[M * N], v[M * N], rw[M * N], rv[M * N];
+        float w[k_flush_n], v[k_flush_n], rw[k_flush_n], rv[k_flush_n];
         memcpy(w, W, sizeof W), memcpy(rw, W, sizeof W), memcpy(v, V, sizeof V), memcpy(rv, V, sizeof V);
-        for (int64_t e = 0; e < n; e++) sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, mom, 0.0f, nesterov);
-        step(A, B, w, v, mom, nesterov);
-        int bad = step_differs(w, v, rw, rv, n);
+        int flushed = 0;
+        for (int e = 0; e < k_flush_n; e++) {
+            sgd_step_ref(&rw[e], 0.0f, &rv[e], 0.1f, mom, 0.0f, nesterov);
+            flushed += rv[e] == 0.0f && V[e] != 0.0f;
+        }
+        CHECK_MSG(flushed > k_flush_n / 4, "the cases flush %d of %d velocities", flushed, k_flush_n);
+        step(w, v, mom, nesterov);
+        int bad = step_differs(w, v, rw, rv, k_flush_n);
         CHECK_MSG(bad == 0, "%s, momentum %g, nesterov %d, velocities near FLT_MIN: %d elements differ", what, mom,
                   nesterov, bad);
     }
