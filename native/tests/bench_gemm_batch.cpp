@@ -1,13 +1,16 @@
 /*
  * The products of one RBM CD-1 step at any batch size, as dbn4j_sgemm runs them in several settings (built, not
  * registered with ctest): x W on real Fashion-MNIST batches, h W^T on sampled 0/1 states (35% on, as a trained
- * 784-500 RBM's are), v' W on dense probabilities, and the weight step (v0^T h0 - v'^T h1) / B. The settings
+ * 784-500 RBM's are), v' W on dense probabilities, and the weight step (v0^T h0 - v'^T h1) / B; and apart from
+ * the step, an MLP's weight step (one product, x^T dz). With hidden at most 32 the shapes are those of an output
+ * layer (hidden 10: a 10-class classifier), which the own kernel runs on its narrow kernel. The settings
  * alternate call by call (their order rotating), so that a change of the machine's speed hits all alike; one
  * thread for the kernels and for OpenBLAS. Median microseconds of each, and the ratio to the first setting.
  * Settings (default "off,auto"): auto (what dbn4j runs by default), off (AUTO with the sparse mode OFF: up to a
  * batch of 256 the own dense kernel on a non-AVX-512 OpenBLAS core, above it OpenBLAS throughout), openblas
  * (OpenBLAS for every product), own (the own kernel for every product, sparse mode AUTO), own-dense (the own
- * kernel, sparse mode OFF); each may end in @avx2 or @avx512 to force the kernel level (the own kernel's build).
+ * kernel, sparse mode OFF), own-panel (the own kernel without its narrow kernel: the panel kernel for every
+ * shape); each may end in @avx2 or @avx512 to force the kernel level (the own kernel's build).
  * Run: <build>/tests/bench_gemm_batch <libopenblas.so.0> <train-images-idx3-ubyte.gz> [batch] [runs] [hidden]
  *      [settings]
  */
@@ -21,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "internal.h"
 #include "test_util.h"
 
 static double now() {
@@ -46,15 +50,19 @@ static std::vector<float> read_images(const char *path, size_t n) {
 struct Setting {
     std::string name;
     int mode, sparse, isa; // isa -1: as detected
+    bool narrow;           // products of <= 32 (AVX2: 16) columns on the own narrow kernel
 };
 
-// "auto", "off", "openblas", "own", "own-dense", each with an optional "@avx2" / "@avx512"; false if unknown.
+// "auto", "off", "openblas", "own", "own-dense", "own-panel", each with an optional "@avx2" / "@avx512"; false if
+// unknown.
 static bool parse_setting(const std::string &s, Setting &out) {
     size_t at = s.find('@');
     std::string base = s.substr(0, at), level = at == std::string::npos ? "" : s.substr(at + 1);
     out.name = s;
     out.isa = level.empty() ? -1 : level == "avx2" ? DBN4J_ISA_AVX2 : level == "avx512" ? DBN4J_ISA_AVX512 : -2;
     out.sparse = base == "off" || base == "own-dense" ? DBN4J_GEMM_SPARSE_OFF : DBN4J_GEMM_SPARSE_AUTO;
+    out.narrow = base != "own-panel";
+    if (base == "own-panel") base = "own";
     out.mode = base == "openblas" ? DBN4J_GEMM_OPENBLAS : base == "own" || base == "own-dense" ? DBN4J_GEMM_OWN
              : base == "auto" || base == "off"                          ? DBN4J_GEMM_AUTO
                                                                         : -1;
@@ -109,8 +117,8 @@ int main(int argc, char **argv) {
     for (auto &x : hs) x = rng.uniform(0, 1) < 0.35f ? 1.0f : 0.0f;
     for (auto &x : v1) x = rng.uniform(0.05f, 0.95f);
     for (auto &x : h1) x = rng.uniform(0, 1);
-    const char *names[5] = {"x W", "h W^T", "v' W", "weight step", "step"};
-    std::vector<std::vector<double>> ts[5];
+    const char *names[6] = {"x W", "h W^T", "v' W", "weight step", "step", "MLP step"};
+    std::vector<std::vector<double>> ts[6];
     for (auto &t : ts) t.resize(ns);
     for (int r = 0; r <= runs; r++)
         for (int w = 0; w < ns; w++) {
@@ -119,8 +127,9 @@ int main(int argc, char **argv) {
             CHECK_OK(dbn4j_gemm_set_mode(st.mode));
             CHECK_OK(dbn4j_gemm_set_sparse(st.sparse));
             CHECK_OK(dbn4j_isa_force(st.isa));
+            dbn4j::set_gemm_narrow_for_tests(st.narrow);
             const float *x = data.data() + (size_t)(r % nb) * B * V;
-            double t[5];
+            double t[6];
             t[0] = now();
             CHECK_OK(dbn4j_sgemm(0, 0, B, H, V, 1.0f, x, V, W.data(), H, 0.0f, C1.data(), H));
             t[1] = now();
@@ -132,16 +141,21 @@ int main(int argc, char **argv) {
             CHECK_OK(dbn4j_gemm_sgd_momentum(1, 0, V, H, B, B, -1.0f / B, x, V, h0.data(), H, v1.data(), V, h1.data(), H,
                                              W.data(), Vel.data(), G.data(), 0.0f, 0.5f, 0.0f, 0));
             t[4] = now();
+            // An MLP's weight step: one product, x^T dz (not part of the RBM step above).
+            CHECK_OK(dbn4j_gemm_sgd_momentum(1, 0, V, H, B, 0, 1.0f / B, x, V, h0.data(), H, nullptr, 0, nullptr, 0,
+                                             W.data(), Vel.data(), G.data(), 0.0f, 0.9f, 0.0f, 0));
+            t[5] = now();
             if (r == 0) continue; // warm-up
             for (int i = 0; i < 4; i++) ts[i][mode].push_back(t[i + 1] - t[i]);
             ts[4][mode].push_back(t[4] - t[0]);
+            ts[5][mode].push_back(t[5] - t[4]);
         }
     printf("RBM CD-1 784-%d, batch %d, %d runs each; OpenBLAS core %s, 1 thread; median us (ratio to %s)\n", H, B,
            runs, dbn4j_blas_corename(), settings[0].name.c_str());
     printf("%-12s", "product");
     for (auto &st : settings) printf(" %22s", st.name.c_str());
     printf("\n");
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         printf("%-12s", names[i]);
         double first = 0;
         for (int w = 0; w < ns; w++) {
@@ -155,5 +169,6 @@ int main(int argc, char **argv) {
     CHECK_OK(dbn4j_gemm_set_mode(DBN4J_GEMM_AUTO));
     CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
     CHECK_OK(dbn4j_isa_force(-1));
+    dbn4j::set_gemm_narrow_for_tests(true);
     return finish("bench_gemm_batch");
 }

@@ -34,15 +34,29 @@ int main(int argc, char **argv) {
     CHECK(dbn4j_gemm_own(100, 500, 784) == own);
     CHECK(dbn4j_gemm_own(784, 500, 100) == own);
     CHECK(dbn4j_gemm_own(1000, 500, 784) == own_all);
-    CHECK(dbn4j_gemm_own(500, 10, 100) == 0); // N under one 16-column panel
     CHECK(dbn4j_gemm_own(1024, 1024, 1024) == own_all);
-    // N = 20 and 100: the AVX-512 build's 64-column panels pad too much beside OpenBLAS's AVX-512 kernels (and 20
-    // beside its AVX2 kernels too); beside the AVX2 kernels the AVX2 build takes them at either level.
+    // N = 100: the AVX-512 build's 64-column panels pad too much beside OpenBLAS's AVX-512 kernels; beside its
+    // AVX2 kernels the AVX2 build takes it at either level.
     int own_narrow = dbn4j_isa_active() >= DBN4J_ISA_AVX2 && !avx512_core;
-    CHECK(dbn4j_gemm_own(100, 20, 784) == own_narrow);
     CHECK(dbn4j_gemm_own(100, 100, 784) == own_narrow);
+    // Narrow products (N <= 32 at the AVX-512 level, <= 16 at AVX2) with K >= 32 on the narrow kernel: beside
+    // OpenBLAS's AVX2 kernels always, beside its AVX-512 kernels at the AVX-512 level for N >= 10, or N >= 2 and
+    // M K >= 2^18. K < 32 stays with OpenBLAS.
+    int avx512 = dbn4j_isa_active() >= DBN4J_ISA_AVX512;
+    int narrow_any = avx512 || own_narrow;
+    CHECK(dbn4j_gemm_own(500, 10, 100) == narrow_any);
+    CHECK(dbn4j_gemm_own(1000, 10, 784) == narrow_any);
+    CHECK(dbn4j_gemm_own(784, 10, 1000) == narrow_any);
+    CHECK(dbn4j_gemm_own(1000, 8, 784) == narrow_any);
+    CHECK(dbn4j_gemm_own(100, 8, 784) == own_narrow);
+    CHECK(dbn4j_gemm_own(784, 2, 100) == own_narrow);
+    CHECK(dbn4j_gemm_own(784, 10, 20) == 0);
+    CHECK(dbn4j_gemm_own(1000, 1, 784) == own_narrow);
+    // N = 20: the AVX-512 build's narrow kernel at the AVX-512 level; at the AVX2 level the AVX2 build's panel kernel
+    // beside OpenBLAS's AVX2 kernels, else OpenBLAS.
+    CHECK(dbn4j_gemm_own(100, 20, 784) == (avx512 || own_narrow));
     if (own_narrow && dbn4j_isa_supported() >= DBN4J_ISA_AVX512) {
-        // The same route and bits at both levels (the AVX2 build at the AVX-512 level for N = 20).
+        // The same bits at both levels (N = 20: the AVX2 build's panel kernel, and the AVX-512 build's narrow one).
         Rng r(5);
         std::vector<float> A(100 * 784), B(784 * 20), C[2];
         for (auto &v : A) v = r.uniform(0, 1) < 0.5f ? r.uniform(0, 1) : 0.0f;

@@ -71,7 +71,10 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
  * for larger ones whose A (not transposed) takes the sparse path below, where a build competes with OpenBLAS at
  * N: the AVX2 build for N >= 16 unless OpenBLAS runs AVX-512 kernels (core SkylakeX, Cooperlake, SapphireRapids);
  * the AVX-512 build where its 64-column panels pad N by at most 7% (beside OpenBLAS's AVX-512 kernels) or 60%
- * (beside its AVX2 kernels, and then for every shape). OPENBLAS and OWN force one. Both sum in an order that depends
+ * (beside its AVX2 kernels, and then for every shape). Products of few columns (N <= 32 at the AVX-512 level, <= 16
+ * at AVX2; K >= 32) run on the own kernel's narrow path, which reads A in place: beside OpenBLAS's AVX2 kernels
+ * always, beside its AVX-512 kernels at the AVX-512 level for N >= 10, or N >= 2 with M * K >= 2^18.
+ * OPENBLAS and OWN force one. Both sum in an order that depends
  * only on the shape, never on the thread count; they round differently from each other. The own kernel's threads
  * are dbn4j's kernel threads. */
 #define DBN4J_GEMM_AUTO 0

@@ -41,6 +41,9 @@ std::mutex g_open_mu;
 std::atomic<int> g_gemm_mode{DBN4J_GEMM_AUTO};
 // DBN4J_GEMM_SPARSE_AUTO, _OFF or _ALWAYS.
 std::atomic<int> g_gemm_sparse{DBN4J_GEMM_SPARSE_AUTO};
+// Narrow products on the narrow kernel (tests turn it off).
+std::atomic<bool> g_gemm_narrow{true};
+std::atomic<int64_t> g_gemm_narrow_count{0};
 
 bool contains_ci(const char *s, const char *word) {
     for (; *s; s++) {
@@ -88,11 +91,35 @@ bool own_competes(const Blas *b, int N) {
 }
 
 // The AVX-512 build at the AVX-512 level, unless AUTO chose the own kernel for the AVX2 build's sake alone. In OWN
-// mode, or before a BLAS is open (tests), the level decides.
+// mode, or before a BLAS is open (tests), the level decides; the AVX-512 build's narrow kernel takes up to 32
+// columns, in every mode.
 bool own_build_avx512(int N) {
     if (dbn4j_isa_active() < DBN4J_ISA_AVX512) return false;
     const Blas *b = g_blas.load(std::memory_order_acquire);
-    return !b || g_gemm_mode.load(std::memory_order_relaxed) == DBN4J_GEMM_OWN || avx512_build_competes(b, N);
+    return !b || g_gemm_mode.load(std::memory_order_relaxed) == DBN4J_GEMM_OWN || N <= DBN4J_GEMM_NARROW_AVX512 ||
+           avx512_build_competes(b, N);
+}
+
+// Whether AUTO runs a product of N <= 32 (AVX2 level: 16) columns on the own kernel's narrow path (gemm_impl.inc).
+// Measured with tests/bench_gemm_batch (hidden = N = 2, 8, 10, 16, 32; batches 10, 100, 1000; one thread; settings
+// alternating call by call) on a Sapphire Rapids Xeon against OpenBLAS 0.3.31, as time of AUTO / time of OpenBLAS:
+// - OpenBLAS on AVX2 kernels (core Haswell), AVX-512 build: x W and v' W 0.2-0.8 at every batch (N = 2 at batch
+//   1000: 1.0); the weight steps (x^T dz, v0^T h0 - v'^T h1) 0.2-0.75 at batches 100 and 1000. At batch 10 (K = 10)
+//   the transposed kernel's transposition and epilogue outweigh its few multiply-adds: OpenBLAS took 0.65-0.9 of
+//   its time there, so K < 32 stays with OpenBLAS (and at N >= 16 with the panel kernel, as before; the narrow
+//   path took 0.7-1.03 of the AVX2 panel kernel's time on those steps).
+// - OpenBLAS on AVX-512 kernels (core SkylakeX): at N >= 10 x W and v' W 0.5-0.9 (N = 10 at batch 100: 0.8-1.0), the
+//   weight steps 0.45-0.9 at batches 100 and 1000; at N = 2 and 8 its small-matrix kernels for mini-batches tie with
+//   or beat the narrow path, which wins there from M K = 2^18 on (the weight steps at batch 1000: 0.4-0.6).
+//   N = 1 stays with it too (a matrix-vector product there: the narrow path took 1.0-4.5 times as long; beside the
+//   AVX2 kernels 0.4-1.07, and the AVX2 build 0.3-0.85).
+// The AVX2 build beside AVX-512 kernels was not measured to win.
+bool narrow_competes(const Blas *b, int M, int N, int K) {
+    int level = dbn4j_isa_active();
+    int widest = level >= DBN4J_ISA_AVX512 ? DBN4J_GEMM_NARROW_AVX512 : DBN4J_GEMM_NARROW_AVX2;
+    if (N > widest || K < 32) return false;
+    if (!b->avx512_core) return true;
+    return level >= DBN4J_ISA_AVX512 && (N >= 10 || (N >= 2 && (int64_t)M * K >= ((int64_t)1 << 18)));
 }
 #endif
 
@@ -111,6 +138,14 @@ bool own_beyond_skinny(int N) {
 }
 
 } // namespace
+
+bool gemm_narrow_enabled() { return g_gemm_narrow.load(std::memory_order_relaxed); }
+
+void set_gemm_narrow_for_tests(bool on) { g_gemm_narrow.store(on, std::memory_order_relaxed); }
+
+void count_gemm_narrow() { g_gemm_narrow_count.fetch_add(1, std::memory_order_relaxed); }
+
+int64_t gemm_narrow_count_for_tests() { return g_gemm_narrow_count.load(std::memory_order_relaxed); }
 
 } // namespace dbn4j
 
@@ -191,7 +226,9 @@ int dbn4j_gemm_own(int M, int N, int K) {
         // slower at 1000x784x500. Not before the BLAS is open (its core decides, see own_competes; dbn4j_sgemm
         // then reports that it is not open).
         const Blas *b = g_blas.load(std::memory_order_acquire);
-        if (!b || N < 16 || !own_competes(b, N)) return 0;
+        if (!b) return 0;
+        if (narrow_competes(b, M, N, K)) return 1;
+        if (N < 16 || !own_competes(b, N)) return 0;
         // Every shape where the own AVX-512 build meets an OpenBLAS on AVX2 kernels (OPENBLAS_CORETYPE=Haswell on
         // an AVX-512 CPU): 2048^3 ran at 245 against 127 GFLOP/s on Zen 5, a batch-1000 v' W in 0.56 of the time.
         if (!b->avx512_core && avx512_build_competes(b, N)) return 1;

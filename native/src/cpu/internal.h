@@ -83,6 +83,16 @@ const KernelTable *kernels_for_level(int level);
     int own_gemm_sgd(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1, int lda1, \
                      const float *B1, int ldb1, const float *A2, int lda2, const float *B2, int ldb2, float *W,    \
                      float *V, float lr, float momentum, float weight_decay, int nesterov, int sparse);
+// Columns up to which each build runs a product on its narrow kernel (gemm_impl.inc).
+#define DBN4J_GEMM_NARROW_AVX2 16
+#define DBN4J_GEMM_NARROW_AVX512 32
+// Whether the own kernel runs narrow products on the narrow kernel (default) or its panel kernel (tests compare
+// the two: the same bits).
+bool gemm_narrow_enabled();
+void set_gemm_narrow_for_tests(bool on);
+// Products run on the narrow kernel so far (tests check that a shape takes it).
+void count_gemm_narrow();
+int64_t gemm_narrow_count_for_tests();
 namespace avx2 { DBN4J_OWN_GEMM_DECLS }
 namespace avx512 { DBN4J_OWN_GEMM_DECLS }
 #undef DBN4J_OWN_GEMM_DECLS

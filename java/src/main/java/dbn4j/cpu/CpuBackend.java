@@ -132,8 +132,10 @@ public final class CpuBackend extends Backend {
         boolean batch = CpuKernels.dbn4j_gemm_own(100, 500, 784) != 0;
         boolean large = CpuKernels.dbn4j_gemm_own(1024, 1024, 1024) != 0;
         String level = activeIsa() >= ISA_AVX512 ? "own avx512" : "own avx2";
+        boolean narrow = CpuKernels.dbn4j_gemm_own(1000, 10, 784) != 0;
         String own = large ? level + " (every shape)"
-                : batch ? level + " (batch <= 256; larger: mostly-zero A, weight steps), else openblas" : "openblas";
+                : batch ? level + " (batch <= 256; larger: mostly-zero A, weight steps"
+                        + (narrow ? ", narrow N" : "") + "), else openblas" : "openblas";
         if (!batch && !large) {
             return own;
         }
@@ -187,7 +189,10 @@ public final class CpuBackend extends Backend {
      * N, the columns of C; elsewhere OpenBLAS. The AVX2 + FMA build competes for N at least 16 unless OpenBLAS runs
      * AVX-512 kernels; the AVX-512 build (used at the AVX-512 kernel level) where its 64-column panels pad N by at
      * most 7% beside OpenBLAS's AVX-512 kernels, or 60% beside its AVX2 kernels (e.g. {@code
-     * OPENBLAS_CORETYPE=Haswell}), and then for every shape, as it runs twice as fast. Both builds give the same
+     * OPENBLAS_CORETYPE=Haswell}), and then for every shape, as it runs twice as fast. Products of at most 32 columns
+     * (16 at the AVX2 level) with K at least 32, such as a 10-class output layer's, run on the own kernel's narrow
+     * path (A read in place, not packed): beside OpenBLAS's AVX2 kernels always, beside its AVX-512 kernels at the
+     * AVX-512 level for N at least 10 (or 2, where M K is at least 2^18). Both builds and both paths give the same
      * bits. The own kernel runs on dbn4j's kernel
      * threads ({@link #setThreads}), OpenBLAS on its own ({@link #setBlasThreads}). Each sums in an order fixed by
      * the shape, never by the thread count; the own kernel and OpenBLAS round differently. Without AVX2, or with the

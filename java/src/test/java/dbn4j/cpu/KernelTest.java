@@ -87,6 +87,62 @@ class KernelTest {
     }
 
     /**
+     * Products of few columns (a 10-class output layer's x W and x^T dz, a binary classifier's one column, 32 columns)
+     * in every GEMM mode against the double reference; in OWN mode (the own kernel's narrow path at the AVX-512
+     * level) both kernel levels give the same bits.
+     */
+    @Test
+    void narrowProductsMatchReferenceInEveryMode() {
+        SplittableRandom r = new SplittableRandom(29);
+        int[][] shapes = {{100, 10, 784, 0}, {784, 10, 100, 1}, {300, 1, 64, 0}, {64, 32, 300, 1}}; // m, n, k, op(A)
+        float alpha = -0.5f, beta = 0.25f;
+        try {
+            for (int[] sh : shapes) {
+                int m = sh[0], n = sh[1], k = sh[2];
+                boolean ta = sh[3] == 1;
+                Transpose opA = ta ? Transpose.TRANSPOSE : Transpose.NO_TRANSPOSE;
+                float[] a = random(r, m * k, -1, 1);
+                float[] b = random(r, k * n, -1, 1);
+                float[] c = random(r, m * n, -1, 1);
+                float[] ref = Reference.gemm(ta, false, alpha, a, ta ? k : m, ta ? m : k, b, k, n, beta, c);
+                double[] expected = new double[ref.length];
+                for (int i = 0; i < ref.length; i++) {
+                    expected[i] = ref[i];
+                }
+                double tol = (k + 2) * U * (k + 1);
+                String shape = m + "x" + n + "x" + k + (ta ? " (A transposed)" : "");
+                try (Matrix ma = ta ? CPU.matrix(k, m, a) : CPU.matrix(m, k, a); Matrix mb = CPU.matrix(k, n, b);
+                        Matrix mc = CPU.allocate(m, n)) {
+                    float[] own = null;
+                    for (int mode : new int[] {CpuBackend.GEMM_OWN, CpuBackend.GEMM_OPENBLAS, CpuBackend.GEMM_AUTO}) {
+                        CPU.setGemmMode(mode);
+                        mc.set(c);
+                        CPU.gemm(opA, Transpose.NO_TRANSPOSE, alpha, ma, mb, beta, mc);
+                        float[] got = mc.toArray();
+                        assertClose(expected, got, tol, 0, shape + " mode " + mode);
+                        if (mode == CpuBackend.GEMM_OWN) {
+                            own = got;
+                        }
+                    }
+                    if (CPU.supportedIsa() >= CpuBackend.ISA_AVX512) {
+                        CPU.setGemmMode(CpuBackend.GEMM_OWN);
+                        CPU.forceIsa(CpuBackend.ISA_AVX2);
+                        try {
+                            mc.set(c);
+                            CPU.gemm(opA, Transpose.NO_TRANSPOSE, alpha, ma, mb, beta, mc);
+                            assertArrayEquals(own, mc.toArray(), shape + ": own kernel, AVX2 and AVX-512 builds");
+                        } finally {
+                            CPU.forceIsa(-1);
+                        }
+                    }
+                }
+            }
+        } finally {
+            CPU.setGemmMode(CpuBackend.GEMM_AUTO);
+        }
+    }
+
+    /**
      * Every GEMM mode (dbn4j's own AVX2 kernel, OpenBLAS, the automatic choice) on a batch-shaped product with two K
      * blocks and edge tiles, against the double reference; the own kernel gives the same bits on 1 and 2 threads.
      */
