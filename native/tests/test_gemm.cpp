@@ -51,6 +51,7 @@ int main(int argc, char **argv) {
     CHECK(dbn4j_gemm_own(100, 8, 784) == own_narrow);
     CHECK(dbn4j_gemm_own(784, 2, 100) == own_narrow);
     CHECK(dbn4j_gemm_own(784, 10, 20) == 0);
+    CHECK(dbn4j_gemm_own(784, 20, 10) == own_narrow); // K < 32, N >= 16: the skinny rule (run on the narrow path)
     CHECK(dbn4j_gemm_own(1000, 1, 784) == own_narrow);
     // N = 20: the AVX-512 build's narrow kernel at the AVX-512 level; at the AVX2 level the AVX2 build's panel kernel
     // beside OpenBLAS's AVX2 kernels, else OpenBLAS.

@@ -91,7 +91,10 @@ int main() {
     dbn4j::set_grain_elements_for_tests(1); // split even small products between threads
     Rng rng(23);
     // Dense: edges in M (6 rows) and N (16 and 64 columns), two K blocks, alpha and beta.
-    const int shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {13, 70, 385}, {100, 500, 200}, {150, 17, 9}, {6, 64, 40}};
+    // With the narrow kernels (N <= 32 here, <= 16 in the AVX2 build): 10-class layers (x W, x^T dz), several K
+    // blocks, two column groups of the transposed kernel, C's rows contiguous or not.
+    const int shapes[][3] = {{1, 1, 1},     {7, 5, 3},     {13, 70, 385}, {100, 500, 200}, {150, 17, 9},
+                             {6, 64, 40},   {25, 10, 800}, {784, 10, 100}, {33, 24, 100},  {40, 32, 385}};
     for (auto &sh : shapes)
         for (int ta = 0; ta <= 1; ta++)
             for (int tb = 0; tb <= 1; tb++) {
@@ -100,7 +103,7 @@ int main() {
             }
     // Sparse A (not transposed), always on: column chunks with edges, several sub-blocks, two rows at a time and odd
     // row counts, 0/1 states and real values.
-    const int sparse_shapes[][3] = {{100, 500, 784}, {9, 200, 130}, {3, 97, 9}, {20, 16, 390}};
+    const int sparse_shapes[][3] = {{100, 500, 784}, {9, 200, 130}, {3, 97, 9}, {20, 40, 390}};
     for (auto &sh : sparse_shapes)
         for (int tb = 0; tb <= 1; tb++)
             for (int binary = 0; binary <= 1; binary++)
@@ -109,6 +112,8 @@ int main() {
     check_fused(rng, 78, 70, 60, 60, 1, 0);
     check_fused(rng, 50, 33, 100, 0, 0, 1);
     check_fused(rng, 13, 130, 20, 21, 1, 1);
+    check_fused(rng, 784, 10, 100, 0, 1, 0); // narrow: an MLP output layer's step
+    check_fused(rng, 37, 20, 20, 20, 1, 1);  // narrow, two column groups, two parts
     check_fused_flush();
     dbn4j::set_grain_elements_for_tests(0);
     CHECK_OK(dbn4j_set_num_threads(1));

@@ -304,23 +304,30 @@ void check_levels_agree(Rng &rng) {
     CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
 }
 
-// Products of at most 32 (AVX2 build: 16) columns run on the narrow kernels: the same bits as the panel kernel
-// (dbn4j::set_gemm_narrow_for_tests(false) sends them there), for either transpose, one K block or several, alpha
-// and beta, padded leading dimensions, rows past one tile and odd edges, 1-3 threads; and the fused weight step
-// with one part and with two. The panel kernel is checked against a double loop in check_case.
+// Products of at most 32 (AVX2 build: 16) columns run on the narrow kernels: the same bits as the panel kernel with
+// the sparse mode OFF (dbn4j::set_gemm_narrow_for_tests(false) sends them there), NaN and infinities included, for
+// either transpose, one K block or several, alpha and beta, padded leading dimensions, C's rows contiguous or not,
+// rows past one tile and odd edges, 1-3 threads; and the fused weight step with one part and with two (the second
+// one negated, a NaN's sign too), B transposed or not, and a part of one row (lda 1) beside a transposed one. The
+// panel kernel is checked against a double loop in check_case (whose narrow shapes run the narrow kernels).
 void check_narrow(Rng &rng, int level) {
     const int widest = level >= DBN4J_ISA_AVX512 ? 32 : 16;
     const int ns[] = {1, 2, 3, 4, 5, 8, 9, 10, 12, 13, 16, 17, 24, 25, 32};
     const int mks[][2] = {{1, 1}, {5, 31}, {13, 385}, {25, 800}, {33, 64}, {100, 100}, {12, 7}, {31, 33}};
-    int runs = 0;
+    const float params[][2] = {{1.0f, 0.0f}, {0.75f, 0.5f}, {-1.0f, 1.0f}};
+    CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_OFF));
+    int runs = 0, specials = 0;
+    auto same_bits = [](const std::vector<float> &x, const std::vector<float> &y) {
+        int differ = 0;
+        for (size_t i = 0; i < x.size(); i++) differ += bits_of(x[i]) != bits_of(y[i]);
+        return differ;
+    };
     for (int n : ns) {
         if (n > widest) continue;
         for (auto &mk : mks)
             for (int ta = 0; ta <= 1; ta++)
                 for (int tb = 0; tb <= 1; tb++) {
                     int M = mk[0], K = mk[1];
-                    // Two of the three (alpha, beta) pairs per shape, chosen by the rng.
-                    const float params[][2] = {{1.0f, 0.0f}, {0.75f, 0.5f}, {-1.0f, 1.0f}};
                     const float(&p)[2] = params[(int)rng.uniform(0, 2.999f)];
                     Case c{M, n, K, ta, tb, p[0], p[1]};
                     // C's rows contiguous (ldc = N) for odd M: the transposed kernel's epilogue then takes a tile's
@@ -332,6 +339,12 @@ void check_narrow(Rng &rng, int level) {
                     for (auto &v : A) v = rng.uniform(0, 1) < 0.3f ? 0.0f : rng.uniform(-1, 1);
                     for (auto &v : B) v = rng.uniform(-1, 1);
                     for (auto &v : C0) v = c.beta == 0.0f ? NAN : rng.uniform(-1, 1);
+                    if (rng.uniform(0, 1) < 0.25f) { // a NaN of each sign in B, an infinity in A
+                        B[(size_t)rng.uniform(0, (float)B.size() - 0.5f)] = NAN;
+                        B[(size_t)rng.uniform(0, (float)B.size() - 0.5f)] = -NAN;
+                        A[(size_t)rng.uniform(0, (float)A.size() - 0.5f)] = -INFINITY;
+                        specials++;
+                    }
                     dbn4j::set_gemm_narrow_for_tests(false);
                     std::vector<float> panel = run(c, A, lda, B, ldb, C0, ldc, 1);
                     dbn4j::set_gemm_narrow_for_tests(true);
@@ -340,31 +353,32 @@ void check_narrow(Rng &rng, int level) {
                         std::vector<float> narrow = run(c, A, lda, B, ldb, C0, ldc, threads);
                         CHECK_MSG(dbn4j::gemm_narrow_count_for_tests() == before + 1,
                                   "M=%d N=%d K=%d did not run on the narrow kernel", M, n, K);
-                        int differ = 0;
-                        for (size_t i = 0; i < panel.size(); i++)
-                            differ += bits_of(narrow[i]) != bits_of(panel[i]) && !(narrow[i] != narrow[i] &&
-                                                                                  panel[i] != panel[i]);
+                        int differ = same_bits(narrow, panel);
                         CHECK_MSG(differ == 0,
                                   "narrow kernel M=%d N=%d K=%d ta=%d tb=%d alpha=%g beta=%g, %d threads: %d elements "
                                   "differ from the panel kernel", M, n, K, ta, tb, c.alpha, c.beta, threads, differ);
                         runs++;
                     }
                 }
-        // The fused step: one part (an MLP's x^T dz) and two (an RBM's v0^T h0 - v1^T h1), both transposes of A.
-        const int fused[][3] = {{784, 100, 0}, {37, 20, 20}, {13, 5, 9}, {50, 200, 190}};
+        // The fused step: one part (an MLP's x^T dz) and two (an RBM's v0^T h0 - v1^T h1), both transposes of A
+        // and of B; the last case's first part is one row (A1 transposed with lda1 = M = 1).
+        const int fused[][3] = {{784, 100, 0}, {37, 20, 20}, {13, 5, 9}, {50, 200, 190}, {1, 30, 40}};
         for (auto &f : fused)
             for (int ta = 0; ta <= 1; ta++)
-                for (int nesterov = 0; nesterov <= 1; nesterov++) {
+                for (int tb = 0; tb <= 1; tb++) {
                     int M = f[0], K1 = f[1], K2 = f[2];
-                    int lda1 = (ta ? M : K1) + 1, lda2 = (ta ? M : K2) + 2;
+                    int lda1 = (ta ? M : K1) + (M > 1), lda2 = (ta ? M : K2) + 2;
+                    int ldb1 = (tb ? K1 : n) + 1, ldb2 = (tb ? K2 : n) + 3;
                     std::vector<float> A1((size_t)(ta ? K1 : M) * lda1), A2((size_t)(ta ? K2 : M) * lda2 + 1),
-                        B1((size_t)K1 * n), B2((size_t)K2 * n + 1);
+                        B1((size_t)(tb ? n : K1) * ldb1), B2((size_t)(tb ? n : K2) * ldb2 + 1);
                     for (auto &v : A1) v = rng.uniform(0, 1) < 0.5f ? 0.0f : rng.uniform(0, 1);
                     for (auto &v : A2) v = rng.uniform(0, 1);
                     for (auto &v : B1) v = rng.uniform(-1, 1);
                     for (auto &v : B2) v = rng.uniform(-1, 1);
+                    if (K2 > 0 && tb) B2[0] = NAN; // its sign flips in the second part, as the panel kernel's does
                     size_t e = (size_t)M * n;
                     std::vector<float> W[2], V[2], G(e);
+                    int nesterov = (M + tb) % 2;
                     for (int k = 0; k < 2; k++) {
                         Rng init(17);
                         W[k].resize(e);
@@ -373,27 +387,29 @@ void check_narrow(Rng &rng, int level) {
                         dbn4j::set_gemm_narrow_for_tests(k == 1);
                         CHECK(dbn4j_gemm_sgd_fused(M, n, K1, K2) == 1);
                         int64_t before = dbn4j::gemm_narrow_count_for_tests();
-                        CHECK_OK(dbn4j_gemm_sgd_momentum(ta, 0, M, n, K1, K2, -1.0f / 64, A1.data(), lda1, B1.data(), n,
-                                                         A2.data(), lda2, B2.data(), n, W[k].data(), V[k].data(),
-                                                         G.data(), 0.1f, 0.9f, 2e-4f, nesterov));
+                        CHECK_OK(dbn4j_gemm_sgd_momentum(ta, tb, M, n, K1, K2, -1.0f / 64, A1.data(), lda1, B1.data(),
+                                                         ldb1, A2.data(), lda2, B2.data(), ldb2, W[k].data(),
+                                                         V[k].data(), G.data(), 0.1f, 0.9f, 2e-4f, nesterov));
                         CHECK(dbn4j::gemm_narrow_count_for_tests() == before + k);
                     }
-                    int differ = 0;
-                    for (size_t i = 0; i < e; i++)
-                        differ += bits_of(W[0][i]) != bits_of(W[1][i]) || bits_of(V[0][i]) != bits_of(V[1][i]);
-                    CHECK_MSG(differ == 0, "narrow fused step M=%d N=%d K1=%d K2=%d ta=%d nesterov=%d: %d elements "
-                              "differ from the panel kernel", M, n, K1, K2, ta, nesterov, differ);
+                    int differ = same_bits(W[0], W[1]) + same_bits(V[0], V[1]);
+                    CHECK_MSG(differ == 0, "narrow fused step M=%d N=%d K1=%d K2=%d ta=%d tb=%d: %d elements differ "
+                              "from the panel kernel", M, n, K1, K2, ta, tb, differ);
                 }
     }
     dbn4j::set_gemm_narrow_for_tests(true);
-    printf("narrow kernel, level %d: %d products against the panel kernel\n", level, runs);
+    CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_AUTO));
+    CHECK(specials > 0);
+    printf("narrow kernel, level %d: %d products against the panel kernel (%d with NaN and infinity)\n", level, runs,
+           specials);
 }
 
 // Every check of one build of the own kernel (the kernel level forced to `level`).
 void check_level(Rng &rng, int level) {
     CHECK_OK(dbn4j_isa_force(level));
     printf("own kernel, level %d\n", dbn4j_isa_active());
-    // Edge tiles in M (6-row) and N (16-column), several K blocks (<= 384 each) and M blocks (144 rows).
+    // Edge tiles in M (6-row) and N (16-column), several K blocks (<= 384 each) and M blocks (144 rows); the shapes
+    // of N <= 32 (AVX2 level: 16) run on the narrow kernels.
     const int shapes[][3] = {{1, 1, 1},     {7, 5, 3},      {6, 16, 8},    {13, 33, 385}, {100, 40, 784},
                              {150, 17, 9},  {300, 50, 100}, {5, 100, 769}, {12, 32, 17},  {784, 10, 100},
                              {100, 10, 784}, {29, 2, 800}};
@@ -407,8 +423,8 @@ void check_level(Rng &rng, int level) {
     CHECK(dbn4j_gemm_set_sparse(3) == DBN4J_EINVAL);
     CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_ALWAYS));
     CHECK(dbn4j_gemm_get_sparse() == DBN4J_GEMM_SPARSE_ALWAYS);
-    const int sparse_shapes[][3] = {{100, 500, 784}, {100, 784, 500}, {7, 100, 769}, {1, 1, 1},
-                                    {13, 203, 65},   {3, 97, 9},      {20, 16, 390}};
+    const int sparse_shapes[][3] = {{100, 500, 784}, {100, 784, 500}, {7, 100, 769}, {1, 33, 1},
+                                    {13, 203, 65},   {3, 97, 9},      {20, 40, 390}};
     for (auto &sh : sparse_shapes)
         for (int tb = 0; tb <= 1; tb++)
             for (float density : {0.0f, 0.3f, 0.5f, 1.0f})
@@ -422,7 +438,7 @@ void check_level(Rng &rng, int level) {
     check_sparse(rng, 257, 40, 70, 0, 0.75f, 0.5f, 0.3f, true, false);
     check_sparse(rng, 600, 33, 100, 1, 1.0f, 0.0f, 0.2f, false, true);
     check_sparse(rng, 600, 50, 90, 0, -1.0f, 1.0f, 0.2f, false, false, 400);
-    const int skip_shapes[][3] = {{784, 500, 100}, {150, 40, 800}, {13, 17, 9}, {300, 33, 250}};
+    const int skip_shapes[][3] = {{784, 500, 100}, {150, 40, 800}, {13, 37, 9}, {300, 33, 250}};
     for (auto &sh : skip_shapes)
         for (int ta = 0; ta <= 1; ta++)
             for (int tb = 0; tb <= 1; tb++)

@@ -71,9 +71,10 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
  * for larger ones whose A (not transposed) takes the sparse path below, where a build competes with OpenBLAS at
  * N: the AVX2 build for N >= 16 unless OpenBLAS runs AVX-512 kernels (core SkylakeX, Cooperlake, SapphireRapids);
  * the AVX-512 build where its 64-column panels pad N by at most 7% (beside OpenBLAS's AVX-512 kernels) or 60%
- * (beside its AVX2 kernels, and then for every shape). Products of few columns (N <= 32 at the AVX-512 level, <= 16
- * at AVX2; K >= 32) run on the own kernel's narrow path, which reads A in place: beside OpenBLAS's AVX2 kernels
- * always, beside its AVX-512 kernels at the AVX-512 level for N >= 10, or N >= 2 with M * K >= 2^18.
+ * (beside its AVX2 kernels, and then for every shape). The own kernel runs products of few columns (N <= 32 at the
+ * AVX-512 level, <= 16 at AVX2) on its narrow path, which reads A in place; AUTO gives it those with K >= 32 beside
+ * OpenBLAS's AVX2 kernels, and beside its AVX-512 kernels at the AVX-512 level those with N >= 10, or N >= 2 and
+ * M * K >= 2^18 (and those that the rules above give the own kernel).
  * OPENBLAS and OWN force one. Both sum in an order that depends
  * only on the shape, never on the thread count; they round differently from each other. The own kernel's threads
  * are dbn4j's kernel threads. */
@@ -93,7 +94,8 @@ int dbn4j_gemm_own(int M, int N, int K);
  * entry of B meeting only zeros of A does not make NaN. In AUTO and ALWAYS the dense kernel (any transpose, and
  * dbn4j_gemm_sgd_momentum's fused step) also skips the k where six neighbouring rows of op(A) are all zero (image
  * pixels in a weight gradient), with the same bits. OFF runs every product dense with every term; ALWAYS
- * compresses every non-transposed A (for tests). */
+ * compresses every non-transposed A (for tests). Narrow products (see dbn4j_gemm_set_mode) run every term in every
+ * mode. */
 #define DBN4J_GEMM_SPARSE_AUTO 0
 #define DBN4J_GEMM_SPARSE_OFF 1
 #define DBN4J_GEMM_SPARSE_ALWAYS 2

@@ -79,7 +79,8 @@ bool ranges_overlap(const float *a, int64_t na, const float *b, int64_t nb) {
 // wins while the last panel's padding costs less: N = 100 (128 columns) took 1.13-1.14x OpenBLAS's AVX-512 time,
 // N = 128, 256, 500, 784 and 1000 0.91-0.97x; against the AVX2 kernels N = 20 took 1.4x, 32 1.0x, 48 0.7x.
 // Where the AVX-512 build does not compete but the AVX2 build does (OpenBLAS on AVX2 kernels, N = 16-39 or 65-79),
-// the AVX2 build runs at the AVX-512 level too: the same products take the same route at both levels.
+// the AVX2 build runs at the AVX-512 level too, except at N <= 32, where the AVX-512 build's narrow path runs
+// (narrow_competes; the same bits, but past a batch of 256 the AVX2 level leaves N = 17-32 to OpenBLAS).
 bool avx512_build_competes(const Blas *b, int N) {
     if (dbn4j_isa_active() < DBN4J_ISA_AVX512) return false;
     int64_t computed = ((int64_t)N + 63) / 64 * 64;
@@ -106,8 +107,8 @@ bool own_build_avx512(int N) {
 // - OpenBLAS on AVX2 kernels (core Haswell), AVX-512 build: x W and v' W 0.2-0.8 at every batch (N = 2 at batch
 //   1000: 1.0); the weight steps (x^T dz, v0^T h0 - v'^T h1) 0.2-0.75 at batches 100 and 1000. At batch 10 (K = 10)
 //   the transposed kernel's transposition and epilogue outweigh its few multiply-adds: OpenBLAS took 0.65-0.9 of
-//   its time there, so K < 32 stays with OpenBLAS (and at N >= 16 with the panel kernel, as before; the narrow
-//   path took 0.7-1.03 of the AVX2 panel kernel's time on those steps).
+//   its time there, so K < 32 stays with OpenBLAS (at N >= 16 the rule of dbn4j_gemm_own below still gives a batch's
+//   products to the own kernel, which runs them on the narrow path too: 0.7-1.03 of the AVX2 panel kernel's time).
 // - OpenBLAS on AVX-512 kernels (core SkylakeX): at N >= 10 x W and v' W 0.5-0.9 (N = 10 at batch 100: 0.8-1.0), the
 //   weight steps 0.45-0.9 at batches 100 and 1000; at N = 2 and 8 its small-matrix kernels for mini-batches tie with
 //   or beat the narrow path, which wins there from M K = 2^18 on (the weight steps at batch 1000: 0.4-0.6).
@@ -345,7 +346,7 @@ int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2
     // A larger batch's gradient (K past the fused bound, M and K past the skinny ones) on the own kernel: on dense
     // operands it runs as fast as OpenBLAS 0.3.31 (0.94-0.99 of its time at 784 x 500 x 512-2000, Zen 3), and it
     // skips the k where six neighbouring pixels are all zero (an RBM's v0^T h0 at batch 1000: the gradient step
-    // took 0.84 of OpenBLAS's time).
+    // took 0.84 of OpenBLAS's time). N <= 32 (AVX2 level: 16) runs on the narrow path, which skips nothing.
     if (K1 > 0 && own_beyond_skinny(N)) {
         int rc = OWN_GEMM(own_sgemm, N)(transA, transB, M, N, K1, alpha, A1, lda1, B1, ldb1, 0.0f, G, N, sparse);
         if (rc == DBN4J_OK && K2 > 0)

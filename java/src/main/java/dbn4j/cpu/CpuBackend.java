@@ -126,7 +126,8 @@ public final class CpuBackend extends Backend {
     /**
      * Which SGEMM runs the products of a mini-batch: "openblas", or "own avx512 (batch <= 256, ...)" when dbn4j's
      * own kernel (its build for the active kernel level, avx2 or avx512) takes the skinny shapes, and the larger
-     * batches whose A is mostly zeros (see {@link #setGemmMode}).
+     * batches whose A is mostly zeros ("narrow N" where it also takes the products of few columns of larger batches,
+     * a 10-class output layer's; see {@link #setGemmMode}).
      */
     public String gemmDescription() {
         boolean batch = CpuKernels.dbn4j_gemm_own(100, 500, 784) != 0;
