@@ -240,6 +240,42 @@ static void test_softmax_and_losses() {
     CHECK_MSG(wsp_rows <= U * (1 + 1e-9), "softplus_row_sums error %.3g", wsp_rows);
 }
 
+// A loss gradient below FLT_MIN becomes +0 (kernels.h) at every kernel level, p keeping its subnormals: rows of
+// logits (0, -d) with one-hot targets on column 0 over B = 1000 rows give column 1 p ~ e^-d and dz = p / B, so
+// d = 90 makes p and dz subnormal (dz flushed), d = 80 a normal dz (kept) and d = 81 a normal p with a subnormal dz
+// (flushed); the sigmoid of -d likewise. Each with p written and without.
+static void test_loss_gradient_flush() {
+    const int B = 1000;
+    int flushed = 0, kept = 0;
+    for (int level = DBN4J_ISA_SCALAR; level <= dbn4j_isa_supported(); level++) {
+        CHECK_OK(dbn4j_isa_force(level));
+        for (float d : {90.0f, 80.0f, 81.0f})
+            for (int sigmoid = 0; sigmoid <= 1; sigmoid++) {
+                std::vector<float> z(2 * B), t(2 * B), p(2 * B), dz(2 * B), dz2(2 * B);
+                for (int r = 0; r < B; r++) z[2 * r] = 0.0f, z[2 * r + 1] = -d, t[2 * r] = 1.0f, t[2 * r + 1] = 0.0f;
+                double loss;
+                auto ce = sigmoid ? dbn4j_sigmoid_cross_entropy : dbn4j_softmax_cross_entropy;
+                CHECK_OK(ce(z.data(), t.data(), p.data(), dz.data(), B, 2, &loss));
+                CHECK_OK(ce(z.data(), t.data(), nullptr, dz2.data(), B, 2, &loss));
+                float unflushed = (p[1] - 0.0f) / (float)B;   // the kernel's float operations
+                bool sub = fabsf(unflushed) < FLT_MIN;
+                float want = sub ? 0.0f : unflushed;
+                int bad = 0;
+                for (int r = 0; r < B; r++) {
+                    bad += bits_of(dz[2 * r + 1]) != bits_of(want) || bits_of(dz2[2 * r + 1]) != bits_of(want);
+                    bad += p[2 * r + 1] != p[1];
+                }
+                CHECK_MSG(bad == 0 && p[1] > 0.0f && unflushed > 0.0f,
+                          "%s cross-entropy at level %d, logit -%g: p %g, dz %g (want %g), %d rows differ",
+                          sigmoid ? "sigmoid" : "softmax", level, d, p[1], dz[1], want, bad);
+                if (d == 90.0f) CHECK_MSG(p[1] < FLT_MIN, "p of logit -90 is %g, not subnormal", p[1]);
+                flushed += sub, kept += !sub;
+            }
+    }
+    CHECK_OK(dbn4j_isa_force(-1));
+    CHECK_MSG(flushed > 0 && kept > 0, "loss flush cases: %d flushed, %d kept", flushed, kept);
+}
+
 static void test_blas1_and_sums() {
     Rng rng(11);
     // column sums: double accumulation of B terms (relative 2^-53 each, negligible) and one final rounding:
@@ -413,6 +449,7 @@ int main() {
     test_sigmoid_tanh();
     test_backward();
     test_softmax_and_losses();
+    test_loss_gradient_flush();
     test_blas1_and_sums();
     test_random();
     return finish("test_accuracy");

@@ -761,6 +761,8 @@ static void test_softmax_losses() {
         int B = sh[0], K = sh[1];
         int64_t n = (int64_t)B * K;
         std::vector<float> z = random_floats(rng, n, -30, 30), y((size_t)n);
+        // Every 7th logit far below: probabilities and gradients below FLT_MIN (a subnormal dz becomes +0 on both).
+        for (int64_t i = 3; i < n; i += 7) z[(size_t)i] = -60.0f - (float)(i % 50);
         Dev<float> dz_in(z), dy(n);
         CHECK_OK(dbn4j_softmax_forward(z.data(), y.data(), B, K));
         CHECK_CUDA(dbn4j_cuda_softmax_forward(dz_in.p, dy.p, B, K, g_stream));
@@ -798,6 +800,7 @@ static void test_softmax_losses() {
 
         // sigmoid CE with targets in [0, 1], squared error
         std::vector<float> tb = random_floats(rng, n, 0, 1);
+        for (int64_t i = 3; i < n; i += 7) tb[(size_t)i] = 0.0f;   // with the far logits: dz = sigmoid(z) / B
         Dev<float> dtb(tb);
         CHECK_OK(dbn4j_sigmoid_cross_entropy(z.data(), tb.data(), p.data(), g.data(), B, K, &loss));
         CHECK_CUDA(dbn4j_cuda_sigmoid_cross_entropy(dz_in.p, dtb.p, dp.p, dgrad.p, B, K, dloss.p, nullptr, 0, g_stream));

@@ -161,6 +161,10 @@ struct LaneSum {
     }
 };
 
+// x, or +0 where |x| < FLT_MIN (a subnormal or a zero of either sign); NaN kept: the CPU's flush_subnormal
+// (kernels.h's flush of a velocity and of a loss gradient).
+__device__ __forceinline__ float flush_subnormal1(float x) { return fabsf(x) < 0x1p-126f ? 0.0f : x; }
+
 // One parameter's SGD step with momentum and L2 weight decay (kernels.h's dbn4j_sgd_momentum, its float
 // operations in the CPU's order): for sgd_momentum and for the steps that follow column sums.
 __device__ __forceinline__ void sgd_momentum1(float *w, float g, float *v, float lr, float momentum,
@@ -168,7 +172,7 @@ __device__ __forceinline__ void sgd_momentum1(float *w, float g, float *v, float
     float wi = *w;
     float gi = __fadd_rn(g, __fmul_rn(weight_decay, wi));
     float vi = __fsub_rn(__fmul_rn(momentum, *v), __fmul_rn(lr, gi));
-    vi = fabsf(vi) < 0x1p-126f ? 0.0f : vi;   // a subnormal velocity becomes +0, as on the CPU (kernels.h)
+    vi = flush_subnormal1(vi);   // a subnormal velocity becomes +0, as on the CPU (kernels.h)
     *v = vi;
     *w = nesterov ? __fsub_rn(__fadd_rn(wi, __fmul_rn(momentum, vi)), __fmul_rn(lr, gi)) : __fadd_rn(wi, vi);
 }

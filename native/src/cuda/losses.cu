@@ -35,18 +35,18 @@ __global__ void k_softmax_ce(const float *z, const float *t, float *p, float *dz
             float zk = zr[k], tk = tr[k];
             float pk = __fdiv_rn(exp_neg(__fsub_rn(zk, m)), s);
             if (pr) pr[k] = pk;
-            if (dr) dr[k] = __fdiv_rn(__fsub_rn(pk, tk), Bf);
+            if (dr) dr[k] = flush_subnormal1(__fdiv_rn(__fsub_rn(pk, tk), Bf));
         }
     }
 }
 
-// p = sigmoid(z), dz = (p - t) / B, elementwise.
+// p = sigmoid(z), dz = (p - t) / B (a subnormal dz made +0), elementwise.
 __global__ void k_sigmoid_ce_grad(const float *z, const float *t, float *p, float *dz, int64_t n, float Bf) {
     DBN4J_GRID_STRIDE(i, n) {
         float zi = z[i], ti = t[i];
         float pi = sigmoid1(zi);
         if (p) p[i] = pi;
-        if (dz) dz[i] = __fdiv_rn(__fsub_rn(pi, ti), Bf);
+        if (dz) dz[i] = flush_subnormal1(__fdiv_rn(__fsub_rn(pi, ti), Bf));
     }
 }
 
