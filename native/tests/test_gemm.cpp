@@ -41,7 +41,8 @@ int main(int argc, char **argv) {
     CHECK(dbn4j_gemm_own(100, 100, 784) == own_narrow);
     // Narrow products (N <= 32 at the AVX-512 level, <= 16 at AVX2) with K >= 32 on the narrow kernel: beside
     // OpenBLAS's AVX2 kernels always, beside its AVX-512 kernels at the AVX-512 level for N >= 10, or N >= 2 and
-    // M K >= 2^18. K < 32 stays with OpenBLAS.
+    // M K >= 2^18. K < 32 stays with OpenBLAS, except N <= 12 from K = 10 at the AVX-512 level beside its AVX2
+    // kernels.
     int avx512 = dbn4j_isa_active() >= DBN4J_ISA_AVX512;
     int narrow_any = avx512 || own_narrow;
     CHECK(dbn4j_gemm_own(500, 10, 100) == narrow_any);
@@ -50,7 +51,9 @@ int main(int argc, char **argv) {
     CHECK(dbn4j_gemm_own(1000, 8, 784) == narrow_any);
     CHECK(dbn4j_gemm_own(100, 8, 784) == own_narrow);
     CHECK(dbn4j_gemm_own(784, 2, 100) == own_narrow);
-    CHECK(dbn4j_gemm_own(784, 10, 20) == 0);
+    CHECK(dbn4j_gemm_own(784, 10, 20) == (avx512 && !avx512_core)); // small K: N <= 12 beside AVX2 kernels
+    CHECK(dbn4j_gemm_own(784, 10, 8) == 0);
+    CHECK(dbn4j_gemm_own(784, 13, 20) == 0);
     CHECK(dbn4j_gemm_own(784, 20, 10) == own_narrow); // K < 32, N >= 16: the skinny rule (run on the narrow path)
     CHECK(dbn4j_gemm_own(1000, 1, 784) == own_narrow);
     // N = 20: the AVX-512 build's narrow kernel at the AVX-512 level; at the AVX2 level the AVX2 build's panel kernel

@@ -73,8 +73,9 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
  * the AVX-512 build where its 64-column panels pad N by at most 7% (beside OpenBLAS's AVX-512 kernels) or 60%
  * (beside its AVX2 kernels, and then for every shape). The own kernel runs products of few columns (N <= 32 at the
  * AVX-512 level, <= 16 at AVX2) on its narrow path, which reads A in place; AUTO gives it those with K >= 32 beside
- * OpenBLAS's AVX2 kernels, and beside its AVX-512 kernels at the AVX-512 level those with N >= 10, or N >= 2 and
- * M * K >= 2^18 (and those that the rules above give the own kernel).
+ * OpenBLAS's AVX2 kernels (at the AVX-512 level N <= 12 from K = 10), and beside its AVX-512 kernels at the AVX-512
+ * level those with K >= 32 and N >= 10, or N >= 2 and M * K >= 2^18 (and those that the rules above give the own
+ * kernel).
  * OPENBLAS and OWN force one. Both sum in an order that depends
  * only on the shape, never on the thread count; they round differently from each other. The own kernel's threads
  * are dbn4j's kernel threads. */

@@ -106,9 +106,14 @@ bool own_build_avx512(int N) {
 // alternating call by call) on a Sapphire Rapids Xeon against OpenBLAS 0.3.31, as time of AUTO / time of OpenBLAS:
 // - OpenBLAS on AVX2 kernels (core Haswell), AVX-512 build: x W and v' W 0.2-0.8 at every batch (N = 2 at batch
 //   1000: 1.0); the weight steps (x^T dz, v0^T h0 - v'^T h1) 0.2-0.75 at batches 100 and 1000. At batch 10 (K = 10)
-//   the transposed kernel's transposition and epilogue outweigh its few multiply-adds: OpenBLAS took 0.65-0.9 of
-//   its time there, so K < 32 stays with OpenBLAS (at N >= 16 the rule of dbn4j_gemm_own below still gives a batch's
-//   products to the own kernel, which runs them on the narrow path too: 0.7-1.03 of the AVX2 panel kernel's time).
+//   the transposed kernel's transposition and epilogue outweigh its few multiply-adds: on random data OpenBLAS took
+//   0.65-0.9 of its time on x^T dz alone. The fused step (x^T dz and the SGD step in one pass, against OpenBLAS
+//   and a pass of dbn4j_sgd_momentum) is what training runs, and there the AVX-512 build took 0.27-0.77 of the
+//   time at N <= 12 and K = 10 and 20 (its epilogue takes a tile's rows of W as one block), 0.86-1.26 at N = 16,
+//   and the AVX2 build 0.4-0.5 at N = 1 but 0.8-1.3 at N = 10-16; a 784-10 softmax regression epoch at batch 10
+//   took 0.11-0.12 s against 0.12-0.13 s. So K < 32 stays with OpenBLAS except at N <= 12 from K = 10 at the
+//   AVX-512 level (at N >= 16 the rule of dbn4j_gemm_own below still gives a batch's products to the own kernel,
+//   which runs them on the narrow path too: 0.7-1.03 of the AVX2 panel kernel's time).
 // - OpenBLAS on AVX-512 kernels (core SkylakeX): at N >= 10 x W and v' W 0.5-0.9 (N = 10 at batch 100: 0.8-1.0), the
 //   weight steps 0.45-0.9 at batches 100 and 1000; at N = 2 and 8 its small-matrix kernels for mini-batches tie with
 //   or beat the narrow path, which wins there from M K = 2^18 on (the weight steps at batch 1000: 0.4-0.6).
@@ -118,9 +123,9 @@ bool own_build_avx512(int N) {
 bool narrow_competes(const Blas *b, int M, int N, int K) {
     int level = dbn4j_isa_active();
     int widest = level >= DBN4J_ISA_AVX512 ? DBN4J_GEMM_NARROW_AVX512 : DBN4J_GEMM_NARROW_AVX2;
-    if (N > widest || K < 32) return false;
-    if (!b->avx512_core) return true;
-    return level >= DBN4J_ISA_AVX512 && (N >= 10 || (N >= 2 && (int64_t)M * K >= ((int64_t)1 << 18)));
+    if (N > widest) return false;
+    if (!b->avx512_core) return K >= 32 || (K >= 10 && N <= 12 && level >= DBN4J_ISA_AVX512);
+    return K >= 32 && level >= DBN4J_ISA_AVX512 && (N >= 10 || (N >= 2 && (int64_t)M * K >= ((int64_t)1 << 18)));
 }
 #endif
 
