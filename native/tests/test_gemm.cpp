@@ -41,8 +41,7 @@ int main(int argc, char **argv) {
     CHECK(dbn4j_gemm_own(100, 100, 784) == own_narrow);
     // Narrow products (N <= 32 at the AVX-512 level, <= 16 at AVX2) with K >= 32 on the narrow kernel: beside
     // OpenBLAS's AVX2 kernels always, beside its AVX-512 kernels at the AVX-512 level for N >= 10, or N >= 2 and
-    // M K >= 2^18. K < 32 stays with OpenBLAS, except N <= 12 from K = 10 at the AVX-512 level beside its AVX2
-    // kernels.
+    // M K >= 2^18.
     int avx512 = dbn4j_isa_active() >= DBN4J_ISA_AVX512;
     int narrow_any = avx512 || own_narrow;
     CHECK(dbn4j_gemm_own(500, 10, 100) == narrow_any);
@@ -51,8 +50,16 @@ int main(int argc, char **argv) {
     CHECK(dbn4j_gemm_own(1000, 8, 784) == narrow_any);
     CHECK(dbn4j_gemm_own(100, 8, 784) == own_narrow);
     CHECK(dbn4j_gemm_own(784, 2, 100) == own_narrow);
-    CHECK(dbn4j_gemm_own(784, 10, 20) == (avx512 && !avx512_core)); // small K: N <= 12 beside AVX2 kernels
-    CHECK(dbn4j_gemm_own(784, 10, 8) == 0);
+    // K < 32: a fused weight step at N <= 12 from K = 10 beside OpenBLAS's AVX2 kernels at the AVX-512 level; a
+    // plain product stays with OpenBLAS.
+    int small_k = avx512 && !avx512_core;
+    CHECK(dbn4j_gemm_own(784, 10, 20) == 0);
+    CHECK(dbn4j_gemm_sgd_fused(784, 10, 20, 0) == small_k);
+    CHECK(dbn4j_gemm_sgd_fused(784, 12, 5, 5) == small_k);
+    CHECK(dbn4j_gemm_sgd_fused(784, 12, 31, 0) == small_k);
+    CHECK(dbn4j_gemm_sgd_fused(784, 10, 9, 0) == 0);
+    CHECK(dbn4j_gemm_sgd_fused(784, 13, 20, 0) == 0);
+    CHECK(dbn4j_gemm_sgd_fused(784, 10, 32, 0) == narrow_any);
     CHECK(dbn4j_gemm_own(784, 13, 20) == 0);
     CHECK(dbn4j_gemm_own(784, 20, 10) == own_narrow); // K < 32, N >= 16: the skinny rule (run on the narrow path)
     CHECK(dbn4j_gemm_own(1000, 1, 784) == own_narrow);

@@ -73,9 +73,9 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
  * the AVX-512 build where its 64-column panels pad N by at most 7% (beside OpenBLAS's AVX-512 kernels) or 60%
  * (beside its AVX2 kernels, and then for every shape). The own kernel runs products of few columns (N <= 32 at the
  * AVX-512 level, <= 16 at AVX2) on its narrow path, which reads A in place; AUTO gives it those with K >= 32 beside
- * OpenBLAS's AVX2 kernels (at the AVX-512 level N <= 12 from K = 10), and beside its AVX-512 kernels at the AVX-512
- * level those with K >= 32 and N >= 10, or N >= 2 and M * K >= 2^18 (and those that the rules above give the own
- * kernel).
+ * OpenBLAS's AVX2 kernels (at the AVX-512 level also a fused weight step, dbn4j_gemm_sgd_fused, of N <= 12 from
+ * K = 10), and beside its AVX-512 kernels at the AVX-512 level those with K >= 32 and either N >= 10 or N >= 2 with
+ * M * K >= 2^18 (and those that the rules above give the own kernel).
  * OPENBLAS and OWN force one. Both sum in an order that depends
  * only on the shape, never on the thread count; they round differently from each other. The own kernel's threads
  * are dbn4j's kernel threads. */
@@ -145,9 +145,10 @@ int dbn4j_log_softmax_forward(const float *x, float *y, int B, int K);
 
 /* Softmax + cross-entropy on logits z(B,K), targets t(B,K) (one-hot or any distribution per row):
  * p = softmax(z) (written if p != NULL), loss = -(1/B) sum t * log p, dz = (p - t) / B (if dz != NULL), then
- * dz = 0 where |dz| < 2^-126 (FLT_MIN: a subnormal or a zero of either sign becomes +0; NaN kept). A confident
- * classifier's probabilities of the other classes fall below FLT_MIN, and every product with a subnormal dz takes a
- * microcode assist on x86 (the weight gradient x^T dz ran up to 45 times slower); p keeps its subnormals. */
+ * dz = 0 where |dz| < 2^-126 (FLT_MIN: a subnormal or a zero of either sign becomes +0; NaN and infinities kept).
+ * A confident classifier's probabilities of the other classes fall below FLT_MIN, and every product with a
+ * subnormal dz takes a microcode assist on x86 (the weight gradient x^T dz ran up to 45 times slower); p keeps its
+ * subnormals. */
 int dbn4j_softmax_cross_entropy(const float *z, const float *t, float *p, float *dz, int B, int K,
                                 double *loss);
 /* Sigmoid + binary cross-entropy on logits z(B,N), targets t in [0,1]:

@@ -111,20 +111,20 @@ bool own_build_avx512(int N) {
 //   and a pass of dbn4j_sgd_momentum) is what training runs, and there the AVX-512 build took 0.27-0.77 of the
 //   time at N <= 12 and K = 10 and 20 (its epilogue takes a tile's rows of W as one block), 0.86-1.26 at N = 16,
 //   and the AVX2 build 0.4-0.5 at N = 1 but 0.8-1.3 at N = 10-16; a 784-10 softmax regression epoch at batch 10
-//   took 0.11-0.12 s against 0.12-0.13 s. So K < 32 stays with OpenBLAS except at N <= 12 from K = 10 at the
-//   AVX-512 level (at N >= 16 the rule of dbn4j_gemm_own below still gives a batch's products to the own kernel,
-//   which runs them on the narrow path too: 0.7-1.03 of the AVX2 panel kernel's time).
+//   took 0.11-0.12 s against 0.12-0.13 s. So K < 32 stays with OpenBLAS, except a fused step (`fused_step`) at
+//   N <= 12 from K = 10 at the AVX-512 level (at N >= 16 the rule of dbn4j_gemm_own below still gives a batch's
+//   products to the own kernel, which runs them on the narrow path too: 0.7-1.03 of the AVX2 panel kernel's time).
 // - OpenBLAS on AVX-512 kernels (core SkylakeX): at N >= 10 x W and v' W 0.5-0.9 (N = 10 at batch 100: 0.8-1.0), the
 //   weight steps 0.45-0.9 at batches 100 and 1000; at N = 2 and 8 its small-matrix kernels for mini-batches tie with
 //   or beat the narrow path, which wins there from M K = 2^18 on (the weight steps at batch 1000: 0.4-0.6).
 //   N = 1 stays with it too (a matrix-vector product there: the narrow path took 1.0-4.5 times as long; beside the
 //   AVX2 kernels 0.4-1.07, and the AVX2 build 0.3-0.85).
 // The AVX2 build beside AVX-512 kernels was not measured to win.
-bool narrow_competes(const Blas *b, int M, int N, int K) {
+bool narrow_competes(const Blas *b, int M, int N, int K, bool fused_step) {
     int level = dbn4j_isa_active();
     int widest = level >= DBN4J_ISA_AVX512 ? DBN4J_GEMM_NARROW_AVX512 : DBN4J_GEMM_NARROW_AVX2;
     if (N > widest) return false;
-    if (!b->avx512_core) return K >= 32 || (K >= 10 && N <= 12 && level >= DBN4J_ISA_AVX512);
+    if (!b->avx512_core) return K >= 32 || (fused_step && K >= 10 && N <= 12 && level >= DBN4J_ISA_AVX512);
     return K >= 32 && level >= DBN4J_ISA_AVX512 && (N >= 10 || (N >= 2 && (int64_t)M * K >= ((int64_t)1 << 18)));
 }
 #endif
@@ -140,6 +140,34 @@ bool own_beyond_skinny(int N) {
 #else
     (void)N;
     return false;
+#endif
+}
+
+// dbn4j_gemm_own's rule, and for fused_step dbn4j_gemm_sgd_fused's (a narrow weight step also at small K).
+int own_takes(int M, int N, int K, bool fused_step) {
+#if DBN4J_X86_LEVELS
+    if (M <= 0 || N <= 0 || K <= 0 || dbn4j_isa_active() < DBN4J_ISA_AVX2) return 0;
+    switch (g_gemm_mode.load(std::memory_order_relaxed)) {
+    case DBN4J_GEMM_OPENBLAS: return 0;
+    case DBN4J_GEMM_OWN: return 1;
+    default: {
+        // Skinny: one of M, K a mini-batch, and N at least 16 (one AVX2 panel). Measured on Zen 3 against OpenBLAS
+        // 0.3.31 (core Zen): 10-15% faster at batch 100 with 784x500 and 500x500 layers, 2x at batch 10; 5-10%
+        // slower at 1000x784x500. Not before the BLAS is open (its core decides, see own_competes; dbn4j_sgemm
+        // then reports that it is not open).
+        const Blas *b = g_blas.load(std::memory_order_acquire);
+        if (!b) return 0;
+        if (narrow_competes(b, M, N, K, fused_step)) return 1;
+        if (N < 16 || !own_competes(b, N)) return 0;
+        // Every shape where the own AVX-512 build meets an OpenBLAS on AVX2 kernels (OPENBLAS_CORETYPE=Haswell on
+        // an AVX-512 CPU): 2048^3 ran at 245 against 127 GFLOP/s on Zen 5, a batch-1000 v' W in 0.56 of the time.
+        if (!b->avx512_core && avx512_build_competes(b, N)) return 1;
+        return M <= DBN4J_GEMM_OWN_MAX_BATCH || K <= DBN4J_GEMM_OWN_MAX_BATCH;
+    }
+    }
+#else
+    (void)M, (void)N, (void)K, (void)fused_step;
+    return 0;
 #endif
 }
 
@@ -220,31 +248,10 @@ int dbn4j_gemm_set_sparse(int mode) {
 
 int dbn4j_gemm_get_sparse(void) { return g_gemm_sparse.load(std::memory_order_relaxed); }
 
-int dbn4j_gemm_own(int M, int N, int K) {
-#if DBN4J_X86_LEVELS
-    if (M <= 0 || N <= 0 || K <= 0 || dbn4j_isa_active() < DBN4J_ISA_AVX2) return 0;
-    switch (g_gemm_mode.load(std::memory_order_relaxed)) {
-    case DBN4J_GEMM_OPENBLAS: return 0;
-    case DBN4J_GEMM_OWN: return 1;
-    default: {
-        // Skinny: one of M, K a mini-batch, and N at least 16 (one AVX2 panel). Measured on Zen 3 against OpenBLAS
-        // 0.3.31 (core Zen): 10-15% faster at batch 100 with 784x500 and 500x500 layers, 2x at batch 10; 5-10%
-        // slower at 1000x784x500. Not before the BLAS is open (its core decides, see own_competes; dbn4j_sgemm
-        // then reports that it is not open).
-        const Blas *b = g_blas.load(std::memory_order_acquire);
-        if (!b) return 0;
-        if (narrow_competes(b, M, N, K)) return 1;
-        if (N < 16 || !own_competes(b, N)) return 0;
-        // Every shape where the own AVX-512 build meets an OpenBLAS on AVX2 kernels (OPENBLAS_CORETYPE=Haswell on
-        // an AVX-512 CPU): 2048^3 ran at 245 against 127 GFLOP/s on Zen 5, a batch-1000 v' W in 0.56 of the time.
-        if (!b->avx512_core && avx512_build_competes(b, N)) return 1;
-        return M <= DBN4J_GEMM_OWN_MAX_BATCH || K <= DBN4J_GEMM_OWN_MAX_BATCH;
-    }
-    }
-#else
-    (void)M, (void)N, (void)K;
-    return 0;
-#endif
+int dbn4j_gemm_own(int M, int N, int K) { return own_takes(M, N, K, false); }
+
+int dbn4j_gemm_sgd_fused(int M, int N, int K1, int K2) {
+    return K1 > 0 && K2 >= 0 && (int64_t)K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K && own_takes(M, N, K1 + K2, true);
 }
 
 int dbn4j_blas_get_num_threads(void) {
@@ -307,10 +314,6 @@ int dbn4j_sgemm(int transA, int transB, int M, int N, int K, float alpha, const 
     b->sgemm(101, transA == DBN4J_TRANS ? 112 : 111, transB == DBN4J_TRANS ? 112 : 111, M, N, K, alpha, A, lda, B,
              ldb, beta, C, ldc);
     return DBN4J_OK;
-}
-
-int dbn4j_gemm_sgd_fused(int M, int N, int K1, int K2) {
-    return K1 > 0 && K2 >= 0 && (int64_t)K1 + K2 <= DBN4J_GEMM_FUSED_MAX_K && dbn4j_gemm_own(M, N, K1 + K2);
 }
 
 int dbn4j_gemm_sgd_momentum(int transA, int transB, int M, int N, int K1, int K2, float alpha, const float *A1,

@@ -192,8 +192,8 @@ public final class CpuBackend extends Backend {
      * most 7% beside OpenBLAS's AVX-512 kernels, or 60% beside its AVX2 kernels (e.g. {@code
      * OPENBLAS_CORETYPE=Haswell}), and then for every shape, as it runs twice as fast. Products of at most 32 columns
      * (16 at the AVX2 level) with K at least 32, such as a 10-class output layer's, run on the own kernel's narrow
-     * path (A read in place, not packed): beside OpenBLAS's AVX2 kernels always (at the AVX-512 level also N up to 12
-     * from K = 10), beside its AVX-512 kernels at the AVX-512 level for N at least 10 (or 2, where M K is at least
+     * path (A read in place, not packed): beside OpenBLAS's AVX2 kernels always (at the AVX-512 level also a fused
+     * weight step of N up to 12 from K = 10), beside its AVX-512 kernels at the AVX-512 level for N at least 10 (or 2, where M K is at least
      * 2^18). Both builds and both paths give the same bits. The own kernel runs on dbn4j's kernel
      * threads ({@link #setThreads}), OpenBLAS on its own ({@link #setBlasThreads}). Each sums in an order fixed by
      * the shape, never by the thread count; the own kernel and OpenBLAS round differently. Without AVX2, or with the
