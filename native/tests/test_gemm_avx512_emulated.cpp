@@ -17,12 +17,6 @@
 
 namespace {
 
-int differing(const std::vector<float> &a, const std::vector<float> &b) {
-    int n = 0;
-    for (size_t i = 0; i < a.size(); i++) n += bits_of(a[i]) != bits_of(b[i]);
-    return n;
-}
-
 // C of one product from the AVX2 build and the emulated AVX-512 build (threads 1 and 2).
 void check_product(Rng &rng, int M, int N, int K, int ta, int tb, float alpha, float beta, float density, bool binary,
                    int sparse) {

@@ -65,8 +65,7 @@ void check_case(Rng &rng, const Case &c) {
               c.tb, c.M, c.N, c.K, c.alpha, c.beta, worst, pad_changed);
     for (int threads = 2; threads <= 3; threads++) {
         std::vector<float> Ct = run(c, A, lda, B, ldb, C0, ldc, threads);
-        int differ = 0;
-        for (size_t i = 0; i < C.size(); i++) differ += bits_of(C[i]) != bits_of(Ct[i]);
+        int differ = differing(C, Ct);
         CHECK_MSG(differ == 0, "own sgemm M=%d N=%d K=%d ta=%d tb=%d: %d elements differ on %d threads", c.M, c.N,
                   c.K, c.ta, c.tb, differ, threads);
     }
@@ -226,8 +225,7 @@ void check_skip(Rng &rng, int M, int N, int K, int ta, int tb, float beta) {
         CHECK_OK(dbn4j_gemm_set_sparse(m == 0 ? DBN4J_GEMM_SPARSE_OFF : DBN4J_GEMM_SPARSE_AUTO));
         out[m] = run(c, A, lda, B, ldb, C0, ldc, 1 + m);
     }
-    int differ = 0;
-    for (size_t i = 0; i < out[0].size(); i++) differ += bits_of(out[0][i]) != bits_of(out[1][i]);
+    int differ = differing(out[0], out[1]);
     CHECK_MSG(differ == 0, "zero steps skipped M=%d N=%d K=%d ta=%d tb=%d beta=%g: %d elements differ", M, N, K, ta,
               tb, beta, differ);
     if (K <= DBN4J_GEMM_FUSED_MAX_K / 2) {
@@ -273,8 +271,7 @@ void check_levels_agree(Rng &rng) {
                         CHECK_OK(dbn4j_isa_force(l == 0 ? DBN4J_ISA_AVX2 : DBN4J_ISA_AVX512));
                         out[l] = run(c, A, lda, B, ldb, C0, ldc, 1 + l);
                     }
-                    int differ = 0;
-                    for (size_t i = 0; i < out[0].size(); i++) differ += bits_of(out[0][i]) != bits_of(out[1][i]);
+                    int differ = differing(out[0], out[1]);
                     CHECK_MSG(differ == 0,
                               "AVX2 vs AVX-512 build M=%d N=%d K=%d ta=%d tb=%d sparse mode %d: %d elements differ", M,
                               N, K, ta, tb, sparse, differ);
@@ -317,11 +314,6 @@ void check_narrow(Rng &rng, int level) {
     const float params[][2] = {{1.0f, 0.0f}, {0.75f, 0.5f}, {-1.0f, 1.0f}};
     CHECK_OK(dbn4j_gemm_set_sparse(DBN4J_GEMM_SPARSE_OFF));
     int runs = 0, specials = 0;
-    auto same_bits = [](const std::vector<float> &x, const std::vector<float> &y) {
-        int differ = 0;
-        for (size_t i = 0; i < x.size(); i++) differ += bits_of(x[i]) != bits_of(y[i]);
-        return differ;
-    };
     for (int n : ns) {
         if (n > widest) continue;
         for (auto &mk : mks)
@@ -353,7 +345,7 @@ void check_narrow(Rng &rng, int level) {
                         std::vector<float> narrow = run(c, A, lda, B, ldb, C0, ldc, threads);
                         CHECK_MSG(dbn4j::gemm_narrow_count_for_tests() == before + 1,
                                   "M=%d N=%d K=%d did not run on the narrow kernel", M, n, K);
-                        int differ = same_bits(narrow, panel);
+                        int differ = differing(narrow, panel);
                         CHECK_MSG(differ == 0,
                                   "narrow kernel M=%d N=%d K=%d ta=%d tb=%d alpha=%g beta=%g, %d threads: %d elements "
                                   "differ from the panel kernel", M, n, K, ta, tb, c.alpha, c.beta, threads, differ);
@@ -392,7 +384,7 @@ void check_narrow(Rng &rng, int level) {
                                                          V[k].data(), G.data(), 0.1f, 0.9f, 2e-4f, nesterov));
                         CHECK(dbn4j::gemm_narrow_count_for_tests() == before + k);
                     }
-                    int differ = same_bits(W[0], W[1]) + same_bits(V[0], V[1]);
+                    int differ = differing(W[0], W[1]) + differing(V[0], V[1]);
                     CHECK_MSG(differ == 0, "narrow fused step M=%d N=%d K1=%d K2=%d ta=%d tb=%d: %d elements differ "
                               "from the panel kernel", M, n, K1, K2, ta, tb, differ);
                 }

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vector>
+
 #include "dbn4j/kernels.h"
 
 static int g_checks = 0, g_failed = 0;
@@ -54,6 +56,12 @@ struct Rng {
 
 static inline uint32_t bits_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float float_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+// How many elements of a and b (the same size) differ in their bits (a NaN's too).
+static inline int differing(const std::vector<float> &a, const std::vector<float> &b) {
+    int n = 0;
+    for (size_t i = 0; i < a.size(); i++) n += bits_of(a[i]) != bits_of(b[i]);
+    return n;
+}
 
 // Velocities for kernels.h's flush of a velocity to +0, stepped with a zero gradient by each of k_flush_momenta
 // (v = momentum x v): with 0.9, to subnormals (1.08e-38, -1.17e-38, ...) or just above FLT_MIN (1.26e-38, -1.8e-38);
